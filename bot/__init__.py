@@ -1,0 +1,1 @@
+"""KaderBot runtime: settings, CLI, channels, web server, scheduler."""

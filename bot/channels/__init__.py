@@ -1,0 +1,2 @@
+"""Channels turn platform updates into incoming events and render replies. Only here may
+`telegram` or `pywa` be imported."""

@@ -1,0 +1,30 @@
+"""`kaderbot run` with platform channels: one process, one event loop, the web app in front."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from bot.app import build
+from bot.channels.base import PlatformChannel
+from bot.settings import Settings
+from bot.web import create_web_app
+
+
+def configured_channels(kaderbot: object, settings: Settings) -> list[PlatformChannel]:
+    channels: list[PlatformChannel] = []
+    if settings.telegram_enabled:
+        from bot.channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(kaderbot, settings))  # type: ignore[arg-type]
+    if settings.whatsapp_enabled:
+        from bot.channels.whatsapp import WhatsAppChannel
+
+        channels.append(WhatsAppChannel(kaderbot, settings))  # type: ignore[arg-type]
+    return channels
+
+
+async def serve(settings: Settings) -> None:
+    kaderbot = build(settings)
+    app = create_web_app(kaderbot, configured_channels(kaderbot, settings))
+    config = uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level="warning")
+    await uvicorn.Server(config).serve()

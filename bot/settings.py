@@ -1,0 +1,109 @@
+"""Typed settings read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/kaderbot.sqlite3"
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message names the variable in one line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: str = "Asia/Makassar"
+    default_language: Literal["id", "en"] = "id"
+    locales_dir: Path = PROJECT_ROOT / "locales"
+
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_token: str | None = None
+    whatsapp_app_secret: str | None = None
+    whatsapp_verify_token: str | None = None
+    whatsapp_api_base_url: str = "https://graph.facebook.com"
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            # Accept the common libpq spelling and use the async driver the stack decided on.
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER:PASS@HOST/DB")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone (try Asia/Makassar, Asia/Jakarta, Asia/Jayapura)") from exc
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_charset(cls, value: str | None) -> str | None:
+        # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - only.
+        if value is not None and (
+            not 1 <= len(value) <= 256 or not all(c.isalnum() or c in "_-" for c in value)
+        ):
+            raise ValueError("1-256 characters of letters, digits, '_' or '-'")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.whatsapp_phone_number_id and self.whatsapp_token)
+
+    def check_channels(self) -> None:
+        """Refuse half-configured channels: a webhook needs its secret, WhatsApp its app secret."""
+        if self.telegram_webhook_url and not self.telegram_webhook_secret:
+            raise SettingsError("TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set")
+        if self.whatsapp_enabled and not self.whatsapp_app_secret:
+            raise SettingsError("WHATSAPP_APP_SECRET: required to verify WhatsApp webhook signatures")
+        if self.whatsapp_enabled and not self.whatsapp_verify_token:
+            raise SettingsError("WHATSAPP_VERIFY_TOKEN: required for the WhatsApp webhook handshake")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's report into one line that names the variable."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "SETTINGS"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None
+    settings.check_channels()
+    return settings

@@ -1,0 +1,56 @@
+"""The web app shared by every channel: webhooks, health. Channels start inside its lifespan, so
+they run on the server's own event loop."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from bot.app import KaderBot
+from bot.channels.base import PlatformChannel
+
+log = logging.getLogger("kaderbot.web")
+
+
+def create_web_app(kaderbot: KaderBot, channels: Sequence[PlatformChannel]) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        started: list[PlatformChannel] = []
+        try:
+            for channel in channels:
+                await channel.start()
+                started.append(channel)
+                log.info("channel %s started", channel.name)
+            yield
+        finally:
+            for channel in reversed(started):
+                with contextlib.suppress(Exception):
+                    await channel.stop()
+            await kaderbot.close()
+
+    app = FastAPI(title="KaderBot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        database = True
+        try:
+            async with kaderbot.db.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            database = False
+        status = {"database": database}
+        for channel in channels:
+            status[channel.name] = await channel.healthy()
+        ok = all(status.values())
+        return JSONResponse({"ok": ok, **status}, status_code=200 if ok else 503)
+
+    for channel in channels:
+        router = channel.router()
+        if router is not None:
+            app.include_router(router)
+    return app

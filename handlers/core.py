@@ -1,0 +1,198 @@
+"""The conversation core: one incoming event in, replies out, state saved in one short transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.commands import Command, parse_command
+from handlers.flows.base import Flow
+from handlers.flows.language import interrupt_for_language
+from handlers.i18n import Catalogues
+from handlers.state import ConversationState
+from handlers.turn import Input, Turn, turn_token
+from handlers.types import IncomingEvent, Outcome, Text
+from storage.db import Database
+from storage.repositories import conversations, inbound, people
+
+log = logging.getLogger("kaderbot.core")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Core:
+    db: Database
+    catalogues: Catalogues
+    flows: Mapping[str, Flow]
+    zone: ZoneInfo
+    clock: Callable[[], dt.datetime] = utcnow
+
+    async def handle(self, event: IncomingEvent) -> Outcome:
+        """Handle one event exactly once. On a flow error the person's earlier answers stay intact."""
+        try:
+            async with self.db.sessions() as session, session.begin():
+                return await self._handle(session, event)
+        except _Duplicate:
+            return Outcome(duplicate=True)
+        except Exception:
+            log.exception("flow error channel=%s message_id=%s", event.identity.channel, event.message_id)
+            return await self._apologise(event)
+
+    async def _handle(self, session: AsyncSession, event: IncomingEvent) -> Outcome:
+        now = self.clock()
+        if event.message_id is not None:
+            try:
+                await inbound.record(session, event.identity.channel, event.message_id, now)
+            except IntegrityError:
+                raise _Duplicate() from None
+        identity, person = await people.identity_for(
+            session,
+            event.identity,
+            language=self.catalogues.language(event.language_hint or self.catalogues.default_language),
+            now=now,
+        )
+        stored = await conversations.load(session, identity.id)
+        state = ConversationState.from_json(stored)
+        turn = Turn(
+            session=session,
+            person=person,
+            identity=identity,
+            state=state,
+            t=self.catalogues.translator(person.language),
+            now=now,
+            zone=self.zone,
+            flows=self.flows,
+        )
+        await self._route(turn, event)
+        await conversations.save(session, identity.id, state.to_json(), now, existed=stored is not None)
+        return Outcome(replies=turn.replies, language=turn.t.lang)
+
+    async def _route(self, turn: Turn, event: IncomingEvent) -> None:
+        command = parse_command(event.text)
+        if command is not None:
+            await self._command(turn, command)
+            return
+        flow = self.flows[turn.state.flow]
+        if event.payload is not None:
+            inp = self._pressed(turn, event.payload)
+            if inp is None:
+                return
+        else:
+            inp = self._typed(turn, event)
+        await flow.handle(turn, inp)
+
+    def _pressed(self, turn: Turn, payload: str) -> Input | None:
+        """A button press: current ones become a value; stale or forged ones get a gentle note."""
+        current = turn_token(turn.state.turn)
+        prompt = turn.state.prompt
+        token, sep, rest = payload.partition("~")
+        if sep and token == current and prompt is not None and rest.isdigit():
+            turn.show_prompt(page=int(rest))
+            return None
+        token, sep, value = payload.partition(".")
+        if sep and token == current and prompt is not None and any(o[0] == value for o in prompt.options):
+            return Input(value=value)
+        turn.say("core.stale_button")
+        turn.show_prompt()
+        return None
+
+    @staticmethod
+    def _typed(turn: Turn, event: IncomingEvent) -> Input:
+        text = event.text
+        prompt = turn.state.prompt
+        value = None
+        if text is not None and prompt is not None and prompt.options:
+            value = match_option(text, prompt.options, numbered=prompt.numbered)
+        return Input(text=text, value=value, attachments=event.attachments)
+
+    async def _command(self, turn: Turn, command: Command) -> None:
+        flow = self.flows[turn.state.flow]
+        if command.name == "cancel":
+            cancel = getattr(flow, "cancel", None)
+            if cancel is not None:
+                await cancel(turn)
+            else:
+                turn.say("core.nothing_to_cancel")
+                await turn.goto("menu" if turn.state.flow != "welcome" else "welcome")
+            return
+        if command.name == "unknown":
+            turn.say("core.unknown_command")
+            await flow.resume(turn)
+            return
+        if command.name == "help":
+            turn.say("core.help")
+            await flow.resume(turn)
+            return
+        if command.name == "language":
+            await interrupt_for_language(turn)
+            return
+        park = getattr(flow, "park", None)
+        if park is not None:
+            park(turn)
+        await turn.goto(command.flow, **command.args)
+
+    async def _apologise(self, event: IncomingEvent) -> Outcome:
+        """After a failed turn: record the message as handled, say sorry, show the question again."""
+        try:
+            async with self.db.sessions() as session, session.begin():
+                if event.message_id is not None:
+                    try:
+                        async with session.begin_nested():
+                            await inbound.record(
+                                session, event.identity.channel, event.message_id, self.clock()
+                            )
+                    except IntegrityError:
+                        pass
+                identity, person = await people.identity_for(
+                    session, event.identity, language=self.catalogues.default_language, now=self.clock()
+                )
+                state = ConversationState.from_json(await conversations.load(session, identity.id))
+                turn = Turn(
+                    session=session,
+                    person=person,
+                    identity=identity,
+                    state=state,
+                    t=self.catalogues.translator(person.language),
+                    now=self.clock(),
+                    zone=self.zone,
+                    flows=self.flows,
+                )
+                turn.say("core.error")
+                turn.show_prompt()
+                return Outcome(replies=turn.replies, language=turn.t.lang)
+        except Exception:
+            log.exception("could not apologise channel=%s", event.identity.channel)
+            t = self.catalogues.translator(self.catalogues.default_language)
+            return Outcome(replies=[Text(t("core.error"))])
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def match_option(text: str, options: list[list[str]], *, numbered: bool) -> str | None:
+    """Map a typed answer to an option: its number (when numbered) or its label, ignoring case."""
+    typed = text.strip().casefold()
+    if not typed:
+        return None
+    if numbered and typed.isdigit():
+        index = int(typed) - 1
+        return options[index][0] if 0 <= index < len(options) else None
+    for option in options:
+        if _plain(option[1]) == _plain(typed):
+            return option[0]
+    return None
+
+
+def _plain(label: str) -> str:
+    """A label without emoji or punctuation, so '✅ Kirim' matches 'kirim'."""
+    return " ".join("".join(c for c in label.casefold() if c.isalnum() or c.isspace()).split())

@@ -1,0 +1,60 @@
+"""/laporanku: the Posyandu's last six months at a glance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.flows.base import Flow
+from handlers.forms.dates import month_name, month_start, shift_months
+from handlers.turn import Input, Turn
+from storage.repositories import cadres, regions, reports
+
+MONTHS_SHOWN = 6
+
+
+def _percent(part: int | None, whole: int | None) -> str:
+    return f"{round(100 * part / whole)}%" if part is not None and whole else "-"
+
+
+class MyReportsFlow(Flow):
+    name = "my_reports"
+    needs_consent = True
+    roles = frozenset({"cadre"})
+
+    async def begin(self, turn: Turn, **args: Any) -> None:
+        cadre = await cadres.of_person(turn.session, turn.person.id)
+        if cadre is None:
+            turn.say("report.not_cadre")
+            await turn.goto("menu")
+            return
+        place = await regions.place(turn.session, cadre.posyandu_id)
+        this = month_start(turn.today)
+        since = shift_months(this, -(MONTHS_SHOWN - 1))
+        found = {r.month: r for r in await reports.recent(turn.session, cadre.posyandu_id, since)}
+        lines = [turn.t("my_reports.title", posyandu=place.name if place else "-"), ""]
+        for i in range(MONTHS_SHOWN):
+            month = shift_months(this, -i)
+            label = month_name(month, turn.lang)
+            report = found.get(month)
+            if report is None:
+                lines.append(turn.t("my_reports.missing", month=label))
+            elif report.held == "not_held":
+                lines.append(turn.t("my_reports.not_held", month=label))
+            else:
+                lines.append(
+                    turn.t(
+                        "my_reports.line",
+                        month=label,
+                        ds=_percent(report.d, report.s),
+                        nd=_percent(report.n, report.d),
+                    )
+                )
+            if report is not None and report.revision > 1:
+                lines[-1] += " " + turn.t("my_reports.revised", revision=report.revision)
+        if cadre.verification != "verified":
+            lines += ["", turn.t("my_reports.unverified")]
+        turn.say_text("\n".join(lines))
+        await turn.goto("menu")
+
+    async def handle(self, turn: Turn, inp: Input) -> None:
+        await turn.goto("menu")

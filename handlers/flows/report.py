@@ -1,0 +1,272 @@
+"""/lapor: the Posyandu's monthly activity report, one per Posyandu per month, revisable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.forms.dates import DayField, month_name, month_start, parse_month, shift_months
+from handlers.forms.engine import Check, FormFlow, FormSpec
+from handlers.forms.fields import (
+    Accept,
+    Answers,
+    ChoiceField,
+    Field,
+    FieldContext,
+    IntField,
+    Invalid,
+    OptionRow,
+    PhotosField,
+    Stay,
+    TextField,
+)
+from handlers.i18n import Translator
+from handlers.turn import Input, Turn
+from storage.repositories import cadres, regions, reports
+
+MONTHS_BACK = 3  # a report may be filed for this month or up to three months back
+VISIT_GROUPS = ("ibu_hamil", "balita", "remaja", "usia_produktif", "lansia")
+COUNT_MAX = 1000  # a Posyandu serves tens to a few hundred people; more is a typing slip
+
+
+def _held(answers: Answers) -> bool:
+    return answers.get("held") in ("usual_place", "other_place")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportMonthField(Field):
+    """This month or up to three back. A month already reported offers a revision, pre-filled."""
+
+    async def choices(self, fc: FieldContext) -> list[OptionRow]:
+        this = month_start(fc.turn.today)
+        if "revise" in fc.local:
+            return [("revise", fc.t("report.revise.yes")), ("other", fc.t("report.revise.other"))]
+        return [
+            (shift_months(this, -i).strftime("%Y-%m"), month_name(shift_months(this, -i), fc.t.lang))
+            for i in range(MONTHS_BACK + 1)
+        ]
+
+    async def question(self, fc: FieldContext) -> tuple[str, list[OptionRow], bool]:
+        if "revise" in fc.local:
+            month = dt.date.fromisoformat(fc.local["revise"] + "-01")
+            text = fc.t("report.revise.ask", month=month_name(month, fc.t.lang))
+            return text, await self.choices(fc), True
+        return fc.t(self.prompt), await self.choices(fc), True
+
+    async def accept(self, fc: FieldContext, inp: Input) -> Accept | Stay:
+        session, posyandu_id = fc.turn.session, fc.context["posyandu_id"]
+        if "revise" in fc.local:
+            month_key = fc.local["revise"]
+            if inp.value == "other":
+                fc.local.pop("revise")
+                return Stay()
+            if inp.value != "revise":
+                raise Invalid("form.err.pick_option")
+            existing = await reports.for_month(session, posyandu_id, dt.date.fromisoformat(month_key + "-01"))
+            return Accept(month_key, prefill=_answers_from(existing) if existing else None)
+        this = month_start(fc.turn.today)
+        if inp.value is not None:
+            month = dt.date.fromisoformat(inp.value + "-01")
+        else:
+            parsed = parse_month(inp.text or "", fc.turn.today)
+            if parsed is None:
+                raise Invalid("form.err.month")
+            month = parsed
+        if month > this:
+            raise Invalid("form.err.month_future")
+        if month < shift_months(this, -MONTHS_BACK):
+            raise Invalid("form.err.month_too_old", months=MONTHS_BACK)
+        month_key = month.strftime("%Y-%m")
+        if fc.answers.get(self.name) != month_key and await reports.for_month(session, posyandu_id, month):
+            fc.local["revise"] = month_key
+            return Stay()
+        return Accept(month_key)
+
+    def show(self, t: Translator, value: Any) -> str:
+        return month_name(dt.date.fromisoformat(value + "-01"), t.lang) if value else "-"
+
+    def message_keys(self) -> list[str]:
+        return [*super().message_keys(), "report.revise.yes", "report.revise.other", "report.revise.ask"]
+
+
+def _count(name: str, *, when: Any = _held, maximum: int = COUNT_MAX) -> IntField:
+    return IntField(
+        name=name, prompt=f"report.ask.{name}", label=f"report.label.{name}", maximum=maximum, when=when
+    )
+
+
+def _percent(part: int | None, whole: int | None) -> str:
+    if part is None or not whole:
+        return "-"
+    return f"{round(100 * part / whole)}%"
+
+
+def _coverage(t: Translator, answers: Answers) -> list[str]:
+    if not _held(answers):
+        return []
+    return [
+        t("report.coverage.ds", value=_percent(answers.get("d"), answers.get("s"))),
+        t("report.coverage.nd", value=_percent(answers.get("n"), answers.get("d"))),
+    ]
+
+
+REPORT_FORM = FormSpec(
+    name="report",
+    title="report.title",
+    fields=(
+        ReportMonthField(name="month", prompt="report.ask.month", label="report.label.month"),
+        ChoiceField(
+            name="held",
+            prompt="report.ask.held",
+            label="report.label.held",
+            choices_=(
+                ("usual_place", "report.held.usual_place"),
+                ("other_place", "report.held.other_place"),
+                ("not_held", "report.held.not_held"),
+            ),
+        ),
+        TextField(
+            name="place_note",
+            prompt="report.ask.place_note",
+            label="report.label.place_note",
+            max_length=200,
+            when=lambda a: a.get("held") == "other_place",
+        ),
+        TextField(
+            name="not_held_reason",
+            prompt="report.ask.not_held_reason",
+            label="report.label.not_held_reason",
+            max_length=200,
+            when=lambda a: a.get("held") == "not_held",
+            suggestions=(
+                ("weather", "report.reason.weather"),
+                ("holiday", "report.reason.holiday"),
+                ("cadres_absent", "report.reason.cadres_absent"),
+                ("no_place", "report.reason.no_place"),
+            ),
+        ),
+        DayField(
+            name="held_on",
+            prompt="report.ask.held_on",
+            label="report.label.held_on",
+            month_field="month",
+            when=_held,
+        ),
+        _count("s"),
+        _count("k"),
+        _count("d"),
+        _count("n"),
+        *(_count(f"visits_{group}") for group in VISIT_GROUPS),
+        _count("referrals_gizi"),
+        _count("immunizations"),
+        _count("vitamin_a"),
+        TextField(
+            name="notes", prompt="report.ask.notes", label="report.label.notes", optional=True, max_length=500
+        ),
+        PhotosField(
+            name="photos", prompt="report.ask.photos", label="report.label.photos", optional=True, when=_held
+        ),
+    ),
+    checks=(
+        Check(("n", "d"), lambda a: a["n"] <= a["d"], {"n": "report.err.n_gt_d", "d": "report.err.d_lt_n"}),
+        Check(("d", "s"), lambda a: a["d"] <= a["s"], {"d": "report.err.d_gt_s", "s": "report.err.s_lt_d"}),
+        Check(("k", "s"), lambda a: a["k"] <= a["s"], {"k": "report.err.k_gt_s", "s": "report.err.s_lt_k"}),
+        Check(
+            ("referrals_gizi", "s"),
+            lambda a: a["referrals_gizi"] <= a["s"],
+            {"referrals_gizi": "report.err.referrals_gt_s", "s": "report.err.s_lt_referrals"},
+        ),
+    ),
+    notes=_coverage,
+    typical={"held": "usual_place"},
+)
+
+
+def _answers_from(report: Any) -> dict[str, Any]:
+    """A stored report as form answers, so a revision starts from what was sent."""
+    answers: dict[str, Any] = {
+        "held": report.held,
+        "place_note": report.place_note,
+        "not_held_reason": report.not_held_reason,
+        "held_on": report.held_on.isoformat() if report.held_on else None,
+        "s": report.s,
+        "k": report.k,
+        "d": report.d,
+        "n": report.n,
+        "referrals_gizi": report.referrals_gizi,
+        "immunizations": report.immunizations,
+        "vitamin_a": report.vitamin_a,
+        "notes": report.notes,
+        "photos": report.photos or None,
+    }
+    for group in VISIT_GROUPS:
+        answers[f"visits_{group}"] = (report.visits or {}).get(group)
+    # Keep only what the stored report actually answered, so nothing unanswered looks answered.
+    active = {f.name for f in REPORT_FORM.active(answers)}
+    return {k: v for k, v in answers.items() if k in active and (v is not None or k in ("notes", "photos"))}
+
+
+def report_values(answers: Answers) -> dict[str, Any]:
+    """Form answers → the stored report's columns."""
+    values: dict[str, Any] = {
+        "held": answers["held"],
+        "held_on": dt.date.fromisoformat(answers["held_on"]) if answers.get("held_on") else None,
+        "place_note": answers.get("place_note"),
+        "not_held_reason": answers.get("not_held_reason"),
+        "notes": answers.get("notes"),
+        "photos": answers.get("photos") or [],
+    }
+    for name in ("s", "k", "d", "n", "referrals_gizi", "immunizations", "vitamin_a"):
+        values[name] = answers.get(name)
+    visits = {g: answers[f"visits_{g}"] for g in VISIT_GROUPS if answers.get(f"visits_{g}") is not None}
+    values["visits"] = visits
+    return values
+
+
+class ReportFlow(FormFlow):
+    name = "report"
+    spec = REPORT_FORM
+    needs_consent = True
+    roles = frozenset({"cadre"})
+
+    async def context(self, turn: Turn, **args: Any) -> dict[str, Any] | None:
+        cadre = await cadres.of_person(turn.session, turn.person.id)
+        if cadre is None or cadre.verification == "rejected":
+            turn.say("report.not_cadre")
+            await turn.goto("menu")
+            return None
+        place = await regions.place(turn.session, cadre.posyandu_id)
+        posyandu = await regions.get_posyandu(turn.session, cadre.posyandu_id)
+        assert place is not None and posyandu is not None
+        return {
+            "posyandu_id": cadre.posyandu_id,
+            "posyandu": f"{place.name} — {place.desa}",
+            "usual_day": posyandu.usual_day,
+            "verified": cadre.verification == "verified",
+        }
+
+    async def summary_header(self, turn: Turn, context: dict[str, Any]) -> str:
+        month = turn.state.data["answers"].get("month")
+        label = month_name(dt.date.fromisoformat(month + "-01"), turn.lang) if month else "-"
+        return turn.t("report.summary_title", month=label, posyandu=context["posyandu"])
+
+    async def submit(self, turn: Turn, answers: dict[str, Any], context: dict[str, Any]) -> None:
+        month = dt.date.fromisoformat(answers["month"] + "-01")
+        report = await reports.submit(
+            turn.session,
+            posyandu_id=context["posyandu_id"],
+            month=month,
+            values=report_values(answers),
+            person_id=turn.person.id,
+            now=turn.now,
+        )
+        label = month_name(month, turn.lang)
+        if report.revision > 1:
+            turn.say("report.saved_revision", month=label, revision=report.revision)
+        else:
+            turn.say("report.saved", month=label)
+        if not context.get("verified"):
+            turn.say("report.unverified_note")
+        turn.state.data = {}
+        await turn.goto("menu")

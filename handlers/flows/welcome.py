@@ -1,0 +1,64 @@
+"""/start: language, consent under UU 27/2022 (PDP), then cadre or resident."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.flows.base import Flow
+from handlers.flows.language import language_options
+from handlers.i18n import LANGUAGES
+from handlers.turn import Input, Turn
+
+
+class WelcomeFlow(Flow):
+    name = "welcome"
+
+    async def begin(self, turn: Turn, *, step: str | None = None, **args: Any) -> None:
+        person = turn.person
+        if step is None and (person.consent_at or person.consent_declined_at):
+            turn.say("welcome.back")
+            await turn.goto("menu")
+            return
+        turn.state.data = {"step": step or "language"}
+        await self.resume(turn)
+
+    async def resume(self, turn: Turn) -> None:
+        step = turn.state.data.get("step", "language")
+        if step == "language":
+            turn.ask(turn.t("welcome.hello") + "\n\n" + turn.t("language.ask"), language_options())
+        elif step == "consent":
+            turn.ask(
+                turn.t("consent.text"),
+                [("accept", turn.t("consent.accept")), ("decline", turn.t("consent.decline"))],
+            )
+        else:
+            turn.ask(
+                turn.t("welcome.who"),
+                [("cadre", turn.t("welcome.i_am_cadre")), ("resident", turn.t("welcome.i_am_resident"))],
+            )
+
+    async def handle(self, turn: Turn, inp: Input) -> None:
+        data = turn.state.data
+        step = data.get("step", "language")
+        if step == "language" and inp.value in LANGUAGES:
+            turn.set_language(inp.value)
+            data["step"] = "consent"
+        elif step == "consent" and inp.value == "accept":
+            turn.person.consent_at = turn.now
+            turn.person.consent_declined_at = None
+            turn.say("consent.thanks")
+            data["step"] = "role"
+        elif step == "consent" and inp.value == "decline":
+            turn.person.consent_declined_at = turn.now
+            turn.say("consent.declined")
+            await turn.goto("menu")
+            return
+        elif step == "role" and inp.value == "cadre":
+            await turn.goto("registration")
+            return
+        elif step == "role" and inp.value == "resident":
+            await turn.goto("menu")
+            return
+        else:
+            turn.say("form.err.pick_option")
+        await self.resume(turn)

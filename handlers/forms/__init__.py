@@ -1,0 +1,1 @@
+"""Forms as data: fields with prompts and validation, run by one engine."""

@@ -1,0 +1,44 @@
+"""Conversation state: a plain JSON-serialisable value, saved after every turn."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Prompt:
+    """The question on screen: its text, its options as (value, label), and how typed answers map."""
+
+    text: str
+    options: list[list[str]] = field(default_factory=list)  # [value, label] or [value, label, description]
+    numbered: bool = True
+    page: int = 0
+
+
+@dataclass(slots=True)
+class ConversationState:
+    flow: str = "welcome"
+    data: dict[str, Any] = field(default_factory=dict)
+    turn: int = 0
+    prompt: Prompt | None = None
+    drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    resume_to: dict[str, Any] | None = None  # where an interruption (/bahasa) returns to
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any] | None) -> ConversationState:
+        if not raw:
+            return cls()
+        raw = copy.deepcopy(raw)
+        prompt = raw.pop("prompt", None)
+        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+        state = cls(**known)
+        state.prompt = Prompt(**prompt) if prompt else None
+        return state
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"flow": self.flow, "data": copy.deepcopy(self.data)}

@@ -1,0 +1,120 @@
+"""One turn of a conversation: what a flow sees and how it answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.i18n import Translator
+from handlers.state import ConversationState, Prompt
+from handlers.types import Attachment, Choice, Option, Reply, Text
+from storage.models import ChannelIdentity, Person
+
+if TYPE_CHECKING:
+    from handlers.flows.base import Flow
+
+BACK = "_back"
+SKIP = "_skip"
+BACK_WORDS = frozenset({"kembali", "back", "balik"})
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """An event as a flow sees it: `value` is the chosen option's value, when one was chosen."""
+
+    text: str | None = None
+    value: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+    @property
+    def is_back(self) -> bool:
+        if self.value == BACK:
+            return True
+        return self.value is None and (self.text or "").strip().casefold() in BACK_WORDS
+
+
+def turn_token(turn: int) -> str:
+    """Short, stable stamp for option payloads (base 36)."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        turn, rest = divmod(turn, 36)
+        out = digits[rest] + out
+        if turn == 0:
+            return out
+
+
+@dataclass
+class Turn:
+    session: AsyncSession
+    person: Person
+    identity: ChannelIdentity
+    state: ConversationState
+    t: Translator
+    now: dt.datetime
+    zone: ZoneInfo
+    flows: Mapping[str, Flow]
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.astimezone(self.zone).date()
+
+    @property
+    def lang(self) -> str:
+        return self.t.lang
+
+    def set_language(self, lang: str) -> None:
+        self.t = self.t.catalogues.translator(lang)
+        self.person.language = self.t.lang
+
+    def say(self, key: str, /, **params: object) -> None:
+        self.replies.append(Text(self.t(key, **params)))
+
+    def say_text(self, text: str) -> None:
+        self.replies.append(Text(text))
+
+    def ask(
+        self,
+        text: str,
+        options: Sequence[tuple[str, str] | tuple[str, str, str | None]] = (),
+        *,
+        numbered: bool = True,
+    ) -> None:
+        """Put a question on screen and remember it, so typed answers and buttons can be matched."""
+        self.state.turn += 1
+        stored = [[str(v) for v in option if v is not None] for option in options]
+        self.state.prompt = Prompt(text=text, options=stored, numbered=numbered)
+        self.show_prompt()
+
+    def show_prompt(self, page: int = 0) -> None:
+        prompt = self.state.prompt
+        if prompt is None:
+            return
+        prompt.page = page
+        token = turn_token(self.state.turn)
+        if not prompt.options:
+            self.replies.append(Text(prompt.text))
+            return
+        options = tuple(Option(f"{token}.{o[0]}", o[1], o[2] if len(o) > 2 else None) for o in prompt.options)
+        self.replies.append(Choice(prompt.text, options, page=page, turn=token, numbered=prompt.numbered))
+
+    async def goto(self, flow_name: str, /, **args: Any) -> None:
+        """Leave the current flow and begin another, if this person may use it."""
+        flow = self.flows[flow_name]
+        denial = await flow.refusal(self)
+        if denial is not None:
+            self.say(denial)
+            flow_name, flow = "menu", self.flows["menu"]
+        self.state.flow = flow_name
+        self.state.data = {}
+        self.state.prompt = None
+        await flow.begin(self, **args)
+
+    async def resume(self) -> None:
+        await self.flows[self.state.flow].resume(self)

@@ -1,0 +1,1 @@
+"""Plain data-access functions; each takes the session explicitly."""

@@ -1,0 +1,45 @@
+"""Cadres: who serves which Posyandu, and whether a coordinator has verified them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Cadre, Person
+
+
+async def of_person(session: AsyncSession, person_id: int) -> Cadre | None:
+    return (await session.execute(select(Cadre).where(Cadre.person_id == person_id))).scalar_one_or_none()
+
+
+async def register(
+    session: AsyncSession,
+    person: Person,
+    *,
+    full_name: str,
+    phone: str,
+    posyandu_id: int,
+    position: str,
+    now: dt.datetime,
+) -> Cadre:
+    """Make a person a cadre awaiting verification (or update a pending registration)."""
+    person.full_name = full_name
+    person.phone = phone
+    if person.role in ("resident",):
+        person.role = "cadre"
+    cadre = await of_person(session, person.id)
+    if cadre is None:
+        cadre = Cadre(person_id=person.id, registered_at=now, posyandu_id=posyandu_id, position=position)
+        session.add(cadre)
+    else:
+        cadre.posyandu_id = posyandu_id
+        cadre.position = position
+        cadre.verification = "pending"
+        cadre.verified_at = None
+        cadre.verified_by = None
+        cadre.rejection_reason = None
+        cadre.registered_at = now
+    await session.flush()
+    return cadre

@@ -1,0 +1,56 @@
+"""People and their channel identities."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.types import Identity
+from storage.models import ChannelIdentity, Person
+
+
+async def identity_for(
+    session: AsyncSession, who: Identity, *, language: str, now: dt.datetime
+) -> tuple[ChannelIdentity, Person]:
+    """The identity and person behind an address, created on first contact (no personal data yet)."""
+    row = (
+        await session.execute(
+            select(ChannelIdentity, Person)
+            .join(Person, Person.id == ChannelIdentity.person_id)
+            .where(ChannelIdentity.channel == who.channel, ChannelIdentity.address == who.address)
+        )
+    ).one_or_none()
+    if row is not None:
+        identity, person = row
+        identity.last_inbound_at = now
+        identity.unreachable_at = None
+        return identity, person
+    person = Person(language=language, role="resident", created_at=now)
+    session.add(person)
+    await session.flush()
+    identity = ChannelIdentity(
+        channel=who.channel, address=who.address, person_id=person.id, last_inbound_at=now, created_at=now
+    )
+    session.add(identity)
+    await session.flush()
+    return identity, person
+
+
+async def find_identity(session: AsyncSession, channel: str, address: str) -> ChannelIdentity | None:
+    return (
+        await session.execute(
+            select(ChannelIdentity).where(
+                ChannelIdentity.channel == channel, ChannelIdentity.address == address
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def mark_unreachable(session: AsyncSession, channel: str, address: str, now: dt.datetime) -> bool:
+    identity = await find_identity(session, channel, address)
+    if identity is None:
+        return False
+    identity.unreachable_at = now
+    return True

@@ -1,0 +1,88 @@
+"""The region tree and the Posyandu in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Posyandu, Region
+
+TOP_LEVELS = ("kabupaten", "kota")
+
+
+@dataclass(frozen=True, slots=True)
+class PosyanduPlace:
+    """A Posyandu with the names of the regions above it, for showing and for fuzzy search."""
+
+    id: int
+    code: str
+    name: str
+    region_code: str
+    desa: str
+    kecamatan: str
+    kabupaten: str
+
+
+async def get(session: AsyncSession, code: str) -> Region | None:
+    return await session.get(Region, code)
+
+
+async def top(session: AsyncSession) -> list[Region]:
+    """Kabupaten and kota: where a person starts walking the tree."""
+    result = await session.execute(select(Region).where(Region.level.in_(TOP_LEVELS)).order_by(Region.name))
+    return list(result.scalars())
+
+
+async def children(session: AsyncSession, code: str) -> list[Region]:
+    result = await session.execute(select(Region).where(Region.parent_code == code).order_by(Region.name))
+    return list(result.scalars())
+
+
+async def posyandu_in(session: AsyncSession, region_code: str) -> list[Posyandu]:
+    result = await session.execute(
+        select(Posyandu).where(Posyandu.region_code == region_code).order_by(Posyandu.name)
+    )
+    return list(result.scalars())
+
+
+async def get_posyandu(session: AsyncSession, posyandu_id: int) -> Posyandu | None:
+    return await session.get(Posyandu, posyandu_id)
+
+
+def _under(column: object, code: str) -> object:
+    return or_(column == code, column.like(f"{code}.%"))  # type: ignore[attr-defined]
+
+
+def _place_query():  # type: ignore[no-untyped-def]
+    desa = Region.__table__.alias("desa")
+    kec = Region.__table__.alias("kec")
+    kab = Region.__table__.alias("kab")
+    return (
+        select(
+            Posyandu.id,
+            Posyandu.code,
+            Posyandu.name,
+            Posyandu.region_code,
+            desa.c.name,
+            kec.c.name,
+            kab.c.name,
+        )
+        .join(desa, desa.c.code == Posyandu.region_code)
+        .join(kec, kec.c.code == desa.c.parent_code)
+        .join(kab, kab.c.code == kec.c.parent_code)
+    )
+
+
+async def places(session: AsyncSession, *, within: str | None = None) -> list[PosyanduPlace]:
+    """Every Posyandu (under a region, if given) with its desa, kecamatan and kabupaten names."""
+    query = _place_query().order_by(Posyandu.name)
+    if within:
+        query = query.where(_under(Posyandu.region_code, within))
+    return [PosyanduPlace(*row) for row in (await session.execute(query)).all()]
+
+
+async def place(session: AsyncSession, posyandu_id: int) -> PosyanduPlace | None:
+    row = (await session.execute(_place_query().where(Posyandu.id == posyandu_id))).one_or_none()
+    return PosyanduPlace(*row) if row else None

@@ -1,0 +1,107 @@
+"""Monthly Posyandu reports with their revision history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import MonthlyReport, ReportRevision
+
+REPORT_COLUMNS = (
+    "held",
+    "held_on",
+    "place_note",
+    "not_held_reason",
+    "s",
+    "k",
+    "d",
+    "n",
+    "visits",
+    "referrals_gizi",
+    "immunizations",
+    "vitamin_a",
+    "notes",
+    "photos",
+)
+
+
+async def for_month(session: AsyncSession, posyandu_id: int, month: dt.date) -> MonthlyReport | None:
+    return (
+        await session.execute(
+            select(MonthlyReport).where(
+                MonthlyReport.posyandu_id == posyandu_id, MonthlyReport.month == month
+            )
+        )
+    ).scalar_one_or_none()
+
+
+def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
+
+
+async def submit(
+    session: AsyncSession,
+    *,
+    posyandu_id: int,
+    month: dt.date,
+    values: dict[str, Any],
+    person_id: int,
+    now: dt.datetime,
+) -> MonthlyReport:
+    """Store the month's report, or a new revision of it. Never a second report for the same month."""
+    unknown = set(values) - set(REPORT_COLUMNS)
+    if unknown:
+        raise ValueError(f"unknown report fields: {sorted(unknown)}")
+    full = {column: values.get(column) for column in REPORT_COLUMNS}
+    full["visits"] = full["visits"] or {}
+    full["photos"] = full["photos"] or []
+    report = await for_month(session, posyandu_id, month)
+    if report is None:
+        report = MonthlyReport(
+            posyandu_id=posyandu_id,
+            month=month,
+            revision=1,
+            submitted_by=person_id,
+            submitted_at=now,
+            first_submitted_at=now,
+            **full,
+        )
+        session.add(report)
+    else:
+        report.revision += 1
+        report.submitted_by = person_id
+        report.submitted_at = now
+        for column, value in full.items():
+            setattr(report, column, value)
+    await session.flush()
+    session.add(
+        ReportRevision(
+            report_id=report.id,
+            revision=report.revision,
+            data=_snapshot(full),
+            submitted_by=person_id,
+            submitted_at=now,
+        )
+    )
+    await session.flush()
+    return report
+
+
+async def recent(session: AsyncSession, posyandu_id: int, since: dt.date) -> list[MonthlyReport]:
+    result = await session.execute(
+        select(MonthlyReport)
+        .where(MonthlyReport.posyandu_id == posyandu_id, MonthlyReport.month >= since)
+        .order_by(MonthlyReport.month.desc())
+    )
+    return list(result.scalars())
+
+
+async def revision_count(session: AsyncSession, report_id: int) -> int:
+    return int(
+        (
+            await session.execute(select(func.count()).where(ReportRevision.report_id == report_id))
+        ).scalar_one()
+    )

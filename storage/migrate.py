@@ -17,7 +17,7 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     from storage.db import ensure_sqlite_dir
 
     ensure_sqlite_dir(database_url)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import pkgutil
 
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import storage
 from storage.models import Base
+
+# Tables of each part of the product live in storage/models.py and storage/models_<part>.py.
+for module in pkgutil.iter_modules(storage.__path__):
+    if module.name.startswith("models_"):
+        importlib.import_module(f"storage.{module.name}")
 
 config = context.config
 target_metadata = Base.metadata

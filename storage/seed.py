@@ -80,7 +80,7 @@ async def _posyandu(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
 
 async def _people(session: AsyncSession, rows: list[dict[str, Any]], now: dt.datetime) -> int:
     added = 0
-    posyandu_ids = dict((await session.execute(select(Posyandu.code, Posyandu.id))).tuples().all())
+    posyandu_ids = dict((await session.execute(select(Posyandu.code, Posyandu.id))).all())
     for row in rows:
         handle = row["console"]
         exists = await session.execute(

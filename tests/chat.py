@@ -50,7 +50,8 @@ class Chat:
     async def press(self, label: str) -> Outcome:
         """Press the option whose label contains `label` (case-insensitive) in the last question."""
         choice = self.choice
-        matches = [o for o in choice.options if label.casefold() in o.label.casefold()]
+        exact = [o for o in choice.options if label.casefold() == o.label.casefold()]
+        matches = exact or [o for o in choice.options if label.casefold() in o.label.casefold()]
         assert matches, f"no option like {label!r} in {[o.label for o in choice.options]}"
         return await self._send(
             IncomingEvent(self.identity, payload=matches[0].payload, message_id=self._id())

@@ -19,7 +19,7 @@ from handlers.state import ConversationState
 from handlers.turn import Input, Turn, turn_token
 from handlers.types import IncomingEvent, Outcome, Text
 from storage.db import Database
-from storage.repositories import conversations, inbound, people
+from storage.repositories import conversations, inbound
 
 log = logging.getLogger("kaderbot.core")
 
@@ -54,13 +54,13 @@ class Core:
                 await inbound.record(session, event.identity.channel, event.message_id, now)
             except IntegrityError:
                 raise _Duplicate() from None
-        identity, person = await people.identity_for(
+        opened = await conversations.open_for(
             session,
             event.identity,
             language=self.catalogues.language(event.language_hint or self.catalogues.default_language),
             now=now,
         )
-        stored = await conversations.load(session, identity.id)
+        identity, person, stored = opened.identity, opened.person, opened.state
         state = ConversationState.from_json(stored)
         turn = Turn(
             session=session,
@@ -152,10 +152,11 @@ class Core:
                             )
                     except IntegrityError:
                         pass
-                identity, person = await people.identity_for(
+                opened = await conversations.open_for(
                     session, event.identity, language=self.catalogues.default_language, now=self.clock()
                 )
-                state = ConversationState.from_json(await conversations.load(session, identity.id))
+                identity, person = opened.identity, opened.person
+                state = ConversationState.from_json(opened.state)
                 turn = Turn(
                     session=session,
                     person=person,

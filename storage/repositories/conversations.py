@@ -1,22 +1,57 @@
-"""Conversation state per channel identity."""
+"""Conversation state per channel identity, loaded with the identity and person in one query."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Conversation
+from handlers.types import Identity
+from storage.models import ChannelIdentity, Conversation, Person
+
+# Recording the last inbound time at minute precision is enough for WhatsApp's 24-hour window and
+# saves a write on most turns.
+INBOUND_PRECISION = dt.timedelta(seconds=60)
 
 
-async def load(session: AsyncSession, identity_id: int) -> dict[str, Any] | None:
-    """The saved state, locked for this transaction where the database supports row locks."""
-    result = await session.execute(
-        select(Conversation.state).where(Conversation.identity_id == identity_id).with_for_update()
-    )
-    return result.scalar_one_or_none()
+@dataclass
+class Opened:
+    identity: ChannelIdentity
+    person: Person
+    state: dict[str, Any] | None
+
+
+async def open_for(session: AsyncSession, who: Identity, *, language: str, now: dt.datetime) -> Opened:
+    """The identity (locked for this transaction where the database has row locks), its person and the
+    saved conversation, creating identity and person on first contact (no personal data yet)."""
+    row = (
+        await session.execute(
+            select(ChannelIdentity, Person, Conversation.state)
+            .join(Person, Person.id == ChannelIdentity.person_id)
+            .outerjoin(Conversation, Conversation.identity_id == ChannelIdentity.id)
+            .where(ChannelIdentity.channel == who.channel, ChannelIdentity.address == who.address)
+            .with_for_update(of=ChannelIdentity)
+        )
+    ).one_or_none()
+    if row is None:
+        person = Person(language=language, role="resident", created_at=now)
+        session.add(person)
+        await session.flush()
+        identity = ChannelIdentity(
+            channel=who.channel, address=who.address, person_id=person.id, last_inbound_at=now, created_at=now
+        )
+        session.add(identity)
+        await session.flush()
+        return Opened(identity, person, None)
+    identity, person, state = row
+    if identity.last_inbound_at is None or now - identity.last_inbound_at >= INBOUND_PRECISION:
+        identity.last_inbound_at = now
+    if identity.unreachable_at is not None:
+        identity.unreachable_at = None
+    return Opened(identity, person, state)
 
 
 async def save(
@@ -29,5 +64,6 @@ async def save(
             .values(state=state, updated_at=now)
         )
     else:
-        session.add(Conversation(identity_id=identity_id, state=state, updated_at=now))
-        await session.flush()
+        await session.execute(
+            insert(Conversation).values(identity_id=identity_id, state=state, updated_at=now)
+        )

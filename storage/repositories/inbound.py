@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboundMessage
@@ -12,8 +12,9 @@ from storage.models import InboundMessage
 
 async def record(session: AsyncSession, channel: str, message_id: str, now: dt.datetime) -> None:
     """Insert the id; raises IntegrityError when it was already handled."""
-    session.add(InboundMessage(channel=channel, message_id=message_id, received_at=now))
-    await session.flush()
+    await session.execute(
+        insert(InboundMessage).values(channel=channel, message_id=message_id, received_at=now)
+    )
 
 
 async def purge_before(session: AsyncSession, cutoff: dt.datetime) -> int:

@@ -1,0 +1,163 @@
+"""Updates per second through the conversation core on SQLite: many cadres registering and filing a full
+monthly report, their messages interleaved. Target (issue #2): ≥ 2,000 updates/s, one core."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import resource
+import statistics
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+from bot.app import build
+from bot.settings import load_settings
+from handlers.types import Choice, IncomingEvent, Identity, Reply
+from storage.migrate import upgrade
+from storage.models import Posyandu, Region
+
+CADRES = int(os.environ.get("BENCH_CADRES", "1000"))
+TARGET = 2000.0
+NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)  # 10:00 WITA
+
+Step = tuple[str, str]  # ("say", text) or ("press", label)
+
+
+def script(index: int) -> list[Step]:
+    desa, posyandu = divmod(index, 20)
+    steps: list[Step] = [
+        ("say", "/start"),
+        ("press", "Bahasa Indonesia"),
+        ("press", "Setuju"),
+        ("press", "Saya kader Posyandu"),
+        ("say", f"Kader Nomor {index}"),
+        ("say", f"0812{index:08d}"),
+        ("press", "Kabupaten Bench"),
+        ("press", f"Kecamatan {desa // 10:02d}"),
+        ("press", f"Desa {desa:03d}"),
+        ("press", f"Posyandu {index:04d}"),
+        ("press", "Anggota"),
+        ("press", "✅ Kirim"),
+        ("say", "/lapor"),
+        ("press", "November 2026"),
+        ("press", "Ya, di tempat biasa"),
+        ("say", "12"),
+    ]
+    steps += [("say", v) for v in ("40", "35", "32", "28", "6", "32", "4", "10", "12", "2", "9", "30")]
+    steps += [("say", "Lancar"), ("press", "Lewati"), ("press", "✅ Kirim")]
+    return steps
+
+
+async def prepare(url: str) -> None:
+    from storage.db import open_database
+
+    db = open_database(url)
+    async with db.sessions() as session, session.begin():
+        session.add(Region(code="99", parent_code=None, level="provinsi", name="Provinsi Bench"))
+        session.add(Region(code="99.01", parent_code="99", level="kabupaten", name="Kabupaten Bench"))
+        desas = (CADRES + 19) // 20
+        for kec in range((desas + 9) // 10):
+            session.add(
+                Region(
+                    code=f"99.01.{kec:02d}",
+                    parent_code="99.01",
+                    level="kecamatan",
+                    name=f"Kecamatan {kec:02d}",
+                )
+            )
+        await session.flush()
+        for desa in range(desas):
+            code = f"99.01.{desa // 10:02d}.{2000 + desa}"
+            session.add(
+                Region(
+                    code=code, parent_code=f"99.01.{desa // 10:02d}", level="desa", name=f"Desa {desa:03d}"
+                )
+            )
+        await session.flush()
+        for index in range(CADRES):
+            desa = index // 20
+            session.add(
+                Posyandu(
+                    code=f"B-{index}",
+                    region_code=f"99.01.{desa // 10:02d}.{2000 + desa}",
+                    name=f"Posyandu {index:04d}",
+                )
+            )
+    await db.dispose()
+
+
+def payload_for(replies: list[Reply], label: str) -> str:
+    for reply in reversed(replies):
+        if isinstance(reply, Choice):
+            for option in reply.options:
+                if option.label == label:
+                    return option.payload
+    raise LookupError(f"{label!r} not offered: {replies!r}")
+
+
+def interleaved() -> Iterator[tuple[int, Step]]:
+    scripts = [script(i) for i in range(CADRES)]
+    for position in range(max(len(s) for s in scripts)):
+        for index, steps in enumerate(scripts):
+            if position < len(steps):
+                yield index, steps[position]
+
+
+async def run(url: str) -> None:
+    kaderbot = build(load_settings(database_url=url), clock=lambda: NOW)
+    last: dict[int, list[Reply]] = {}
+    latencies: list[float] = []
+    tracemalloc_on = os.environ.get("BENCH_TRACEMALLOC") == "1"
+    if tracemalloc_on:
+        tracemalloc.start()
+    started = time.perf_counter()
+    for count, (index, (kind, value)) in enumerate(interleaved()):
+        who = Identity("bench", f"c{index}")
+        if kind == "say":
+            event = IncomingEvent(who, text=value, message_id=f"{index}-{count}")
+        else:
+            event = IncomingEvent(who, payload=payload_for(last[index], value), message_id=f"{index}-{count}")
+        t0 = time.perf_counter()
+        outcome = await kaderbot.core.handle(event)
+        latencies.append(time.perf_counter() - t0)
+        last[index] = outcome.replies
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] if tracemalloc_on else 0
+    tracemalloc.stop()
+    from sqlalchemy import func, select
+
+    from storage.models import MonthlyReport
+
+    async with kaderbot.db.sessions() as session:
+        stored = (await session.execute(select(func.count()).select_from(MonthlyReport))).scalar_one()
+    await kaderbot.close()
+    latencies.sort()
+    rate = len(latencies) / elapsed
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    print(f"cadres: {CADRES}, updates: {len(latencies)}, reports stored: {stored}")
+    print(f"throughput: {rate:,.0f} updates/s   (target ≥ {TARGET:,.0f} updates/s, one core)")
+    print(f"latency per update: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"peak resident memory of the process: {rss:.0f} MB"
+        + (f", traced {peak / 1e6:.1f} MB" if peak else "")
+    )
+    verdict = "meets" if rate >= TARGET else "BELOW"
+    print(f"→ {verdict} the target ({rate / TARGET:.2f}× of it)")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
+        upgrade(url)  # Alembic runs its own event loop, so outside ours
+        asyncio.run(prepare(url))
+        asyncio.run(run(url))
+
+
+if __name__ == "__main__":
+    main()

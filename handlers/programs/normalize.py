@@ -1,0 +1,70 @@
+"""Turn a question as residents type it into plain tokens: case, punctuation, stretched letters,
+reduplication ("anak2"), money shorthand and a slang/abbreviation dictionary kept as data."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+_WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
+_STRETCH = re.compile(r"([^\W\d_])\1{2,}")  # three or more of one letter: "tolonggg", "bangettt"
+_REDUP_DIGIT = re.compile(r"^([^\W\d_]{2,})2$")  # "anak2", "tiba2"
+_MONEY_K = re.compile(r"^(\d+)(?:rb|ribu|k)$")  # "200rb", "250k"
+_MONEY_000 = re.compile(r"^(?:rp)?(\d{1,3})[.,]000$")  # "200.000", "rp200.000"
+_RP = re.compile(r"^rp(\d.*)$")
+
+
+@dataclass(frozen=True)
+class Normalizer:
+    """Deterministic text clean-up shared by the knowledge base and the questions matched against it."""
+
+    replacements: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    neutral: frozenset[str] = frozenset()  # words that say nothing about the topic (fillers, greetings)
+
+    def tokens(self, text: str) -> list[str]:
+        cleaned = unicodedata.normalize("NFKC", text).casefold()
+        out: list[str] = []
+        for raw in _WORD.findall(cleaned):
+            for token in self._expand(raw):
+                if token and token not in self.neutral:
+                    out.append(token)
+        return out
+
+    def normalize(self, text: str) -> str:
+        return " ".join(self.tokens(text))
+
+    def _expand(self, raw: str) -> tuple[str, ...]:
+        token = _STRETCH.sub(r"\1", raw.replace("’", "").replace("'", ""))
+        if token in self.replacements:
+            return self.replacements[token]
+        if m := _MONEY_000.match(token) or _MONEY_K.match(token):
+            return (m[1], "ribu")
+        if m := _RP.match(token):
+            token = m[1]
+        if "-" in token or "." in token:
+            parts = [p for p in re.split(r"[.\-]", token) if p]
+            if len(parts) == 2 and parts[0] == parts[1]:
+                token = parts[0]  # "anak-anak": the plural says nothing more than "anak"
+            else:
+                joined = "".join(parts)  # "e-warong", "siks-ng", "lapor.go.id" as one token
+                return self.replacements.get(joined, (joined,))
+        if m := _REDUP_DIGIT.match(token):
+            token = m[1]
+        return self.replacements.get(token, (token,))
+
+
+def load_normalizer(locales_dir: Path) -> Normalizer:
+    """The slang dictionaries of every language (`locales/*/slang.yaml`), merged."""
+    replacements: dict[str, tuple[str, ...]] = {}
+    neutral: set[str] = set()
+    for path in sorted(locales_dir.glob("*/slang.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, value in (raw.get("tokens") or {}).items():
+            replacements[str(key).casefold()] = tuple(str(value).casefold().split())
+        neutral.update(str(word).casefold() for word in raw.get("neutral") or ())
+    return Normalizer(replacements=replacements, neutral=frozenset(neutral))

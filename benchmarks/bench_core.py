@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.app import build
 from bot.settings import load_settings
-from handlers.types import Choice, IncomingEvent, Identity, Reply
+from handlers.types import Choice, Identity, IncomingEvent, Reply
 from storage.migrate import upgrade
 from storage.models import Posyandu, Region
 
@@ -28,7 +28,7 @@ Step = tuple[str, str]  # ("say", text) or ("press", label)
 
 
 def script(index: int) -> list[Step]:
-    desa, posyandu = divmod(index, 20)
+    desa = index // 20
     steps: list[Step] = [
         ("say", "/start"),
         ("press", "Bahasa Indonesia"),

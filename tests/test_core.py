@@ -13,7 +13,7 @@ from handlers.core import Core
 from handlers.flows.base import Flow
 from handlers.flows.registry import build_flows
 from handlers.turn import Input, Turn
-from handlers.types import IncomingEvent, Identity
+from handlers.types import Identity, IncomingEvent
 from storage.models import InboundMessage
 from tests.chat import Chat, Clock
 from tests.flows import register_cadre

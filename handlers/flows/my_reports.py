@@ -6,14 +6,11 @@ from typing import Any
 
 from handlers.flows.base import Flow
 from handlers.forms.dates import month_name, month_start, shift_months
+from handlers.skdn import percent
 from handlers.turn import Input, Turn
 from storage.repositories import cadres, regions, reports
 
 MONTHS_SHOWN = 6
-
-
-def _percent(part: int | None, whole: int | None) -> str:
-    return f"{round(100 * part / whole)}%" if part is not None and whole else "-"
 
 
 class MyReportsFlow(Flow):
@@ -45,8 +42,8 @@ class MyReportsFlow(Flow):
                     turn.t(
                         "my_reports.line",
                         month=label,
-                        ds=_percent(report.d, report.s),
-                        nd=_percent(report.n, report.d),
+                        ds=percent(report.d, report.s),
+                        nd=percent(report.n, report.d),
                     )
                 )
             if report is not None and report.revision > 1:

@@ -22,6 +22,7 @@ from handlers.forms.fields import (
     TextField,
 )
 from handlers.i18n import Translator
+from handlers.skdn import percent
 from handlers.turn import Input, Turn
 from storage.repositories import cadres, regions, reports
 
@@ -96,18 +97,12 @@ def _count(name: str, *, when: Any = _held, maximum: int = COUNT_MAX) -> IntFiel
     )
 
 
-def _percent(part: int | None, whole: int | None) -> str:
-    if part is None or not whole:
-        return "-"
-    return f"{round(100 * part / whole)}%"
-
-
 def _coverage(t: Translator, answers: Answers) -> list[str]:
     if not _held(answers):
         return []
     return [
-        t("report.coverage.ds", value=_percent(answers.get("d"), answers.get("s"))),
-        t("report.coverage.nd", value=_percent(answers.get("n"), answers.get("d"))),
+        t("report.coverage.ds", value=percent(answers.get("d"), answers.get("s"))),
+        t("report.coverage.nd", value=percent(answers.get("n"), answers.get("d"))),
     ]
 
 

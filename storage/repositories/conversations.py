@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.types import Identity
 from storage.models import ChannelIdentity, Conversation, Person
+from storage.repositories import people
 
 # Recording the last inbound time at minute precision is enough for WhatsApp's 24-hour window and
 # saves a write on most turns.
@@ -37,14 +38,7 @@ async def open_for(session: AsyncSession, who: Identity, *, language: str, now: 
         )
     ).one_or_none()
     if row is None:
-        person = Person(language=language, role="resident", created_at=now)
-        session.add(person)
-        await session.flush()
-        identity = ChannelIdentity(
-            channel=who.channel, address=who.address, person_id=person.id, last_inbound_at=now, created_at=now
-        )
-        session.add(identity)
-        await session.flush()
+        identity, person = await people.create_identity(session, who, language=language, now=now)
         return Opened(identity, person, None)
     identity, person, state = row
     if identity.last_inbound_at is None or now - identity.last_inbound_at >= INBOUND_PRECISION:

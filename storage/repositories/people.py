@@ -11,22 +11,10 @@ from handlers.types import Identity
 from storage.models import ChannelIdentity, Person
 
 
-async def identity_for(
+async def create_identity(
     session: AsyncSession, who: Identity, *, language: str, now: dt.datetime
 ) -> tuple[ChannelIdentity, Person]:
-    """The identity and person behind an address, created on first contact (no personal data yet)."""
-    row = (
-        await session.execute(
-            select(ChannelIdentity, Person)
-            .join(Person, Person.id == ChannelIdentity.person_id)
-            .where(ChannelIdentity.channel == who.channel, ChannelIdentity.address == who.address)
-        )
-    ).one_or_none()
-    if row is not None:
-        identity, person = row
-        identity.last_inbound_at = now
-        identity.unreachable_at = None
-        return identity, person
+    """A new person behind a new address: first contact, no personal data yet."""
     person = Person(language=language, role="resident", created_at=now)
     session.add(person)
     await session.flush()

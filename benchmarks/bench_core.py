@@ -149,9 +149,7 @@ async def run(url: str) -> None:
     rate = len(latencies) / elapsed
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
-    print(
-        f"cadres: {CADRES}, updates: {len(latencies)}, concurrent senders: {CONCURRENCY}, reports stored: {stored}"
-    )
+    print(f"cadres: {CADRES}, updates: {len(latencies)}, senders: {CONCURRENCY}, reports stored: {stored}")
     print(f"throughput: {rate:,.0f} updates/s   (target ≥ {TARGET:,.0f} updates/s, one core)")
     print(f"latency per update: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -25,7 +25,7 @@ def upgrade(database_url: str, revision: str = "heads") -> None:
 
 
 def current_revision(database_url: str) -> str | None:
-    """The revision the database is at, or None for an empty database."""
+    """The revision(s) the database is at, joined with '+', or None for an empty database."""
     import asyncio
 
     from alembic.runtime.migration import MigrationContext
@@ -35,9 +35,8 @@ def current_revision(database_url: str) -> str | None:
         engine = create_async_engine(database_url)
         try:
             async with engine.connect() as conn:
-                return await conn.run_sync(
-                    lambda sync: MigrationContext.configure(sync).get_current_revision()
-                )
+                heads = await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
+                return "+".join(sorted(heads)) or None
         finally:
             await engine.dispose()
 

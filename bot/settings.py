@@ -33,12 +33,17 @@ class Settings(BaseSettings):
     telegram_file_base_url: str | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
+    # Messages per second to Telegram in all (its limit for a bot is about 30); 0 lifts the cap,
+    # e.g. for a local Bot API server. A 429 is honoured either way.
+    telegram_rate_limit: float = Field(default=30, ge=0)
 
     whatsapp_phone_number_id: str | None = None
     whatsapp_token: str | None = None
     whatsapp_app_secret: str | None = None
     whatsapp_verify_token: str | None = None
     whatsapp_api_base_url: str = "https://graph.facebook.com"
+    # Approved templates for messages outside WhatsApp's 24-hour window (names, languages, parameters).
+    whatsapp_templates_file: Path = PROJECT_ROOT / "bot" / "channels" / "whatsapp_templates.yaml"
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"

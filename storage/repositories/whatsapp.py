@@ -45,53 +45,39 @@ async def recipient(session: AsyncSession, address: str) -> Recipient:
     )
 
 
-async def record_sent(
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One message we tried to send: to whom, why (reply, reminder, …) and what it was."""
+
+    address: str
+    kind: str
+    message_type: str  # text, interactive, template, image, document
+    template: str | None = None
+
+
+async def record(
     session: AsyncSession,
+    attempt: Attempt,
     *,
-    wamid: str,
-    address: str,
-    kind: str,
-    message_type: str,
-    template: str | None,
     now: dt.datetime,
+    wamid: str | None = None,
+    error_code: int | None = None,
+    error_title: str | None = None,
 ) -> WhatsAppOutboundMessage:
+    """A message the Graph API accepted (it has a wamid), or one it refused outright: kept too, with
+    the error, so failed deliveries are visible rather than lost."""
+    refused = wamid is None
     row = WhatsAppOutboundMessage(
         wamid=wamid,
-        address=address,
-        kind=kind,
-        message_type=message_type,
-        template=template,
-        status="accepted",
-        created_at=now,
-    )
-    session.add(row)
-    await session.flush()
-    return row
-
-
-async def record_refused(
-    session: AsyncSession,
-    *,
-    address: str,
-    kind: str,
-    message_type: str,
-    template: str | None,
-    error_code: int | None,
-    error_title: str | None,
-    now: dt.datetime,
-) -> WhatsAppOutboundMessage:
-    """A send the Graph API refused outright (no wamid): kept so failures are visible, not lost."""
-    row = WhatsAppOutboundMessage(
-        wamid=None,
-        address=address,
-        kind=kind,
-        message_type=message_type,
-        template=template,
-        status="failed",
+        address=attempt.address,
+        kind=attempt.kind,
+        message_type=attempt.message_type,
+        template=attempt.template,
+        status="failed" if refused else "accepted",
         error_code=error_code,
         error_title=(error_title or "")[:240] or None,
         created_at=now,
-        failed_at=now,
+        failed_at=now if refused else None,
     )
     session.add(row)
     await session.flush()

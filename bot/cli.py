@@ -68,10 +68,12 @@ def seed(
 async def _chat(settings: Settings, handle: str) -> None:
     from bot.app import build
     from bot.channels.console import ConsoleChannel
+    from bot.notifier import Notifier
 
     kaderbot = build(settings)
+    notifier = Notifier(kaderbot.db, kaderbot.catalogues, channels={})
     try:
-        await ConsoleChannel(kaderbot.core, handle).run(sys.stdin)
+        await ConsoleChannel(kaderbot.core, handle, notices=notifier.console_notices).run(sys.stdin)
     finally:
         await kaderbot.close()
 
@@ -107,6 +109,36 @@ def run(
         return
     typer.echo("TELEGRAM_BOT_TOKEN is not set: starting the console chat (Ctrl-D to leave).", err=True)
     asyncio.run(_chat(settings, as_ or _default_handle()))
+
+
+@app.command()
+def ask(
+    question: Annotated[
+        str | None, typer.Argument(help="The question, in everyday Indonesian or English.")
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of the answer: id or en.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='One JSON object: {"topic", "score", "answer"}.')
+    ] = False,
+    batch: Annotated[bool, typer.Option("--batch", help="Read one question per line from stdin.")] = False,
+) -> None:
+    """Answer a resident's programme question, as the chat would (no database needed)."""
+    from handlers.programs.ask import Asker
+
+    settings = _settings()
+    language = lang or settings.default_language
+    if language not in ("id", "en"):
+        typer.echo("kaderbot ask: --lang must be id or en", err=True)
+        raise typer.Exit(2)
+    if batch == (question is not None):
+        typer.echo("kaderbot ask: give one question, or --batch to read them from stdin", err=True)
+        raise typer.Exit(2)
+    asker = Asker.load(settings.locales_dir, language, default_language=settings.default_language)
+    questions = sys.stdin if batch else [question or ""]
+    out = sys.stdout
+    for line in questions:
+        out.write((asker.as_json(line) if as_json else asker.as_text(line, batch=batch)) + "\n")
+        out.flush()  # a caller may feed questions one at a time through a pipe
 
 
 def main() -> None:

@@ -30,7 +30,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("report", "report"),
     "laporanku": ("my_reports", "my_reports"),
     "myreports": ("my_reports", "my_reports"),
+    "tanya": ("ask", "resident_ask"),
+    "ask": ("ask", "resident_ask"),
+    "sekolahrakyat": ("sr_check", "resident_sr_check"),
+    "pengaduan": ("ticket", "resident_ticket"),
+    "complaint": ("ticket", "resident_ticket"),
+    "status": ("status", "resident_status"),
+    "darurat": ("trc", "resident_trc"),
+    "emergency": ("trc", "resident_trc"),
 }
+
+# Commands that take the rest of the line: command name → argument of the flow it opens.
+# "/tanya gmn cara daftar sekolah rakyat", "/status KB-2026-000123".
+LINE_ARGUMENTS: dict[str, str] = {"ask": "question", "status": "number"}
 
 
 def parse_command(text: str | None) -> Command | None:
@@ -40,6 +52,11 @@ def parse_command(text: str | None) -> Command | None:
     stripped = text.strip()
     if not stripped.startswith("/") or len(stripped) < 2:
         return None
-    word = stripped[1:].split(maxsplit=1)[0].split("@", 1)[0].casefold()
+    head, *tail = stripped[1:].split(maxsplit=1)
+    rest = tail[0] if tail else ""
+    word = head.split("@", 1)[0].casefold()
     name, flow = COMMANDS.get(word, ("unknown", "unknown_command"))
+    argument = LINE_ARGUMENTS.get(name)
+    if argument is not None and rest.strip():
+        return Command(name, flow, {argument: rest.strip()})
     return Command(name, flow)

@@ -6,7 +6,7 @@ Options show as numbered lines; type the number or the label. `!foto PATH` sends
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -53,10 +53,13 @@ class ConsoleChannel:
     core: Core
     handle: str
     out: TextIO = sys.stdout
+    # The console cannot push: notifications waiting for this person are shown at their next turn.
+    notices: Callable[[str], Awaitable[list[str]]] | None = None
 
     async def send(self, line: str) -> str:
         outcome = await self.core.handle(event_from_line(self.handle, line))
-        return render(outcome.replies)
+        waiting = await self.notices(self.handle) if self.notices is not None else []
+        return "\n\n".join([*waiting, render(outcome.replies)]) if waiting else render(outcome.replies)
 
     async def run(self, source: TextIO = sys.stdin, *, echo: bool | None = None) -> None:
         """Interactive on a terminal; otherwise a script, echoed so the transcript reads well."""

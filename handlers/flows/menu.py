@@ -13,15 +13,24 @@ TARGETS = {
     "report": "report",
     "my_reports": "my_reports",
     "register": "registration",
+    "ask": "resident_ask",
+    "sr_check": "resident_sr_check",
+    "ticket": "resident_ticket",
+    "status": "resident_status",
+    "trc": "resident_trc",
 }
+# What residents can do, in menu order (the labels live in residents.po).
+RESIDENT_ROWS = ("ask", "sr_check", "ticket", "status", "trc")
 
 
 def menu_rows(turn: Turn) -> list[tuple[str, str]]:
     person = turn.person
     t = turn.t
     if person.consent_at is None:
+        # Public information only: programme answers need no personal data.
         return [
             ("consent", t("menu.give_consent")),
+            ("ask", t("resident.menu.ask")),
             ("about", t("menu.about")),
             ("language", t("menu.language")),
         ]
@@ -31,6 +40,7 @@ def menu_rows(turn: Turn) -> list[tuple[str, str]]:
         rows.append(("report", t("menu.report_draft" if has_draft else "menu.report")))
         rows.append(("my_reports", t("menu.my_reports")))
     elif person.role == "resident":
+        rows.extend((value, t(f"resident.menu.{value}")) for value in RESIDENT_ROWS)
         rows.append(("register", t("menu.register")))
     rows.append(("about", t("menu.about")))
     rows.append(("language", t("menu.language")))
@@ -58,6 +68,13 @@ class MenuFlow(Flow):
         elif inp.value == "about":
             turn.say("menu.about_text")
             await self.begin(turn)
+        elif inp.value is None and inp.text and inp.text.strip() and _asks_programmes(turn):
+            await turn.goto("resident_ask", question=inp.text)  # free text is a question about programmes
         else:
             turn.say("menu.not_understood")
             await self.begin(turn)
+
+
+def _asks_programmes(turn: Turn) -> bool:
+    """Residents, and people who declined consent, type questions; the programme matcher takes them."""
+    return turn.person.role == "resident" or turn.person.consent_at is None

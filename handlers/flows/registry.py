@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from handlers.flows.base import Flow
 from handlers.flows.language import LanguageFlow
 from handlers.flows.menu import MenuFlow
 from handlers.flows.my_reports import MyReportsFlow
 from handlers.flows.registration import RegistrationFlow
 from handlers.flows.report import ReportFlow
+from handlers.flows.resident_ask import ResidentAskFlow
+from handlers.flows.resident_sr_check import SekolahRakyatCheckFlow
+from handlers.flows.resident_status import StatusFlow
+from handlers.flows.resident_ticket import TicketFlow
+from handlers.flows.resident_trc import TrcFlow
 from handlers.flows.welcome import WelcomeFlow
+from handlers.programs import Programs
+from handlers.programs.emergency import EmergencyNumbers
+from handlers.programs.library import DEFAULT_LOCALES
 
 
-def build_flows() -> dict[str, Flow]:
+def build_flows(locales_dir: Path = DEFAULT_LOCALES) -> dict[str, Flow]:
+    programs = Programs.load(locales_dir)
     flows: list[Flow] = [
         WelcomeFlow(),
         LanguageFlow(),
@@ -19,5 +30,10 @@ def build_flows() -> dict[str, Flow]:
         RegistrationFlow(),
         ReportFlow(),
         MyReportsFlow(),
+        ResidentAskFlow(programs),
+        SekolahRakyatCheckFlow(),
+        TicketFlow(),
+        StatusFlow(),
+        TrcFlow(EmergencyNumbers.load(locales_dir)),
     ]
     return {flow.name: flow for flow in flows}

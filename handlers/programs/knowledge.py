@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML has it
 
 # The topics residents ask about; both languages carry exactly these, in this order.
 TOPIC_IDS: tuple[str, ...] = (
@@ -47,6 +50,10 @@ class Topic:
     source: str
     checked: str  # ISO date the facts were last checked against the source
 
+    @property
+    def checked_on(self) -> dt.date:
+        return dt.date.fromisoformat(self.checked)
+
 
 @dataclass(frozen=True)
 class KnowledgeBase:
@@ -73,7 +80,7 @@ def knowledge_path(locales_dir: Path, lang: str) -> Path:
 def load_knowledge(locales_dir: Path, lang: str) -> KnowledgeBase:
     """Read and check one language's knowledge base. Refuses a file with a missing or empty field."""
     path = knowledge_path(locales_dir, lang)
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     if not isinstance(raw, dict) or not isinstance(raw.get("topics"), list):
         raise KnowledgeError(f"{path}: expected a mapping with a 'topics' list")
     topics = tuple(_topic(path, entry) for entry in raw["topics"])
@@ -94,7 +101,9 @@ def _topic(path: Path, entry: Any) -> Topic:
     values: dict[str, Any] = {"id": str(entry["id"])}
     for name in TEXT_FIELDS:
         value = entry.get(name)
-        if not isinstance(value, str | int) or not str(value).strip():
+        if isinstance(value, dt.date):  # an unquoted date in YAML
+            value = value.isoformat()
+        if not isinstance(value, str) or not value.strip():
             raise KnowledgeError(f"{where}: '{name}' is missing or empty")
         values[name] = " ".join(str(value).split())
     for name in LIST_FIELDS:
@@ -106,4 +115,8 @@ def _topic(path: Path, entry: Any) -> Topic:
         raise KnowledgeError(f"{where}: needs at least {MIN_SAMPLES} sample questions")
     if not values["keywords"]:
         raise KnowledgeError(f"{where}: needs keywords")
+    try:
+        dt.date.fromisoformat(values["checked"])
+    except ValueError:
+        raise KnowledgeError(f"{where}: 'checked' must be a date like 2026-11-24") from None
     return Topic(**values)

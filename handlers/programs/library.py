@@ -15,6 +15,8 @@ DEFAULT_LOCALES = Path(__file__).resolve().parents[2] / "locales"
 
 @dataclass(frozen=True)
 class Programs:
+    """Read-only after loading; one instance serves every conversation."""
+
     bases: dict[str, KnowledgeBase]
     matcher: Matcher
     default_language: str = "id"
@@ -22,6 +24,8 @@ class Programs:
     @classmethod
     def load(cls, locales_dir: Path = DEFAULT_LOCALES, *, default_language: str = "id") -> Programs:
         bases = {lang: load_knowledge(locales_dir, lang) for lang in LANGUAGES}
+        # One matcher over both languages: an English speaker may type Indonesian programme names and
+        # the other way round; topic ids are shared, the answer comes in the person's language.
         matcher = Matcher(list(bases.values()), load_normalizer(locales_dir))
         return cls(bases=bases, matcher=matcher, default_language=default_language)
 

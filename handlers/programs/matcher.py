@@ -1,159 +1,247 @@
-"""Rank programme topics for a question. Below the threshold it does not guess.
+"""Rank programme topics for a question, with a confidence in 0–1. Below the threshold it does not guess.
 
 How a question is scored:
-1. It is normalised (slang, stretched letters, …) into tokens; each token is resolved onto the
-   knowledge base's vocabulary: as is, by its stem, or by the closest word (rapidfuzz) for typos.
-2. Every sample question and keyword of every topic is a small document. A document's similarity
-   is a weighted overlap: how much of the question it explains and how much of itself it uses.
-   Weights favour words that point to few topics ("pkh", "desil") over words every topic shares
-   ("cara", "dapat"); a word the knowledge base has never seen weighs most, so a question about
-   something else ("jadwal bola") explains itself poorly against every topic.
-3. A topic scores its best document, nudged by how much of the question its whole vocabulary
-   explains (questions that mix words of two of its samples).
+1. It is normalised (slang, stretched letters, …) into tokens; inflected forms fold onto words the
+   knowledge base uses ("pendaftaran" → "daftar"), and a word it still does not know is read as
+   the closest known word when rapidfuzz finds one close enough (typos).
+2. Words weigh by how few topics use them ("pkh", "desil" a lot; "cara", "dapat" little). A word
+   the knowledge base has never seen weighs most: a question about something else ("jadwal bola")
+   stays mostly unexplained by every topic.
+3. Ranking: each topic's best sample question, title or keyword by weighted overlap (how much of
+   the question it explains and how much of itself it uses), plus how much of the question the
+   topic's whole vocabulary explains, plus a bonus when one of its keywords appears in full.
+4. Confidence: residents' questions nearly always name the programme or its subject ("pkh",
+   "sekolah rakyat", "kursi roda"); a keyword present in full is the strongest evidence, without
+   one only a close sample question counts. Both are discounted by the share of the question made
+   of words the knowledge base has never seen, and halved when a word names a service another
+   office answers ("bpjs ketenagakerjaan", "pln"; slang.yaml: off_topic).
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
 from handlers.programs.knowledge import KnowledgeBase
 from handlers.programs.normalize import Normalizer
+from handlers.programs.stem import variants
 
-Stemmer = Callable[[str], str]
-
-
-def _no_stem(token: str) -> str:
-    return token
+SUGGESTIONS = 3
 
 
 @dataclass(frozen=True)
 class Tuning:
-    """Figures chosen on the sample questions (leave-one-out) and a small set of off-topic questions."""
+    """Figures chosen on the sample questions (leave-one-out) and a set of off-topic questions."""
 
-    threshold: float = 0.5  # at or above: answer with the topic
-    query_weight: float = 0.7  # how much "explains the question" counts against "uses the document"
-    bag_weight: float = 0.25  # share of the topic-vocabulary score in the final score
-    unknown_weight: float = (
-        1.5  # weight of a word the knowledge base has never seen, relative to the rarest known
-    )
+    threshold: float = 0.5  # confidence at or above which the topic is answered
+    suggest_floor: float = 0.2  # below the threshold, topics at or above this are offered as "did you mean"
+    query_weight: float = 0.7  # ranking: "explains the question" against "uses the whole document"
+    bag_weight: float = 0.25  # ranking: share of the topic-vocabulary overlap
+    keyword_bonus: float = 0.2  # ranking: bonus for a keyword present in full
+    keyword_base: float = 0.7  # confidence with a keyword present in full, before the rest counts
+    sample_factor: float = 0.9  # confidence from the closest sample alone, without any keyword
+    unknown_penalty: float = 0.45  # confidence lost per unit share of never-seen words
+    unknown_weight: float = 1.5  # weight of a never-seen word, relative to the most specific known word
+    off_topic_factor: float = 0.5  # confidence kept when a word names another service (slang.yaml: off_topic)
     typo_cutoff: float = 84.0  # rapidfuzz ratio needed to read an unknown word as a known one
     typo_min_length: int = 4
 
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """The answer to "which topic?": `topic` is None below the threshold; `candidates` best first."""
+    """Which topic a question is about: `topic` is None below the threshold; `candidates` best first."""
 
     topic: str | None
     score: float
-    candidates: tuple[tuple[str, float], ...] = ()
-
-    def closest(self, n: int = 3) -> list[str]:
-        return [topic for topic, score in self.candidates[:n] if score > 0]
+    candidates: tuple[tuple[str, float], ...] = ()  # every topic with any evidence, with its confidence
+    suggestions: tuple[str, ...] = ()  # below the threshold: up to three topics worth offering
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What one topic has for a question; `rank` orders topics, the rest makes the confidence."""
+
+    topic: str
+    rank: float
+    closest: float  # the best single document, as much of it used as of the question explained
+    covered: float  # share of the question's weight the topic's vocabulary explains
+    keyword: bool  # one of the topic's keywords is present in full
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A question as the matcher read it: topics with evidence (best first) and what stayed unexplained."""
+
+    found: tuple[Evidence, ...]
+    unknown_share: float  # share of the question's weight made of words the knowledge base never saw
+    elsewhere: bool  # a word names a service another office answers (slang.yaml: off_topic)
+
+
+@dataclass(frozen=True, slots=True)
 class _Doc:
     topic: int
-    tokens: frozenset[str]
+    terms: frozenset[str]
     weight: float
 
 
 @dataclass
 class Matcher:
+    """Built once from the knowledge bases of every language (topic ids are shared); read-only after."""
+
     bases: Sequence[KnowledgeBase]
     normalizer: Normalizer
     tuning: Tuning = field(default_factory=Tuning)
-    stemmer: Stemmer = _no_stem
 
     def __post_init__(self) -> None:
         self.topic_ids: tuple[str, ...] = tuple(t.id for t in self.bases[0])
         index = {topic_id: i for i, topic_id in enumerate(self.topic_ids)}
         texts: list[tuple[int, str]] = []
+        keyword_texts: list[tuple[int, str]] = []
         for base in self.bases:
             for topic in base:
                 i = index[topic.id]
                 texts.extend((i, text) for text in (topic.title, *topic.samples, *topic.keywords))
-        docs_tokens = [(i, frozenset(self._terms(text))) for i, text in texts]
+                keyword_texts.extend((i, k) for k in topic.keywords)
+        # Inflected forms fold onto a root the knowledge base also uses ("pendaftaran" → "daftar"),
+        # except one-word keywords: "pendataan" names the DTSEN survey, "data" alone names nothing.
+        seen = {token for _, text in texts for token in self.normalizer.tokens(text)}
+        kept = {tokens[0] for _, k in keyword_texts if len(tokens := self.normalizer.tokens(k)) == 1}
+        self._canonical = {
+            t: t if t in kept else next((v for v in variants(t) if v in seen), t) for t in seen
+        }
+        self._typo_vocabulary = sorted(seen)
+        documents = [(i, frozenset(self.terms(text))) for i, text in texts]
+        keywords = [(i, frozenset(self.terms(text))) for i, text in keyword_texts]
         topics_of: dict[str, set[int]] = defaultdict(set)
-        for i, tokens in docs_tokens:
-            for token in tokens:
-                topics_of[token].add(i)
+        for i, terms in documents:
+            for term in terms:
+                topics_of[term].add(i)
         n = len(self.topic_ids)
-        self.weights: dict[str, float] = {t: math.log(1 + n / len(ts)) for t, ts in topics_of.items()}
-        self.unknown = math.log(1 + n) * self.tuning.unknown_weight
-        self.bags: list[frozenset[str]] = [
-            frozenset(t for t, ts in topics_of.items() if i in ts) for i in range(n)
-        ]
-        self.topics_of = {t: frozenset(ts) for t, ts in topics_of.items()}
-        self.docs: list[_Doc] = [
-            _Doc(i, tokens, sum(self.weights[t] for t in tokens)) for i, tokens in docs_tokens if tokens
-        ]
+        self._weights = {t: math.log(1 + n / len(ts)) for t, ts in topics_of.items()}
+        self._unknown = math.log(1 + n) * self.tuning.unknown_weight
+        self._topics_of = {t: tuple(sorted(ts)) for t, ts in topics_of.items()}
+        self._docs = [_Doc(i, terms, sum(self._weights[t] for t in terms)) for i, terms in documents if terms]
         postings: dict[str, list[int]] = defaultdict(list)
-        for d, doc in enumerate(self.docs):
-            for token in doc.tokens:
-                postings[token].append(d)
-        self.postings = dict(postings)
-        self.vocabulary = sorted(self.weights)
+        for d, doc in enumerate(self._docs):
+            for term in doc.terms:
+                postings[term].append(d)
+        self._postings = {t: tuple(ds) for t, ds in postings.items()}
+        by_term: dict[str, set[tuple[int, frozenset[str]]]] = defaultdict(set)
+        for i, terms in keywords:
+            for term in terms:
+                by_term[term].add((i, terms))
+        self._keywords = {t: tuple(ks) for t, ks in by_term.items()}
 
-    def _terms(self, text: str) -> list[str]:
-        return [self.stemmer(t) for t in self.normalizer.tokens(text)]
+    # -- words ---------------------------------------------------------------------------------
+    def terms(self, text: str) -> list[str]:
+        """Normalised tokens, folded onto the knowledge base's own words where possible."""
+        return [self._fold(t) for t in self.normalizer.tokens(text)]
+
+    def _fold(self, token: str) -> str:
+        canonical = self._canonical.get(token)
+        if canonical is not None:
+            return canonical
+        for variant in variants(token):
+            if variant in self._canonical:
+                return self._canonical[variant]
+        return token
 
     def _resolve(self, term: str) -> str | None:
-        if term in self.weights:
+        if term in self._weights:
             return term
         tuning = self.tuning
-        if len(term) < tuning.typo_min_length or term.isdigit():
+        if len(term) < tuning.typo_min_length or not term.isalpha():
             return None
-        hit = process.extractOne(term, self.vocabulary, scorer=fuzz.ratio, score_cutoff=tuning.typo_cutoff)
-        return hit[0] if hit else None
+        hit = process.extractOne(
+            term, self._typo_vocabulary, scorer=fuzz.ratio, score_cutoff=tuning.typo_cutoff
+        )
+        return self._canonical[hit[0]] if hit else None
 
-    def scores(self, text: str) -> list[float]:
-        """Every topic's score in 0–1, in knowledge-base order."""
+    # -- scoring -------------------------------------------------------------------------------
+    def read(self, text: str) -> Reading:
+        """Every topic with any evidence for the question, best first."""
         tuning = self.tuning
-        resolved: dict[str, float] = {}
-        unknown = 0.0
-        for term in self._terms(text):
-            known = self._resolve(term)
-            if known is None:
-                unknown += self.unknown
-            else:
-                resolved[known] = self.weights[known]
-        total = unknown + sum(resolved.values())
         n = len(self.topic_ids)
-        if not resolved or total <= 0:
-            return [0.0] * n
-        matched: dict[int, float] = defaultdict(float)
-        for token, weight in resolved.items():
-            for d in self.postings[token]:
-                matched[d] += weight
-        best = [0.0] * n
+        known: dict[str, float] = {}
+        unknown = 0.0
+        off_topic = self.normalizer.off_topic
+        elsewhere = False  # the question names a service another office answers
+        for term in self.terms(text):
+            if term in off_topic:
+                unknown += self._unknown
+                elsewhere = True
+                continue
+            resolved = self._resolve(term)
+            if resolved is None:
+                unknown += self._unknown
+            else:
+                known[resolved] = self._weights[resolved]
+        total = unknown + sum(known.values())
+        if not known:
+            return Reading((), 1.0 if total else 0.0, elsewhere)
+        overlap: dict[int, float] = defaultdict(float)
+        for term, weight in known.items():
+            for d in self._postings[term]:
+                overlap[d] += weight
+        nearest = [0.0] * n  # for ranking: leans on explaining the question
+        closest = [0.0] * n  # for confidence: a one-word question is not close to a whole sentence
         a = tuning.query_weight
-        for d, weight in matched.items():
-            doc = self.docs[d]
-            sim = (weight / total) ** a * (weight / doc.weight) ** (1 - a)
-            if sim > best[doc.topic]:
-                best[doc.topic] = sim
-        bag = [0.0] * n
-        for token, weight in resolved.items():
-            share = weight / total / len(self.topics_of[token])
-            for i in self.topics_of[token]:
-                bag[i] += share
+        for d, weight in overlap.items():
+            doc = self._docs[d]
+            explained, used = weight / total, weight / doc.weight
+            i = doc.topic
+            nearest[i] = max(nearest[i], explained**a * used ** (1 - a))
+            closest[i] = max(closest[i], math.sqrt(explained * used))
+        shared = [0.0] * n
+        covered = [0.0] * n
+        for term, weight in known.items():
+            owners = self._topics_of[term]
+            for i in owners:
+                shared[i] += weight / total / len(owners)
+                covered[i] += weight / total
+        present = known.keys()
+        keyword = [False] * n
+        for term in known:
+            for i, terms in self._keywords.get(term, ()):
+                keyword[i] = keyword[i] or terms <= present
         b = tuning.bag_weight
-        return [min(1.0, (1 - b) * best[i] + b * bag[i]) for i in range(n)]
+        found = [
+            Evidence(
+                topic=self.topic_ids[i],
+                rank=(1 - b) * nearest[i] + b * shared[i] + (tuning.keyword_bonus if keyword[i] else 0.0),
+                closest=closest[i],
+                covered=covered[i],
+                keyword=keyword[i],
+            )
+            for i in range(n)
+            if nearest[i] > 0
+        ]
+        found.sort(key=lambda e: -e.rank)
+        return Reading(tuple(found), unknown / total, elsewhere)
+
+    def confidence(self, evidence: Evidence, reading: Reading) -> float:
+        tuning = self.tuning
+        if evidence.keyword:
+            raw = tuning.keyword_base + (1 - tuning.keyword_base) * evidence.covered
+        else:
+            raw = tuning.sample_factor * evidence.closest
+        raw *= 1 - tuning.unknown_penalty * reading.unknown_share
+        if reading.elsewhere:
+            raw *= tuning.off_topic_factor
+        return max(0.0, min(1.0, raw))
 
     def match(self, text: str) -> Match:
-        scores = self.scores(text)
-        ranked = sorted(zip(self.topic_ids, scores, strict=True), key=lambda p: -p[1])
-        candidates = tuple((topic, round(score, 4)) for topic, score in ranked if score > 0)
-        top_topic, top_score = ranked[0]
-        topic = top_topic if top_score >= self.tuning.threshold else None
-        return Match(topic=topic, score=round(top_score, 4), candidates=candidates)
-
-    def match_many(self, texts: Iterable[str]) -> list[Match]:
-        return [self.match(text) for text in texts]
+        reading = self.read(text)
+        if not reading.found:
+            return Match(topic=None, score=0.0)
+        candidates = tuple((e.topic, round(self.confidence(e, reading), 4)) for e in reading.found)
+        top_topic, top_score = candidates[0]
+        if top_score >= self.tuning.threshold:
+            return Match(topic=top_topic, score=top_score, candidates=candidates)
+        floor = self.tuning.suggest_floor
+        suggestions = () if reading.elsewhere else tuple(t for t, s in candidates[:SUGGESTIONS] if s >= floor)
+        return Match(topic=None, score=top_score, candidates=candidates, suggestions=suggestions)

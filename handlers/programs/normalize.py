@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML has it
+
 _WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")  # three or more of one letter: "tolonggg", "bangettt"
 _REDUP_DIGIT = re.compile(r"^([^\W\d_]{2,})2$")  # "anak2", "tiba2"
@@ -24,14 +26,17 @@ class Normalizer:
     """Deterministic text clean-up shared by the knowledge base and the questions matched against it."""
 
     replacements: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    neutral: frozenset[str] = frozenset()  # words that say nothing about the topic (fillers, greetings)
+    ignore: frozenset[str] = (
+        frozenset()
+    )  # words that say nothing about the topic (fillers, greetings, places)
+    off_topic: frozenset[str] = frozenset()  # words naming services outside the knowledge base
 
     def tokens(self, text: str) -> list[str]:
         cleaned = unicodedata.normalize("NFKC", text).casefold()
         out: list[str] = []
         for raw in _WORD.findall(cleaned):
             for token in self._expand(raw):
-                if token and token not in self.neutral:
+                if token and token not in self.ignore:
                     out.append(token)
         return out
 
@@ -60,11 +65,15 @@ class Normalizer:
 
 def load_normalizer(locales_dir: Path) -> Normalizer:
     """The slang dictionaries of every language (`locales/*/slang.yaml`), merged."""
+    plain = Normalizer()
     replacements: dict[str, tuple[str, ...]] = {}
-    neutral: set[str] = set()
+    ignore: set[str] = set()
+    off_topic: set[str] = set()
     for path in sorted(locales_dir.glob("*/slang.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
         for key, value in (raw.get("tokens") or {}).items():
-            replacements[str(key).casefold()] = tuple(str(value).casefold().split())
-        neutral.update(str(word).casefold() for word in raw.get("neutral") or ())
-    return Normalizer(replacements=replacements, neutral=frozenset(neutral))
+            # Targets get the same clean-up as questions ("anak-anak" → "anak"), not the slang again.
+            replacements[str(key).casefold()] = tuple(plain.tokens(str(value)))
+        ignore.update(str(word).casefold() for word in raw.get("ignore") or ())
+        off_topic.update(str(word).casefold() for word in raw.get("off_topic") or ())
+    return Normalizer(replacements=replacements, ignore=frozenset(ignore), off_topic=frozenset(off_topic))

@@ -1,57 +1,48 @@
-"""A light, dictionary-free stemmer for Indonesian and English question words.
+"""Affix stripping for words the knowledge base does not know as typed.
 
-It only needs to map inflected forms onto one key ("pendaftaran", "mendaftar", "didaftarkan" →
-"daftar"); the same rules run on the knowledge base and on the question, so an imperfect root is
-harmless as long as both sides agree.
+No root dictionary: `variants` lists what a word might be without its Indonesian particles,
+suffixes and prefixes (with the nasal sound change undone: "menulis" → "tulis", "pemakai" →
+"pakai") or its English ending; the matcher takes the first variant it knows. A word it already
+knows is never stripped, so "sekolah" stays "sekolah".
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-_PARTICLES = ("nya", "lah", "kah", "pun", "tah")
-_POSSESSIVES = ("ku", "mu")
-_DERIVATIONAL = ("kan", "an", "i")
-# Longest first, so "meng" wins over "me". "pe"/"pen"/"peng" build nouns, "me"/"di"/"ter"/"ber" verbs.
+_SUFFIXES = ("nya", "lah", "kah", "pun", "ku", "mu", "kan", "an", "i", "annya", "kannya", "inya")
 _PREFIXES = (
-    "meng",
-    "meny",
-    "peng",
-    "peny",
-    "mem",
-    "men",
-    "pem",
-    "pen",
-    "ber",
-    "per",
-    "ter",
-    "me",
-    "di",
-    "ke",
-    "pe",
-    "se",
-)
-_ENGLISH = ("ing", "ed", "es", "s")
-MIN_ROOT = 3
+    "me", "mem", "men", "meng", "meny", "di", "ke", "ter", "ber", "pe", "pem", "pen", "peng",
+    "peny", "per", "se",
+)  # fmt: skip
+# A nasal prefix swallows the root's first consonant before a vowel: meN + tulis → menulis.
+_NASAL = {"meny": "s", "peny": "s", "mem": "p", "pem": "p", "men": "t", "pen": "t", "meng": "k", "peng": "k"}
+_ENGLISH = ("'s", "s", "es", "ed", "ing", "ly")
+_VOWELS = frozenset("aeiou")
+MIN_ROOT = 4  # shorter "roots" are mostly other words: "berapa" is not "apa"
 
 
-@lru_cache(maxsize=65536)
-def stem(token: str) -> str:
-    """The token's root: Indonesian particles, possessives, suffixes and prefixes, or English endings."""
-    if len(token) <= 4 or not token.isalpha():
-        return token
-    word = token
-    for group in (_PARTICLES, _POSSESSIVES, _DERIVATIONAL):
-        for suffix in group:
-            if word.endswith(suffix) and len(word) - len(suffix) >= MIN_ROOT + 1:
-                word = word[: -len(suffix)]
-                break
-    for prefix in _PREFIXES:
-        if word.startswith(prefix) and len(word) - len(prefix) >= MIN_ROOT:
-            word = word[len(prefix) :]
-            break
-    if word == token:
-        for suffix in _ENGLISH:
-            if word.endswith(suffix) and len(word) - len(suffix) >= MIN_ROOT + 1:
-                return word[: -len(suffix)]
-    return word
+def variants(word: str) -> list[str]:
+    """Possible roots of `word`, the least stripped first. `word` itself is not included."""
+    if not word.isalpha() or len(word) <= MIN_ROOT + 1:
+        return []
+    stems = [word] + [
+        word[: -len(s)] for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= MIN_ROOT
+    ]
+    found: list[str] = []
+    for stem in stems:
+        found.append(stem)
+        for prefix in _PREFIXES:
+            if stem.startswith(prefix) and len(stem) - len(prefix) >= MIN_ROOT:
+                rest = stem[len(prefix) :]
+                found.append(rest)
+                if prefix in _NASAL and rest[0] in _VOWELS:
+                    found.append(_NASAL[prefix] + rest)
+    for ending in _ENGLISH:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_ROOT:
+            found.append(word[: -len(ending)])
+    seen: set[str] = {word}
+    ordered = []
+    for candidate in sorted(found, key=len, reverse=True):
+        if candidate not in seen:
+            seen.add(candidate)
+            ordered.append(candidate)
+    return ordered

@@ -86,3 +86,43 @@ async def places(session: AsyncSession, *, within: str | None = None) -> list[Po
 async def place(session: AsyncSession, posyandu_id: int) -> PosyanduPlace | None:
     row = (await session.execute(_place_query().where(Posyandu.id == posyandu_id))).one_or_none()
     return PosyanduPlace(*row) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class Village:
+    """A desa or kelurahan with the names of its kecamatan and kabupaten/kota, for search and display."""
+
+    code: str
+    name: str
+    kecamatan: str
+    kabupaten: str
+
+
+async def villages(session: AsyncSession, *, within: str | None = None) -> list[Village]:
+    """Every desa and kelurahan (under a region, if given)."""
+    kec = Region.__table__.alias("kec")
+    kab = Region.__table__.alias("kab")
+    query = (
+        select(Region.code, Region.name, kec.c.name, kab.c.name)
+        .join(kec, kec.c.code == Region.parent_code)
+        .join(kab, kab.c.code == kec.c.parent_code)
+        .where(Region.level.in_(("desa", "kelurahan")))
+        .order_by(Region.name)
+    )
+    if within:
+        query = query.where(_under(Region.code, within))
+    return [Village(*row) for row in (await session.execute(query)).all()]
+
+
+async def districts(session: AsyncSession, *, within: str | None = None) -> list[Village]:
+    """Every kecamatan (under a region, if given), as a Village whose `kecamatan` is its own name."""
+    kab = Region.__table__.alias("kab")
+    query = (
+        select(Region.code, Region.name, Region.name, kab.c.name)
+        .join(kab, kab.c.code == Region.parent_code)
+        .where(Region.level == "kecamatan")
+        .order_by(Region.name)
+    )
+    if within:
+        query = query.where(_under(Region.code, within))
+    return [Village(*row) for row in (await session.execute(query)).all()]

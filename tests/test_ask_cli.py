@@ -1,0 +1,86 @@
+"""`kaderbot ask` as operators and scripts run it: a real subprocess, JSON only on stdout in --json mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+KADERBOT = str(Path(sys.executable).with_name("kaderbot"))
+
+
+def ask(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "LOG_LEVEL": "DEBUG", **(env or {})}  # chatty logs must not reach stdout
+    return subprocess.run(
+        [KADERBOT, "ask", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_json_is_exactly_one_object_on_stdout() -> None:
+    done = ask("--json", "gmn cara daftar sekolah rakyat")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1
+    answer = json.loads(lines[0])
+    assert set(answer) == {"topic", "score", "answer"}
+    assert answer["topic"] == "sekolah_rakyat"
+    assert 0.5 <= answer["score"] <= 1
+    assert "Sekolah Rakyat" in answer["answer"] and "Langkah berikutnya" in answer["answer"]
+    assert "Sumber: Inpres No. 8 Tahun 2025" in answer["answer"]
+
+
+def test_out_of_scope_question_has_a_null_topic() -> None:
+    done = ask("--json", "jadwal bola malam ini")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["topic"] is None
+    assert 0 <= answer["score"] < 0.5
+    assert "di luar layanan sosial" in answer["answer"]
+
+
+def test_english_answer_with_lang_en() -> None:
+    answer = json.loads(ask("--json", "--lang", "en", "brp santunan lansia").stdout)
+    assert answer["topic"] == "santunan_pmks"
+    assert "Rp200.000" in answer["answer"] and "Next step" in answer["answer"]
+
+
+def test_batch_writes_one_json_line_per_question_in_order() -> None:
+    questions = [
+        "sy blm dpt bansos knp ya",
+        "cuaca besok",
+        "pkh kpn cair",
+        "",
+        "kursi roda gratis dmn",
+        "resep ayam goreng",
+        "brp santunan lansia",
+    ]
+    done = ask("--json", "--batch", stdin="\n".join(questions) + "\n")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(questions)
+    topics = [json.loads(line)["topic"] for line in lines]
+    assert topics == ["dtsen", None, "pkh", None, "lansia_disabilitas", None, "santunan_pmks"]
+    assert all(set(json.loads(line)) == {"topic", "score", "answer"} for line in lines)
+
+
+def test_plain_text_answer_for_people() -> None:
+    done = ask("kartu kks hilang")
+    assert done.returncode == 0
+    assert done.stdout.startswith("BPNT")
+    assert "Langkah berikutnya" in done.stdout
+
+
+def test_a_question_or_batch_is_required_and_lang_is_checked() -> None:
+    assert ask("--json").returncode == 2
+    bad = ask("--json", "--lang", "fr", "pkh")
+    assert bad.returncode == 2 and bad.stdout == "" and "--lang" in bad.stderr

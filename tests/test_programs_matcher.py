@@ -1,0 +1,90 @@
+"""The matcher on questions as residents type them: slang, typos, shouting, and things it must not answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import PROJECT_ROOT
+from handlers.programs import Programs, load_normalizer
+
+programs = Programs.load(PROJECT_ROOT / "locales")
+normalizer = load_normalizer(PROJECT_ROOT / "locales")
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("gmn cara daftar sekolah rakyat", "sekolah_rakyat"),
+        ("sy blm dpt bansos knp ya", "dtsen"),
+        ("brp santunan lansia", "santunan_pmks"),
+        ("SEKOLAHHH RAKYATTT GRATISSS KAH???", "sekolah_rakyat"),
+        ("pkh tahap 3 udh cair blm min", "pkh"),
+        ("kartu kks sy ilang gmn ngurusnya", "bpnt"),
+        ("desil sy brp ya", "dtsen"),
+        ("kursi roda gratis utk nenek", "lansia_disabilitas"),
+        ("bpjs pbi sy nonaktif", "pbi_jk"),
+        ("how do i get a free wheelchair for my grandma", "lansia_disabilitas"),
+        ("mau komplain pungli bansos", "pengaduan"),
+    ],
+)
+def test_everyday_questions_find_their_topic(question: str, topic: str) -> None:
+    match = programs.match(question)
+    assert match.topic == topic, match.candidates[:3]
+    assert match.score >= 0.5
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "cuaca besok",
+        "jadwal bola",
+        "jadwal bola malam ini siapa main",
+        "resep rendang padang",
+        "halo",
+        "",
+        "???",
+        "bpjs ketenagakerjaan cair kapan",
+        "what's the weather tomorrow",
+    ],
+)
+def test_questions_outside_social_services_get_no_topic(question: str) -> None:
+    match = programs.match(question)
+    assert match.topic is None
+    assert 0.0 <= match.score < 0.5
+
+
+def test_below_the_threshold_it_offers_the_closest_topics_instead_of_guessing() -> None:
+    match = programs.match("bantuan")  # too vague to answer
+    assert match.topic is None
+    assert 1 <= len(match.suggestions) <= 3
+    assert set(match.suggestions) <= {topic for topic, _ in match.candidates}
+
+
+def test_a_question_on_a_new_subject_offers_nothing() -> None:
+    assert programs.match("cuaca besok").suggestions == ()
+
+
+def test_normaliser_reads_slang_stretching_and_reduplication() -> None:
+    assert (
+        normalizer.normalize("Gmn cara dpt bansos utk anak2 sy???")
+        == "bagaimana cara dapat bansos untuk anak saya"
+    )
+    assert normalizer.normalize("tolonggg bangettt") == "tolong sekali"
+    assert normalizer.normalize("santunan 200rb / Rp200.000") == "santunan 200 ribu 200 ribu"
+    assert normalizer.normalize("data DTKS sy") == "data dtsen saya"  # DTKS is now DTSEN
+    assert (
+        normalizer.normalize("halo min, di Samarinda ya") == "di"
+    )  # greetings, address, places carry nothing
+
+
+def test_typos_are_read_as_the_nearest_known_word() -> None:
+    assert programs.match("sekolh rakyat itu apa").topic == "sekolah_rakyat"
+    assert programs.match("program keluarga harapn").topic == "pkh"
+
+
+def test_scores_are_between_zero_and_one_and_candidates_are_ranked() -> None:
+    for question in ("pkh", "bantuan lansia", "x", "kube kube kube kube"):
+        match = programs.match(question)
+        assert 0.0 <= match.score <= 1.0
+        scores = [score for _, score in match.candidates]
+        assert all(0.0 <= s <= 1.0 for s in scores)

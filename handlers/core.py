@@ -130,6 +130,9 @@ class Core:
             return
         if command.name == "help":
             turn.say("core.help")
+            role_help = HELP_BY_ROLE.get(turn.person.role)
+            if role_help is not None:
+                turn.say(role_help)
             await flow.resume(turn)
             return
         if command.name == "language":
@@ -174,6 +177,14 @@ class Core:
             log.exception("could not apologise channel=%s", event.identity.channel)
             t = self.catalogues.translator(self.catalogues.default_language)
             return Outcome(replies=[Text(t("core.error"))])
+
+
+HELP_BY_ROLE = {
+    "resident": "core.help.resident",
+    "cadre": "core.help.cadre",
+    "coordinator": "core.help.coordinator",
+    "admin": "core.help.coordinator",
+}
 
 
 class _Duplicate(Exception):

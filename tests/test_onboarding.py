@@ -89,8 +89,16 @@ async def test_help_shows_commands_and_keeps_the_question(chat: Chat) -> None:
     await onboard(chat)
     await chat.say("Budi Santoso")
     await chat.say("/bantuan")
-    assert "/lapor" in chat.text and "/batal" in chat.text
+    assert "/batal" in chat.text and "/tanya" in chat.text  # a resident's commands
+    assert "/lapor" not in chat.text
     assert "nomor HP" in chat.question
+
+
+async def test_help_lists_each_roles_commands(kaderbot: KaderBot) -> None:
+    for who, expected in (("sari", "/laporanku"), ("siti", "/verifikasi")):
+        person = Chat(kaderbot.core, who)
+        await person.say("/bantuan")
+        assert expected in person.text, who
 
 
 async def test_unknown_command_is_explained(chat: Chat) -> None:

@@ -108,7 +108,7 @@ def interleaved() -> Iterator[tuple[int, Step]]:
                 yield index, steps[position]
 
 
-async def run(url: str) -> None:
+async def run(url: str) -> float:
     kaderbot = build(load_settings(database_url=url), clock=lambda: NOW)
     last: dict[int, list[Reply]] = {}
     latencies: list[float] = []
@@ -159,14 +159,44 @@ async def run(url: str) -> None:
     )
     verdict = "meets" if rate >= TARGET else "BELOW"
     print(f"→ {verdict} the target ({rate / TARGET:.2f}× of it)")
+    return rate
+
+
+async def storage_floor(url: str, transactions: int = 2000) -> float:
+    """The fastest any update could go on this stack: the three statements every update needs at least
+    (record the message id, read the person's state, write it back) and a commit, with nothing else."""
+    from sqlalchemy import text
+
+    from storage.db import open_database
+
+    db = open_database(url)
+    async with db.engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE floor_state (id INTEGER PRIMARY KEY, state TEXT)"))
+        await connection.execute(text("CREATE TABLE floor_seen (id TEXT PRIMARY KEY)"))
+        await connection.execute(text("INSERT INTO floor_state VALUES (1, '{}')"))
+    started = time.perf_counter()
+    for i in range(transactions):
+        async with db.sessions() as session, session.begin():
+            await session.execute(text("INSERT INTO floor_seen VALUES (:id)"), {"id": str(i)})
+            (await session.execute(text("SELECT state FROM floor_state WHERE id = 1"))).scalar_one()
+            await session.execute(text("UPDATE floor_state SET state = :s WHERE id = 1"), {"s": str(i)})
+    rate = transactions / (time.perf_counter() - started)
+    await db.dispose()
+    return rate
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
+        floor = asyncio.run(storage_floor(f"sqlite+aiosqlite:///{Path(folder) / 'floor.sqlite3'}"))
+        print(
+            f"baseline: storage floor {floor:,.0f} transactions/s "
+            "(3 statements + commit through SQLAlchemy async + aiosqlite, no conversation logic)"
+        )
         url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
         upgrade(url)  # Alembic runs its own event loop, so outside ours
         asyncio.run(prepare(url))
-        asyncio.run(run(url))
+        rate = asyncio.run(run(url))
+        print(f"→ the core runs at {rate / floor:.0%} of the storage floor")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import uvicorn
 
 from bot.app import build
@@ -24,6 +26,8 @@ def configured_channels(kaderbot: object, settings: Settings) -> list[PlatformCh
 
 
 async def serve(settings: Settings) -> None:
+    # httpx logs every request URL at INFO, and Bot API URLs carry the bot token.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     kaderbot = build(settings)
     app = create_web_app(kaderbot, configured_channels(kaderbot, settings))
     config = uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level="warning")

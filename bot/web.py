@@ -45,7 +45,11 @@ def create_web_app(kaderbot: KaderBot, channels: Sequence[PlatformChannel]) -> F
             database = False
         status = {"database": database}
         for channel in channels:
-            status[channel.name] = await channel.healthy()
+            try:
+                status[channel.name] = await channel.healthy()
+            except Exception:  # a health check must answer, whatever state the channel is in
+                log.exception("health check of channel %s failed", channel.name)
+                status[channel.name] = False
         ok = all(status.values())
         return JSONResponse({"ok": ok, **status}, status_code=200 if ok else 503)
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from fastapi import APIRouter
 
@@ -42,8 +42,33 @@ class PlatformChannel(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def send(self, address: str, replies: Sequence[Reply]) -> None:
+    async def send(self, address: str, replies: Sequence[Reply]) -> str | None:
         """Deliver replies to one person outside a conversation turn (notifications, the outbox).
-        Raises Unreachable, RateLimited or WindowClosed."""
+        Raises Unreachable, RateLimited or WindowClosed. May return the platform's id of the (last)
+        message sent; the outbox records it."""
 
     async def healthy(self) -> bool: ...
+
+
+# Optional capabilities. The outbox (bot/outbox.py) uses them when a channel has them and works
+# without them: no live progress edits, broadcasts without their attachment, nothing to prepare.
+
+
+@runtime_checkable
+class ShowsProgress(Protocol):
+    async def send_progress(self, address: str, text: str, handle: str | None) -> str | None:
+        """One message that changes (a broadcast's live progress): send `text` as a new message when
+        `handle` is None, else edit the message `handle` names. Returns the handle for the next edit
+        (None: the message could not be sent). Must not raise for "not modified"."""
+
+
+@runtime_checkable
+class DownloadsMedia(Protocol):
+    async def download(self, ref: str) -> bytes:
+        """The bytes behind an incoming attachment's `ref` (to broadcast a coordinator's photo)."""
+
+
+@runtime_checkable
+class SendsWithoutReceiving(Protocol):
+    async def start_sending(self) -> None:
+        """Get ready to send only (a sender process beside the bot: no polling, no webhook)."""

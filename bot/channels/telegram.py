@@ -1,0 +1,414 @@
+"""The Telegram channel on python-telegram-bot 22: long polling, or a webhook on the shared web app.
+
+PTB's `Application` is started by `start()`, inside the web server's event loop (the app's
+lifespan), never with `run_polling()`, which would own the loop. Every update goes the same way in
+both modes: update → incoming event → `Core.handle` → replies rendered as Telegram messages.
+Nothing that must survive a restart is kept here: the core persists conversations and the update
+ids it has handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hmac
+import json
+import logging
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request, Response
+from telegram import Message, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import BaseRateLimiter, ContextTypes, ExtBot, TypeHandler
+
+from bot.app import KaderBot
+from bot.channels.base import RateLimited, Unreachable
+from bot.channels.telegram_render import (
+    OutFile,
+    Outgoing,
+    OutMessage,
+    Translate,
+    is_page_payload,
+    keyboard,
+    pressed_label,
+    render,
+    with_choice,
+)
+from bot.channels.telegram_setup import build_application, command_menus, default_rate_limiter
+from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, incoming_event
+from bot.settings import Settings
+from handlers.types import Choice, Outcome, Reply, Text
+from storage.models import Person
+from storage.repositories import people
+
+log = logging.getLogger("kaderbot.telegram")
+
+T = TypeVar("T")
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+POLL_TIMEOUT = dt.timedelta(seconds=10)
+NETWORK_ATTEMPTS = 4  # a call failing on the network is tried this often in all
+NETWORK_BACKOFF = 0.25  # seconds before the first retry; doubled each time
+MAX_DELIVERIES = 32  # replies being sent at once while polling goes on
+
+
+class ChatLocks:
+    """One lock per chat: two webhook requests for one person never interleave their turns, and
+    replies sent in the background leave in turn order (asyncio.Lock serves waiters first come,
+    first served, and a task takes a free lock without yielding)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[chat_id]
+            if users <= 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock, users - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """A turn the core has handled and stored, with what is left to do on Telegram."""
+
+    update: Update
+    chat_id: int
+    outcome: Outcome
+    answering: asyncio.Task[None] | None  # answerCallbackQuery, running beside the core
+
+
+class TelegramChannel:
+    name = CHANNEL
+
+    def __init__(
+        self, kaderbot: KaderBot, settings: Settings, *, rate_limiter: BaseRateLimiter[Any] | None = None
+    ) -> None:
+        self.kaderbot = kaderbot
+        self.webhook_url = settings.telegram_webhook_url
+        self.webhook_secret = settings.telegram_webhook_secret or ""
+        limiter = rate_limiter or default_rate_limiter(settings)
+        self.application = build_application(settings, limiter, polling=not self.webhook_url)
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self._chat_locks = ChatLocks()
+        self._delivery_slots = asyncio.Semaphore(MAX_DELIVERIES)
+        self._deliveries: set[asyncio.Task[None]] = set()
+
+    @property
+    def bot(self) -> ExtBot[Any]:
+        return self.application.bot
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def router(self) -> APIRouter | None:
+        if not self.webhook_url:
+            return None
+        router = APIRouter()
+        router.add_api_route(WEBHOOK_PATH, self._webhook, methods=["POST"], include_in_schema=False)
+        return router
+
+    async def start(self) -> None:
+        await self.application.initialize()  # getMe: a wrong token stops the start here
+        await self._set_commands()
+        await self.application.start()
+        if self.webhook_url:
+            await self._call(
+                self.bot.set_webhook,
+                self.webhook_url,
+                secret_token=self.webhook_secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+            log.info("telegram webhook set")
+        else:
+            updater = self.application.updater
+            assert updater is not None
+            await updater.start_polling(
+                timeout=POLL_TIMEOUT,
+                allowed_updates=list(ALLOWED_UPDATES),
+                bootstrap_retries=NETWORK_ATTEMPTS,
+                error_callback=self._polling_error,
+            )
+            log.info("telegram long polling started")
+
+    async def stop(self) -> None:
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()  # finishes the updates already fetched
+        if self._deliveries:
+            await asyncio.gather(*self._deliveries, return_exceptions=True)
+        await self.application.shutdown()
+
+    async def healthy(self) -> bool:
+        if not self.application.running:
+            return False
+        updater = self.application.updater
+        return bool(self.webhook_url) or (updater is not None and updater.running)
+
+    # -- incoming -------------------------------------------------------------------------------
+
+    async def _webhook(self, request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not self.webhook_secret or not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
+            return Response(status_code=401)
+        try:
+            data = json.loads(await request.body())
+            update = Update.de_json(data, self.bot) if isinstance(data, dict) else None
+        except Exception:  # not JSON, or not an Update: PTB's parsing raises several kinds
+            update = None
+        if update is None:
+            return Response(status_code=400)
+        await self.process(update)
+        # 200 only after the turn is stored: a crash before it makes Telegram deliver again, and the
+        # persisted update ids turn that second delivery into a no-op if the first got through.
+        return Response(status_code=200)
+
+    async def _on_update(self, update: object, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Polling: PTB hands over one update at a time. The core's turn runs here, in arrival
+        order; the replies go out in a task, so one person's Bot API round trips do not hold up the
+        next person's turn. Each chat's replies still leave in order (see `ChatLocks`)."""
+        if not isinstance(update, Update):
+            return
+        answered = await self._guarded(update, self._turn(update))
+        if answered is None:
+            return
+        await self._delivery_slots.acquire()  # a slow Bot API slows polling down instead of piling up
+        task = asyncio.create_task(self._respond_in_order(answered))
+        self._deliveries.add(task)
+        task.add_done_callback(self._delivered)
+
+    async def process(self, update: Update) -> None:
+        """Webhook: handle one update completely (turn and replies). Never raises."""
+        chat = update.effective_chat
+        async with self._chat_locks.hold(chat.id if chat else 0):
+            answered = await self._guarded(update, self._turn(update))
+            if answered is not None:
+                await self._guarded(update, self._respond(answered), answered.outcome.language)
+
+    async def _turn(self, update: Update) -> Answered | None:
+        """The core's part: the event in, the outcome stored. None when there is nothing to send."""
+        event = incoming_event(update)
+        if event is None:
+            return None
+        query = update.callback_query
+        # Stop the button's spinner while the core works.
+        answering = asyncio.create_task(self._answer_query(query.id)) if query is not None else None
+        outcome: Outcome | None = None
+        try:
+            outcome = await self.kaderbot.core.handle(event)
+        finally:
+            if answering is not None and (outcome is None or outcome.duplicate):
+                await answering  # nothing will follow it
+        if outcome.duplicate:
+            return None
+        return Answered(update, update.effective_chat.id, outcome, answering)  # type: ignore[union-attr]
+
+    async def _respond_in_order(self, answered: Answered) -> None:
+        try:
+            async with self._chat_locks.hold(answered.chat_id):
+                await self._guarded(answered.update, self._respond(answered), answered.outcome.language)
+        finally:
+            self._delivery_slots.release()
+
+    def _delivered(self, task: asyncio.Task[None]) -> None:
+        self._deliveries.discard(task)
+
+    async def _respond(self, answered: Answered) -> None:
+        """The channel's part: close the pressed button's message, then send the replies."""
+        if answered.answering is not None:
+            await answered.answering
+        outcome, query = answered.outcome, answered.update.callback_query
+        t = self._translator(outcome.language)
+        if query is not None and isinstance(query.message, Message):
+            if await self._settle_pressed(query.message, query.data or "", outcome, t):
+                return
+        await self._deliver(answered.chat_id, outcome.replies, t)
+
+    async def _guarded(self, update: Update, work: Awaitable[T], lang: str | None = None) -> T | None:
+        """Run a step of an update; log a failure with the update id and apologise (in `lang`, or
+        the phone's language), never raise: one bad update cannot stop polling or fail the webhook."""
+        try:
+            return await work
+        except RetryAfter:
+            log.warning("telegram update %s: still rate limited after retries", update.update_id)
+        except Exception:
+            log.exception("telegram update %s failed", update.update_id)
+            chat, user = update.effective_chat, update.effective_user
+            if chat is not None:
+                await self._apologise(chat.id, lang or (user.language_code if user else None))
+        return None
+
+    async def _settle_pressed(self, message: Message, data: str, outcome: Outcome, t: Translate) -> bool:
+        """Update the message whose button was pressed. A page change is shown there (True: done);
+        otherwise the keyboard goes, with the chosen answer under the question, so an old button
+        cannot be pressed again."""
+        replies = outcome.replies
+        if is_page_payload(data) and len(replies) == 1 and isinstance(replies[0], Choice):
+            await self._edit(
+                self.bot.edit_message_reply_markup, message, reply_markup=keyboard(replies[0], t)
+            )
+            return True
+        # The core answers a stale button with its note first; that press chose nothing.
+        stale = bool(replies) and replies[0] == Text(t("core.stale_button"))
+        label = pressed_label(message.reply_markup, data)
+        marked = None
+        if not stale and label is not None and message.text is not None and not is_page_payload(data):
+            marked = with_choice(message.text, t("telegram.chosen", label=label))
+        if marked is not None:
+            await self._edit(self.bot.edit_message_text, message, text=marked)
+        elif message.reply_markup is not None:
+            await self._edit(self.bot.edit_message_reply_markup, message, reply_markup=None)
+        return False
+
+    # -- outgoing -------------------------------------------------------------------------------
+
+    async def start_sending(self) -> None:
+        """Ready to send only, for a sender process beside the bot: no polling, no webhook."""
+        await self.application.initialize()
+
+    async def send(self, address: str, replies: Sequence[Reply]) -> str | None:
+        """Deliver replies outside a turn (notifications, the outbox); the last message's id."""
+        # Only a question's page controls need the person's language; other replies are worded.
+        asks = any(isinstance(reply, Choice) for reply in replies)
+        lang = await self._language_of(address) if asks else self.kaderbot.catalogues.default_language
+        t = self._translator(lang)
+        try:
+            return await self._send_all(int(address), render(replies, t))
+        except Forbidden as exc:
+            await self._mark_unreachable(address)
+            raise Unreachable(str(exc)) from exc
+        except RetryAfter as exc:
+            raise RateLimited(_seconds(exc)) from exc
+
+    async def send_progress(self, address: str, text: str, handle: str | None) -> str | None:
+        """One message that changes (a broadcast's progress): sent once, then edited in place.
+        Returns the message id to edit next time; None when it could not be sent."""
+        chat_id = int(address)
+        try:
+            if handle is not None:
+                try:
+                    await self._call(
+                        self.bot.edit_message_text, text, chat_id=chat_id, message_id=int(handle)
+                    )
+                    return handle
+                except BadRequest as exc:
+                    if "not modified" in str(exc).casefold():
+                        return handle
+                    # Deleted or too old to edit: a new message carries on.
+            message = await self._call(self.bot.send_message, chat_id, text)
+            return str(message.message_id)
+        except Forbidden:
+            await self._mark_unreachable(address)
+        except TelegramError as exc:
+            log.warning("progress message to %s: %s", address, exc)
+        return None
+
+    async def download(self, ref: str) -> bytes:
+        """The bytes of a photo or document a person sent (`Attachment.ref` is its file_id)."""
+        file = await self._call(self.bot.get_file, ref)
+        return bytes(await self._call(file.download_as_bytearray))
+
+    async def _deliver(self, chat_id: int, replies: Sequence[Reply], t: Translate) -> None:
+        try:
+            await self._send_all(chat_id, render(replies, t))
+        except Forbidden:
+            log.info("telegram chat %s blocked the bot; marked unreachable", chat_id)
+            await self._mark_unreachable(str(chat_id))
+
+    async def _send_all(self, chat_id: int, messages: Sequence[Outgoing]) -> str | None:
+        """Send in order; the id of the last message sent."""
+        last: Message | None = None
+        for item in messages:
+            if isinstance(item, OutMessage):
+                last = await self._call(self.bot.send_message, chat_id, item.text, reply_markup=item.keyboard)
+            elif isinstance(item, OutFile):
+                file = item.file
+                send = self.bot.send_photo if file.kind == "photo" else self.bot.send_document
+                last = await self._call(
+                    send, chat_id, file.data, caption=item.caption, filename=file.filename
+                )
+        return str(last.message_id) if last is not None else None
+
+    async def _apologise(self, chat_id: int, lang: str | None) -> None:
+        t = self._translator(self.kaderbot.catalogues.language(lang))
+        with contextlib.suppress(Exception):  # the bot may be unreachable for the very same reason
+            await self.bot.send_message(chat_id, t("telegram.error"))
+
+    async def _answer_query(self, query_id: str) -> None:
+        try:
+            await self._call(self.bot.answer_callback_query, query_id)
+        except TelegramError as exc:  # too old, or answered already: the turn goes on regardless
+            log.debug("answerCallbackQuery %s: %s", query_id, exc)
+
+    async def _edit(self, method: Callable[..., Awaitable[Any]], message: Message, **kwargs: Any) -> None:
+        try:
+            await self._call(method, chat_id=message.chat_id, message_id=message.message_id, **kwargs)
+        except BadRequest as exc:  # "not modified" or gone: nothing to fix on screen
+            log.debug("edit of message %s: %s", message.message_id, exc)
+
+    async def _call(self, method: Callable[..., Awaitable[T]], /, *args: Any, **kwargs: Any) -> T:
+        """A Bot API call, tried again on network errors (429 waits are the rate limiter's)."""
+        attempt = 0
+        while True:
+            try:
+                return await method(*args, **kwargs)
+            except BadRequest:
+                raise
+            except NetworkError as exc:  # TimedOut too
+                attempt += 1
+                if attempt >= NETWORK_ATTEMPTS:
+                    raise
+                delay = NETWORK_BACKOFF * 2 ** (attempt - 1)
+                log.warning("telegram %s failed (%s); retry %d in %.2fs", _name(method), exc, attempt, delay)
+                await asyncio.sleep(delay)
+
+    async def _set_commands(self) -> None:
+        """The '/' menu in Indonesian (also for every language without its own) and English."""
+        for language_code, commands in command_menus(self.kaderbot.catalogues).items():
+            try:
+                await self._call(self.bot.set_my_commands, commands, language_code=language_code)
+            except TelegramError as exc:  # the menu is a convenience; the bot works without it
+                log.warning("setMyCommands (%s) failed: %s", language_code or "default", exc)
+
+    def _polling_error(self, error: TelegramError) -> None:
+        log.warning("telegram polling: %s", error)
+
+    # -- storage --------------------------------------------------------------------------------
+
+    async def _mark_unreachable(self, address: str) -> None:
+        db, clock = self.kaderbot.db, self.kaderbot.core.clock
+        async with db.sessions() as session, session.begin():
+            await people.mark_unreachable(session, CHANNEL, address, clock())
+
+    async def _language_of(self, address: str) -> str:
+        async with self.kaderbot.db.sessions() as session:
+            identity = await people.find_identity(session, CHANNEL, address)
+            person = await session.get(Person, identity.person_id) if identity is not None else None
+        return self.kaderbot.catalogues.language(person.language if person is not None else None)
+
+    def _translator(self, lang: str) -> Translate:
+        return self.kaderbot.catalogues.translator(lang)
+
+
+def _seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB 22 warns that retry_after will become a timedelta
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+def _name(method: Callable[..., Any]) -> str:
+    return getattr(method, "__name__", "call")

@@ -1,0 +1,67 @@
+"""Building python-telegram-bot's Application for KaderBot, and the '/' command menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, Application, BaseRateLimiter
+
+from bot.settings import Settings
+from handlers.commands import COMMANDS
+from handlers.i18n import Catalogues
+
+CONNECTION_POOL = 16  # PTB's default of 1 serialises every call of the bot
+RETRY_AFTER_RETRIES = 3  # AIORateLimiter waits retry_after, then tries again this many times
+
+# The command menu per language. The words are the ones handlers/commands.py understands.
+MENU_COMMANDS: dict[str, tuple[str, ...]] = {
+    "id": ("start", "menu", "lapor", "laporanku", "daftar", "bahasa", "bantuan", "batal"),
+    "en": ("start", "menu", "report", "myreports", "register", "language", "help", "cancel"),
+}
+
+
+def file_base_url(settings: Settings) -> str:
+    """TELEGRAM_FILE_BASE_URL, or the one belonging to TELEGRAM_API_BASE_URL (…/bot → …/file/bot)."""
+    if settings.telegram_file_base_url:
+        return settings.telegram_file_base_url
+    head, _, tail = settings.telegram_api_base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{tail}"
+
+
+def default_rate_limiter(settings: Settings) -> AIORateLimiter:
+    """TELEGRAM_RATE_LIMIT messages a second in all; a 429 waits its retry_after and tries again."""
+    return AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=RETRY_AFTER_RETRIES)
+
+
+def build_application(
+    settings: Settings, rate_limiter: BaseRateLimiter[Any], *, polling: bool
+) -> Application:  # type: ignore[type-arg]
+    builder = (
+        Application.builder()
+        .token(settings.telegram_bot_token or "")
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_base_url(settings))
+        .rate_limiter(rate_limiter)
+        .connection_pool_size(CONNECTION_POOL)
+        .concurrent_updates(False)  # one update after another: a person's turns stay in order
+        .job_queue(None)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+def command_menus(catalogues: Catalogues) -> dict[str | None, list[BotCommand]]:
+    """setMyCommands' lists by language_code; None (every other language) gets the default language."""
+    menus: dict[str | None, str] = {
+        **{lang: lang for lang in MENU_COMMANDS},
+        None: catalogues.default_language,
+    }
+    return {
+        code: [
+            BotCommand(word, catalogues.text(lang, f"telegram.command.{COMMANDS[word][0]}"))
+            for word in MENU_COMMANDS[lang]
+        ]
+        for code, lang in menus.items()
+    }

@@ -6,10 +6,11 @@ import logging
 
 import uvicorn
 
-from bot.app import build
+from bot.app import KaderBot, build
 from bot.channels.base import PlatformChannel
+from bot.notifier import Notifier
 from bot.settings import Settings
-from bot.web import create_web_app
+from bot.web import BackgroundLoop, create_web_app
 
 
 def configured_channels(kaderbot: object, settings: Settings) -> list[PlatformChannel]:
@@ -25,10 +26,17 @@ def configured_channels(kaderbot: object, settings: Settings) -> list[PlatformCh
     return channels
 
 
+def background_loops(kaderbot: KaderBot, channels: list[PlatformChannel]) -> list[BackgroundLoop]:
+    """What runs beside the channels in the same process: delivery of notifications."""
+    notifier = Notifier(kaderbot.db, kaderbot.catalogues, {channel.name: channel for channel in channels})
+    return [notifier.run]
+
+
 async def serve(settings: Settings) -> None:
     # httpx logs every request URL at INFO, and Bot API URLs carry the bot token.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     kaderbot = build(settings)
-    app = create_web_app(kaderbot, configured_channels(kaderbot, settings))
+    channels = configured_channels(kaderbot, settings)
+    app = create_web_app(kaderbot, channels, background=background_loops(kaderbot, channels))
     config = uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level="warning")
     await uvicorn.Server(config).serve()

@@ -3,9 +3,10 @@ they run on the server's own event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -16,18 +17,33 @@ from bot.channels.base import PlatformChannel
 
 log = logging.getLogger("kaderbot.web")
 
+# A loop that runs beside the channels (the notifier, the outbox sender, the scheduler) until the
+# event is set at shutdown.
+BackgroundLoop = Callable[[asyncio.Event], Awaitable[None]]
 
-def create_web_app(kaderbot: KaderBot, channels: Sequence[PlatformChannel]) -> FastAPI:
+
+def create_web_app(
+    kaderbot: KaderBot, channels: Sequence[PlatformChannel], *, background: Sequence[BackgroundLoop] = ()
+) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         started: list[PlatformChannel] = []
+        stop = asyncio.Event()
+        loops: list[asyncio.Task[None]] = []
         try:
             for channel in channels:
                 await channel.start()
                 started.append(channel)
                 log.info("channel %s started", channel.name)
+            loops = [asyncio.create_task(loop(stop)) for loop in background]
             yield
         finally:
+            stop.set()
+            for task in loops:
+                try:
+                    await asyncio.wait_for(task, timeout=10)
+                except Exception:
+                    log.exception("background loop did not stop cleanly")
             for channel in reversed(started):
                 with contextlib.suppress(Exception):
                     await channel.stop()

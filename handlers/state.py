@@ -27,15 +27,25 @@ class ConversationState:
     resume_to: dict[str, Any] | None = None  # where an interruption (/bahasa) returns to
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow on purpose: everything inside is already plain JSON, and the database layer
+        # serialises it at once; this runs on every turn.
+        prompt = self.prompt
+        return {
+            "flow": self.flow,
+            "data": self.data,
+            "turn": self.turn,
+            "prompt": None if prompt is None else asdict(prompt),
+            "drafts": self.drafts,
+            "resume_to": self.resume_to,
+        }
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> ConversationState:
+        """`raw` must be a fresh value (as the database returns it): it is used, not copied."""
         if not raw:
             return cls()
-        raw = copy.deepcopy(raw)
-        prompt = raw.pop("prompt", None)
-        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+        prompt = raw.get("prompt")
+        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__ and k != "prompt"}
         state = cls(**known)
         state.prompt = Prompt(**prompt) if prompt else None
         return state

@@ -9,6 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage import inline_sqlite
+
 
 @dataclass(frozen=True)
 class Database:
@@ -30,8 +32,10 @@ def open_database(url: str, *, echo: bool = False) -> Database:
     ensure_sqlite_dir(url)
     parsed = make_url(url)
     kwargs: dict[str, object] = {"echo": echo}
-    if parsed.get_backend_name() == "sqlite":
-        # Wait for a competing writer (a second process) instead of failing at once.
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        # Wait up to 30 s for a competing writer (another process) instead of failing at once.
+        kwargs["async_creator"] = inline_sqlite.creator(parsed.database, timeout=30)
+    elif parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True

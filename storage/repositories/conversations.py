@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.types import Identity
@@ -16,6 +16,21 @@ from storage.repositories import people
 # Recording the last inbound time at minute precision is enough for WhatsApp's 24-hour window and
 # saves a write on most turns.
 INBOUND_PRECISION = dt.timedelta(seconds=60)
+
+
+# Built once: constructing a statement costs more than running it on SQLite.
+_OPEN = (
+    select(ChannelIdentity, Person, Conversation.state)
+    .join(Person, Person.id == ChannelIdentity.person_id)
+    .outerjoin(Conversation, Conversation.identity_id == ChannelIdentity.id)
+    .where(ChannelIdentity.channel == bindparam("channel"), ChannelIdentity.address == bindparam("address"))
+    .with_for_update(of=ChannelIdentity)
+)
+_SAVE = (
+    update(Conversation)
+    .where(Conversation.identity_id == bindparam("identity"))
+    .values(state=bindparam("state"), updated_at=bindparam("now"))
+)
 
 
 @dataclass
@@ -28,15 +43,7 @@ class Opened:
 async def open_for(session: AsyncSession, who: Identity, *, language: str, now: dt.datetime) -> Opened:
     """The identity (locked for this transaction where the database has row locks), its person and the
     saved conversation, creating identity and person on first contact (no personal data yet)."""
-    row = (
-        await session.execute(
-            select(ChannelIdentity, Person, Conversation.state)
-            .join(Person, Person.id == ChannelIdentity.person_id)
-            .outerjoin(Conversation, Conversation.identity_id == ChannelIdentity.id)
-            .where(ChannelIdentity.channel == who.channel, ChannelIdentity.address == who.address)
-            .with_for_update(of=ChannelIdentity)
-        )
-    ).one_or_none()
+    row = (await session.execute(_OPEN, {"channel": who.channel, "address": who.address})).one_or_none()
     if row is None:
         identity, person = await people.create_identity(session, who, language=language, now=now)
         return Opened(identity, person, None)
@@ -52,11 +59,7 @@ async def save(
     session: AsyncSession, identity_id: int, state: dict[str, Any], now: dt.datetime, *, existed: bool
 ) -> None:
     if existed:
-        await session.execute(
-            update(Conversation)
-            .where(Conversation.identity_id == identity_id)
-            .values(state=state, updated_at=now)
-        )
+        await session.execute(_SAVE, {"identity": identity_id, "state": state, "now": now})
     else:
         await session.execute(
             insert(Conversation).values(identity_id=identity_id, state=state, updated_at=now)

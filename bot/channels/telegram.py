@@ -1,21 +1,25 @@
 """The Telegram channel on python-telegram-bot 22: long polling, or a webhook on the shared web app.
 
-PTB's `Application` is started by `start()`, inside the web server's event loop (the app's
-lifespan), never with `run_polling()`, which would own the loop. Every update goes the same way in
-both modes: update → incoming event → `Core.handle` → replies rendered as Telegram messages.
-Nothing that must survive a restart is kept here: the core persists conversations and the update
-ids it has handled.
+PTB's `Application` (its bot, rate limiter and HTTP pools) is set up by `start()`, inside the web
+server's event loop (the app's lifespan), never with `run_polling()`, which would own the loop.
+Long polling is our own loop (`LongPolling`) instead of PTB's `Updater`: an update is confirmed to
+Telegram only after the core has stored its turn, so a crash never loses what a person typed; the
+webhook answers 200 only then, for the same reason. Every update goes the same way in both modes:
+update → incoming event → `Core.handle` → replies rendered as Telegram messages. Nothing that must
+survive a restart is kept here: the core persists conversations and the update ids it has handled.
+
+What a crash can still lose is a reply: the turn is stored before its replies are sent, so replies
+not yet out when the process dies are not sent again (the update is a duplicate after a restart).
+The person's input is kept, and their next message shows the open question again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import hmac
 import json
 import logging
-import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -23,7 +27,7 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Request, Response
 from telegram import Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import BaseRateLimiter, ContextTypes, ExtBot, TypeHandler
+from telegram.ext import BaseRateLimiter, ExtBot
 
 from bot.app import KaderBot
 from bot.channels.base import RateLimited, Unreachable
@@ -39,7 +43,13 @@ from bot.channels.telegram_render import (
     with_choice,
 )
 from bot.channels.telegram_setup import build_application, command_menus, default_rate_limiter
-from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, incoming_event
+from bot.channels.telegram_updates import (
+    ALLOWED_UPDATES,
+    CHANNEL,
+    LongPolling,
+    incoming_event,
+    retry_after_seconds,
+)
 from bot.settings import Settings
 from handlers.types import Choice, Outcome, Reply, Text
 from storage.models import Person
@@ -51,7 +61,6 @@ T = TypeVar("T")
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-POLL_TIMEOUT = dt.timedelta(seconds=10)
 NETWORK_ATTEMPTS = 4  # a call failing on the network is tried this often in all
 NETWORK_BACKOFF = 0.25  # seconds before the first retry; doubled each time
 MAX_DELIVERIES = 32  # replies being sent at once while polling goes on
@@ -100,8 +109,9 @@ class TelegramChannel:
         self.webhook_url = settings.telegram_webhook_url
         self.webhook_secret = settings.telegram_webhook_secret or ""
         limiter = rate_limiter or default_rate_limiter(settings)
-        self.application = build_application(settings, limiter, polling=not self.webhook_url)
-        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application = build_application(settings, limiter)
+        self._polling: LongPolling | None = None
+        self._receiving = False
         self._chat_locks = ChatLocks()
         self._delivery_slots = asyncio.Semaphore(MAX_DELIVERIES)
         self._deliveries: set[asyncio.Task[None]] = set()
@@ -122,7 +132,6 @@ class TelegramChannel:
     async def start(self) -> None:
         await self.application.initialize()  # getMe: a wrong token stops the start here
         await self._set_commands()
-        await self.application.start()
         if self.webhook_url:
             await self._call(
                 self.bot.set_webhook,
@@ -132,31 +141,26 @@ class TelegramChannel:
             )
             log.info("telegram webhook set")
         else:
-            updater = self.application.updater
-            assert updater is not None
-            await updater.start_polling(
-                timeout=POLL_TIMEOUT,
-                allowed_updates=list(ALLOWED_UPDATES),
-                bootstrap_retries=NETWORK_ATTEMPTS,
-                error_callback=self._polling_error,
-            )
+            # As PTB's updater does: getUpdates is refused while a webhook is set. Pending updates stay.
+            await self._call(self.bot.delete_webhook)
+            self._polling = LongPolling(self.bot, self._on_update, self._abandon)
+            self._polling.start()
             log.info("telegram long polling started")
+        self._receiving = True
 
     async def stop(self) -> None:
-        updater = self.application.updater
-        if updater is not None and updater.running:
-            await updater.stop()
-        if self.application.running:
-            await self.application.stop()  # finishes the updates already fetched
+        self._receiving = False
+        if self._polling is not None:
+            await self._polling.stop()  # interrupts a long poll; a turn under way is finished
+            self._polling = None
         if self._deliveries:
             await asyncio.gather(*self._deliveries, return_exceptions=True)
         await self.application.shutdown()
 
     async def healthy(self) -> bool:
-        if not self.application.running:
+        if not self._receiving:
             return False
-        updater = self.application.updater
-        return bool(self.webhook_url) or (updater is not None and updater.running)
+        return bool(self.webhook_url) or (self._polling is not None and self._polling.running)
 
     # -- incoming -------------------------------------------------------------------------------
 
@@ -176,19 +180,33 @@ class TelegramChannel:
         # persisted update ids turn that second delivery into a no-op if the first got through.
         return Response(status_code=200)
 
-    async def _on_update(self, update: object, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """Polling: PTB hands over one update at a time. The core's turn runs here, in arrival
-        order; the replies go out in a task, so one person's Bot API round trips do not hold up the
-        next person's turn. Each chat's replies still leave in order (see `ChatLocks`)."""
-        if not isinstance(update, Update):
-            return
-        answered = await self._guarded(update, self._turn(update))
+    async def _on_update(self, update: Update) -> bool:
+        """Polling: `LongPolling` hands over one update at a time. The core's turn runs here, in
+        arrival order; the replies go out in a task, so one person's Bot API round trips do not hold
+        up the next person's turn. Each chat's replies still leave in order (see `ChatLocks`).
+
+        True once the turn is stored (or there was nothing to store): the update may be confirmed
+        to Telegram. False when the core could not store it; `LongPolling` tries again later."""
+        try:
+            answered = await self._turn(update)
+        except Exception:
+            log.warning(
+                "telegram update %s: turn not stored; will try again", update.update_id, exc_info=True
+            )
+            return False
         if answered is None:
-            return
+            return True
         await self._delivery_slots.acquire()  # a slow Bot API slows polling down instead of piling up
         task = asyncio.create_task(self._respond_in_order(answered))
         self._deliveries.add(task)
         task.add_done_callback(self._delivered)
+        return True
+
+    async def _abandon(self, update: Update) -> None:
+        """Polling gave up on an update whose turn could not be stored: say sorry, go on."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is not None:
+            await self._apologise(chat.id, user.language_code if user else None)
 
     async def process(self, update: Update) -> None:
         """Webhook: handle one update completely (turn and replies). Never raises."""
@@ -291,7 +309,7 @@ class TelegramChannel:
             await self._mark_unreachable(address)
             raise Unreachable(str(exc)) from exc
         except RetryAfter as exc:
-            raise RateLimited(_seconds(exc)) from exc
+            raise RateLimited(retry_after_seconds(exc)) from exc
 
     async def send_progress(self, address: str, text: str, handle: str | None) -> str | None:
         """One message that changes (a broadcast's progress): sent once, then edited in place.
@@ -383,9 +401,6 @@ class TelegramChannel:
             except TelegramError as exc:  # the menu is a convenience; the bot works without it
                 log.warning("setMyCommands (%s) failed: %s", language_code or "default", exc)
 
-    def _polling_error(self, error: TelegramError) -> None:
-        log.warning("telegram polling: %s", error)
-
     # -- storage --------------------------------------------------------------------------------
 
     async def _mark_unreachable(self, address: str) -> None:
@@ -401,13 +416,6 @@ class TelegramChannel:
 
     def _translator(self, lang: str) -> Translate:
         return self.kaderbot.catalogues.translator(lang)
-
-
-def _seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # PTB 22 warns that retry_after will become a timedelta
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 def _name(method: Callable[..., Any]) -> str:

@@ -34,22 +34,20 @@ def default_rate_limiter(settings: Settings) -> AIORateLimiter:
     return AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=RETRY_AFTER_RETRIES)
 
 
-def build_application(
-    settings: Settings, rate_limiter: BaseRateLimiter[Any], *, polling: bool
-) -> Application:  # type: ignore[type-arg]
-    builder = (
+def build_application(settings: Settings, rate_limiter: BaseRateLimiter[Any]) -> Application:  # type: ignore[type-arg]
+    """The bot and its HTTP pools. No `Updater`: PTB's confirms updates before they are handled, so
+    long polling is our own loop (telegram_updates.LongPolling), and webhooks come through our web app."""
+    return (
         Application.builder()
         .token(settings.telegram_bot_token or "")
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings))
         .rate_limiter(rate_limiter)
         .connection_pool_size(CONNECTION_POOL)
-        .concurrent_updates(False)  # one update after another: a person's turns stay in order
         .job_queue(None)
+        .updater(None)
+        .build()
     )
-    if not polling:
-        builder = builder.updater(None)
-    return builder.build()
 
 
 def command_menus(catalogues: Catalogues) -> dict[str | None, list[BotCommand]]:

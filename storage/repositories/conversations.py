@@ -26,10 +26,15 @@ _OPEN = (
     .where(ChannelIdentity.channel == bindparam("channel"), ChannelIdentity.address == bindparam("address"))
     .with_for_update(of=ChannelIdentity)
 )
+_CONVERSATION = Conversation.__table__
+# Table-level (not ORM-enabled) statements: no session synchronisation work on every turn.
 _SAVE = (
-    update(Conversation)
-    .where(Conversation.identity_id == bindparam("identity"))
+    update(_CONVERSATION)
+    .where(_CONVERSATION.c.identity_id == bindparam("identity"))
     .values(state=bindparam("state"), updated_at=bindparam("now"))
+)
+_CREATE = insert(_CONVERSATION).values(
+    identity_id=bindparam("identity"), state=bindparam("state"), updated_at=bindparam("now")
 )
 
 

@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -139,6 +140,246 @@ def ask(
     for line in questions:
         out.write((asker.as_json(line) if as_json else asker.as_text(line, batch=batch)) + "\n")
         out.flush()  # a caller may feed questions one at a time through a pipe
+
+
+# -- kaderbot admin: incentives and BPJS Ketenagakerjaan (issue #7) ---------------------------
+
+admin_app = typer.Typer(no_args_is_help=True, help="Administration: incentive rules, bulk imports.")
+app.add_typer(admin_app, name="admin")
+
+ByOption = Annotated[
+    str | None,
+    typer.Option(
+        "--by", help="Phone number of the coordinator importing; rows outside their regions are refused."
+    ),
+]
+LangOption = Annotated[str | None, typer.Option("--lang", help="Language of the report: id or en.")]
+
+
+def _import(path: Path, kind: str, by: str | None, lang: str | None) -> None:
+    """Run one all-or-nothing XLSX import and print its report (exit 1 when nothing was changed)."""
+    settings = _settings()
+    if not path.is_file():
+        typer.echo(f"kaderbot admin: no such file: {path}", err=True)
+        raise typer.Exit(2)
+    ok, lines = asyncio.run(_run_import(settings, path.read_bytes(), kind, by, lang))
+    for line in lines:
+        typer.echo(line)
+    if not ok:
+        raise typer.Exit(1)
+
+
+async def _run_import(
+    settings: Settings, data: bytes, kind: str, by: str | None, lang: str | None
+) -> tuple[bool, list[str]]:
+    import phonenumbers
+
+    from handlers import bpjs
+    from handlers.access import Scope, scope_of
+    from handlers.core import utcnow
+    from handlers.i18n import Catalogues
+    from handlers.incentive_import import import_paid
+    from storage.db import open_database
+    from storage.repositories import scopes
+
+    catalogues = Catalogues.load(settings.locales_dir, default_language=settings.default_language)
+    t = catalogues.translator(lang or settings.default_language)
+    db = open_database(settings.database_url)
+    try:
+        async with db.sessions() as session, session.begin():
+            actor, scope = None, Scope(everything=True)
+            if by is not None:
+                try:
+                    phone = phonenumbers.format_number(
+                        phonenumbers.parse(by, "ID"), phonenumbers.PhoneNumberFormat.E164
+                    )
+                except phonenumbers.NumberParseException:
+                    phone = by
+                actor = await scopes.find_person(session, phone=phone)
+                if actor is None or actor.role not in scopes.STAFF_ROLES:
+                    return False, [t("admin.err.not_staff", who=by)]
+                scope = await scope_of(session, actor)
+            now = utcnow()
+            if kind == "paid":
+                report = await import_paid(
+                    session, data, scope=scope, actor=actor, now=now, zone=settings.zone
+                )
+            else:
+                report = await bpjs.import_statuses(session, data, scope=scope, actor=actor, now=now)
+            return report.ok, report.lines(t, f"import.{kind}.done")
+    finally:
+        await db.dispose()
+
+
+@admin_app.command("import-paid")
+def admin_import_paid(
+    path: Annotated[Path, typer.Argument(help="XLSX: telepon, bulan, tanggal bayar [, jumlah, nama].")],
+    by: ByOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Mark cadres' incentives paid from the payment office's list. Any bad row: nothing changes."""
+    _import(path, "paid", by, lang)
+
+
+@admin_app.command("import-bpjs")
+def admin_import_bpjs(
+    path: Annotated[Path, typer.Argument(help="XLSX: telepon, status [, nomor kartu, nama].")],
+    by: ByOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Update cadres' BPJS Ketenagakerjaan status (card numbers kept as their last 4 digits)."""
+    _import(path, "bpjs", by, lang)
+
+
+@admin_app.command("incentive-rule")
+def admin_incentive_rule(
+    region: Annotated[str, typer.Argument(help="Kode wilayah, e.g. 64.02 (Kutai Kartanegara).")],
+    amount: Annotated[int, typer.Option("--amount", min=0, help="Rupiah per cadre per month.")],
+    deadline_day: Annotated[
+        int, typer.Option("--deadline-day", help="Report due on this day of the next month.")
+    ] = 5,
+    deadline_time: Annotated[str, typer.Option("--deadline-time", help="Local time, HH:MM.")] = "23:59",
+    lang: LangOption = None,
+) -> None:
+    """Set a region's cadre incentive: the monthly amount and the report deadline."""
+    import re
+
+    from handlers.i18n import Catalogues
+
+    settings = _settings()
+    t = Catalogues.load(settings.locales_dir, default_language=settings.default_language).translator(
+        lang or settings.default_language
+    )
+    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", deadline_time)
+    if match is None or not 1 <= deadline_day <= 28 or int(match[1]) > 23 or int(match[2]) > 59:
+        typer.echo(t("admin.err.rule"), err=True)
+        raise typer.Exit(2)
+
+    async def _run() -> str | None:
+        from handlers.core import utcnow
+        from handlers.scheduling.formats import rupiah
+        from storage.db import open_database
+        from storage.repositories import incentives, regions
+
+        db = open_database(settings.database_url)
+        try:
+            async with db.sessions() as session, session.begin():
+                place = await regions.get(session, region)
+                if place is None:
+                    return None
+                await incentives.set_rule(
+                    session,
+                    region,
+                    amount=amount,
+                    deadline_day=deadline_day,
+                    deadline_hour=int(match[1]),
+                    deadline_minute=int(match[2]),
+                    now=utcnow(),
+                )
+                return t(
+                    "admin.rule.saved",
+                    region=place.name,
+                    amount=rupiah(amount, t.lang),
+                    day=deadline_day,
+                    time=f"{int(match[1]):02d}:{match[2]}",
+                )
+        finally:
+            await db.dispose()
+
+    saved = asyncio.run(_run())
+    if saved is None:
+        typer.echo(t("admin.err.unknown_region", code=region), err=True)
+        raise typer.Exit(2)
+    typer.echo(saved)
+
+
+# -- kaderbot admin: coordinators and the audit log; kaderbot export (issue #6) -----------------
+
+WhoPhone = Annotated[str | None, typer.Option("--phone", help="Phone number the person registered with.")]
+WhoTelegram = Annotated[str | None, typer.Option("--telegram", help="Telegram user id (digits).")]
+WhoWhatsapp = Annotated[str | None, typer.Option("--whatsapp", help="WhatsApp number (0812… or +62812…).")]
+NameOption = Annotated[str | None, typer.Option("--name", help="Name, for someone who has not written yet.")]
+
+
+def _coordinator_admin(lang: str | None, work: object) -> None:
+    """Run a bot.coordinator_admin function: print its lines, or its refusal (exit 2)."""
+    from bot.coordinator_admin import AdminError, run
+
+    try:
+        lines = run(_settings(), lang, work)  # type: ignore[arg-type]
+    except AdminError as exc:
+        typer.echo(f"kaderbot: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for line in lines:
+        typer.echo(line)
+
+
+@admin_app.command("add-coordinator")
+def admin_add_coordinator(
+    region: Annotated[str, typer.Option("--region", help="Kode wilayah: kabupaten, kecamatan or desa.")],
+    phone: WhoPhone = None,
+    telegram: WhoTelegram = None,
+    whatsapp: WhoWhatsapp = None,
+    name: NameOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Make someone a coordinator of a region (and everything below it)."""
+    from bot.coordinator_admin import Who, add_coordinator
+    from handlers.core import utcnow
+
+    who = Who(phone, telegram, whatsapp)
+    _coordinator_admin(lang, lambda tools: add_coordinator(tools, who, region, name=name, now=utcnow()))
+
+
+@admin_app.command("remove-coordinator")
+def admin_remove_coordinator(
+    phone: WhoPhone = None,
+    telegram: WhoTelegram = None,
+    whatsapp: WhoWhatsapp = None,
+    region: Annotated[str | None, typer.Option("--region", help="Only this region (default: all).")] = None,
+    lang: LangOption = None,
+) -> None:
+    """Take a region (or all) away from a coordinator."""
+    from bot.coordinator_admin import Who, remove_coordinator
+    from handlers.core import utcnow
+
+    who = Who(phone, telegram, whatsapp)
+    _coordinator_admin(lang, lambda tools: remove_coordinator(tools, who, region, now=utcnow()))
+
+
+@admin_app.command("roles")
+def admin_roles(lang: LangOption = None) -> None:
+    """List coordinators and admins with their regions and how they are reached."""
+    from bot.coordinator_admin import roles
+
+    _coordinator_admin(lang, roles)
+
+
+@admin_app.command("audit")
+def admin_audit(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many entries, newest first.")] = 30,
+    lang: LangOption = None,
+) -> None:
+    """Who broadcast, verified, exported or changed roles, and when."""
+    from bot.coordinator_admin import audit_lines
+
+    _coordinator_admin(lang, lambda tools: audit_lines(tools, limit=limit))
+
+
+@app.command()
+def export(
+    month: Annotated[str, typer.Option("--month", help="YYYY-MM.")],
+    region: Annotated[str, typer.Option("--region", help="Kode wilayah, e.g. 64.02.")],
+    out: Annotated[Path, typer.Option("--out", help="The .xlsx file to write.")],
+    lang: LangOption = None,
+) -> None:
+    """Write a month's Posyandu reporting workbook for a region (as /ekspor sends it)."""
+    from bot.coordinator_admin import export as write_export
+    from handlers.core import utcnow
+
+    _coordinator_admin(
+        lang, lambda tools: write_export(tools, month=month, region_code=region, out=out, now=utcnow())
+    )
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import uvicorn
@@ -9,6 +10,8 @@ import uvicorn
 from bot.app import KaderBot, build
 from bot.channels.base import PlatformChannel
 from bot.notifier import Notifier
+from bot.outbox import run_outbox
+from bot.scheduler import scheduler_loop
 from bot.settings import Settings
 from bot.web import BackgroundLoop, create_web_app
 
@@ -27,9 +30,15 @@ def configured_channels(kaderbot: object, settings: Settings) -> list[PlatformCh
 
 
 def background_loops(kaderbot: KaderBot, channels: list[PlatformChannel]) -> list[BackgroundLoop]:
-    """What runs beside the channels in the same process: delivery of notifications."""
+    """What runs beside the channels in the same process: delivery of notifications, the outbox
+    sender for broadcasts, and the scheduler (which holds a database lease, so only one process plans
+    and dispatches reminders)."""
     notifier = Notifier(kaderbot.db, kaderbot.catalogues, {channel.name: channel for channel in channels})
-    return [notifier.run]
+
+    async def outbox(stop: asyncio.Event) -> None:
+        await run_outbox(kaderbot, channels, stop_event=stop)
+
+    return [notifier.run, outbox, scheduler_loop(kaderbot, clock=kaderbot.core.clock)]
 
 
 async def serve(settings: Settings) -> None:

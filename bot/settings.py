@@ -45,6 +45,19 @@ class Settings(BaseSettings):
     # Approved templates for messages outside WhatsApp's 24-hour window (names, languages, parameters).
     whatsapp_templates_file: Path = PROJECT_ROOT / "bot" / "channels" / "whatsapp_templates.yaml"
 
+    # The outbox sender (bot/outbox.py): messages per second and the gap in seconds between two
+    # messages to one chat, per platform (0 lifts a limit); sends in flight per channel; retries for
+    # errors other than 429; seconds before a claimed row no sender finished counts as unconfirmed.
+    outbox_telegram_rate: float = Field(default=30, ge=0)
+    outbox_telegram_chat_interval: float = Field(default=1.0, ge=0)
+    outbox_whatsapp_rate: float = Field(default=80, ge=0)
+    outbox_whatsapp_chat_interval: float = Field(default=6.0, ge=0)
+    outbox_slots: int = Field(default=4, ge=1, le=64)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_idle_poll: float = Field(default=1.0, gt=0)
+    outbox_in_doubt_after: float = Field(default=60.0, gt=0)
+    outbox_progress_every: float = Field(default=3.0, gt=0)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 

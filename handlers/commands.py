@@ -38,11 +38,35 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("status", "resident_status"),
     "darurat": ("trc", "resident_trc"),
     "emergency": ("trc", "resident_trc"),
+    # Coordinators (refused in the core for everyone else).
+    "verifikasi": ("verify", "coordinator_verify"),
+    "verify": ("verify", "coordinator_verify"),
+    "siaran": ("broadcast", "coordinator_broadcast"),
+    "broadcast": ("broadcast", "coordinator_broadcast"),
+    "siaran_status": ("broadcast_status", "coordinator_broadcast_status"),
+    "broadcast_status": ("broadcast_status", "coordinator_broadcast_status"),
+    "rekap": ("recap", "coordinator_recap"),
+    "recap": ("recap", "coordinator_recap"),
+    "ekspor": ("export", "coordinator_export"),
+    "export": ("export", "coordinator_export"),
+    "tiket": ("tickets", "coordinator_tickets"),
+    "tickets": ("tickets", "coordinator_tickets"),
+    # Incentives, trainings, reminders: cadres; coordinators get their own screen for the first two.
+    "insentif": ("incentive", "incentive"),
+    "incentive": ("incentive", "incentive"),
+    "pelatihan": ("training", "training"),
+    "training": ("training", "training"),
+    "sertifikat": ("certificates", "certificates"),
+    "certificates": ("certificates", "certificates"),
+    "pengingat": ("reminders", "reminder_settings"),
+    "reminders": ("reminders", "reminder_settings"),
+    "pelatihan_baru": ("training_create", "training_create"),
+    "newtraining": ("training_create", "training_create"),
 }
 
 # Commands that take the rest of the line: command name → argument of the flow it opens.
 # "/tanya gmn cara daftar sekolah rakyat", "/status KB-2026-000123".
-LINE_ARGUMENTS: dict[str, str] = {"ask": "question", "status": "number"}
+LINE_ARGUMENTS: dict[str, str] = {"ask": "question", "status": "number", "recap": "month", "export": "month"}
 
 
 def parse_command(text: str | None) -> Command | None:

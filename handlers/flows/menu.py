@@ -18,9 +18,26 @@ TARGETS = {
     "ticket": "resident_ticket",
     "status": "resident_status",
     "trc": "resident_trc",
+    "verify": "coordinator_verify",
+    "broadcast": "coordinator_broadcast",
+    "broadcast_status": "coordinator_broadcast_status",
+    "recap": "coordinator_recap",
+    "export": "coordinator_export",
+    "tickets": "coordinator_tickets",
+    "incentive": "incentive",
+    "training": "training",
+    "certificates": "certificates",
+    "reminders": "reminder_settings",
+    "training_admin": "training_admin",
+    "incentive_admin": "incentive_admin",
 }
+# Incentives, trainings and reminders, in menu order (the labels live in scheduling.po).
+CADRE_EXTRA_ROWS = ("incentive", "training", "certificates", "reminders")
+COORDINATOR_EXTRA_ROWS = ("training_admin", "incentive_admin")
 # What residents can do, in menu order (the labels live in residents.po).
 RESIDENT_ROWS = ("ask", "sr_check", "ticket", "status", "trc")
+# What coordinators and admins can do, in menu order (the labels live in coordinators.po).
+COORDINATOR_ROWS = ("verify", "broadcast", "broadcast_status", "recap", "export", "tickets")
 
 
 def menu_rows(turn: Turn) -> list[tuple[str, str]]:
@@ -39,9 +56,13 @@ def menu_rows(turn: Turn) -> list[tuple[str, str]]:
         has_draft = "report" in turn.state.drafts
         rows.append(("report", t("menu.report_draft" if has_draft else "menu.report")))
         rows.append(("my_reports", t("menu.my_reports")))
+        rows.extend((value, t(f"scheduling.menu.{value}")) for value in CADRE_EXTRA_ROWS)
     elif person.role == "resident":
         rows.extend((value, t(f"resident.menu.{value}")) for value in RESIDENT_ROWS)
         rows.append(("register", t("menu.register")))
+    elif person.role in ("coordinator", "admin"):
+        rows.extend((value, t(f"coordinator.menu.{value}")) for value in COORDINATOR_ROWS)
+        rows.extend((value, t(f"scheduling.menu.{value}")) for value in COORDINATOR_EXTRA_ROWS)
     rows.append(("about", t("menu.about")))
     rows.append(("language", t("menu.language")))
     return rows

@@ -5,16 +5,29 @@ from __future__ import annotations
 from pathlib import Path
 
 from handlers.flows.base import Flow
+from handlers.flows.coordinator_broadcast import BroadcastFlow
+from handlers.flows.coordinator_broadcast_status import BroadcastStatusFlow
+from handlers.flows.coordinator_export import ExportFlow
+from handlers.flows.coordinator_recap import RecapFlow
+from handlers.flows.coordinator_tickets import TicketsFlow
+from handlers.flows.coordinator_verify import VerifyFlow
+from handlers.flows.incentive_admin import IncentiveAdminFlow
+from handlers.flows.incentive_status import IncentiveFlow
 from handlers.flows.language import LanguageFlow
 from handlers.flows.menu import MenuFlow
 from handlers.flows.my_reports import MyReportsFlow
 from handlers.flows.registration import RegistrationFlow
+from handlers.flows.reminder_settings import ReminderSettingsFlow
 from handlers.flows.report import ReportFlow
 from handlers.flows.resident_ask import ResidentAskFlow
 from handlers.flows.resident_sr_check import SekolahRakyatCheckFlow
 from handlers.flows.resident_status import StatusFlow
 from handlers.flows.resident_ticket import TicketFlow
 from handlers.flows.resident_trc import TrcFlow
+from handlers.flows.training_admin import TrainingAdminFlow
+from handlers.flows.training_cadre import TrainingFlow
+from handlers.flows.training_certificates import CertificatesFlow
+from handlers.flows.training_create import TrainingCreateFlow
 from handlers.flows.welcome import WelcomeFlow
 from handlers.programs import Programs
 from handlers.programs.emergency import EmergencyNumbers
@@ -35,5 +48,19 @@ def build_flows(locales_dir: Path = DEFAULT_LOCALES) -> dict[str, Flow]:
         TicketFlow(),
         StatusFlow(),
         TrcFlow(EmergencyNumbers.load(locales_dir)),
+        VerifyFlow(),
+        BroadcastFlow(),
+        BroadcastStatusFlow(),
+        RecapFlow(),
+        ExportFlow(),
+        TicketsFlow(),
+        # Incentives, trainings, reminders (issue #7).
+        IncentiveFlow(),
+        IncentiveAdminFlow(),
+        TrainingFlow(),
+        TrainingAdminFlow(),
+        TrainingCreateFlow(),
+        CertificatesFlow(),
+        ReminderSettingsFlow(),
     ]
     return {flow.name: flow for flow in flows}

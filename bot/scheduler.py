@@ -1,0 +1,209 @@
+"""The scheduler inside `kaderbot run`: APScheduler 3.x wakes the reminder planner and dispatcher.
+
+Reminders are rows in the database (see storage/models_scheduling.py); APScheduler keeps no state
+of its own (memory job store) and only decides *when* to look. A restart therefore loses nothing,
+and the dispatcher's conditional update sends nothing twice.
+
+One scheduling process per database: APScheduler 3.x must not share job stores, and two planners
+would only duplicate work. A lease row (`scheduler_lock`, name "reminders") decides. Each process
+starts APScheduler with one job, the lease job, every `renew_every` seconds:
+  - the holder renews the lease (valid `lease_ttl`) and runs the planning and dispatch jobs;
+  - any other process stands by and takes the lease over once it has expired (the holder died or
+    hung) or was released (the holder stopped cleanly), then starts the work jobs itself;
+  - a holder that finds its lease taken (it hung for longer than `lease_ttl`) removes its work jobs.
+Every work job renews the lease first, so a process that lost it does no work.
+
+Wiring: in bot/runner.py, `background_loops` returns `[notifier.run, scheduler_loop(kaderbot)]`;
+or by hand, on the server's event loop: `handle = await start_scheduler(kaderbot)` … `await handle.stop()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.app import KaderBot
+from handlers.core import utcnow
+from handlers.scheduling.dispatch import Dispatched, Dispatcher
+from storage.repositories import scheduler_lock
+
+log = logging.getLogger("kaderbot.scheduler")
+
+LOCK_NAME = "reminders"
+JOB_LEASE = "kaderbot.scheduler.lease"
+JOB_PLAN = "kaderbot.reminders.plan"
+JOB_DISPATCH = "kaderbot.reminders.dispatch"
+WORK_JOBS = (JOB_PLAN, JOB_DISPATCH)
+MISFIRE_GRACE = 60  # seconds: a run later than this is skipped; the next one catches up (rows persist)
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    lease_ttl: dt.timedelta = dt.timedelta(seconds=90)
+    renew_every: float = 30.0  # seconds; well under lease_ttl so one slow renewal does not lose it
+    plan_minute: int = 5  # plan every hour at hh:05 (and at once on taking the lease)
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class SchedulerHandle:
+    """A started scheduler: leader or standby. `stop()` shuts it down and lets the lease go."""
+
+    def __init__(
+        self,
+        kaderbot: KaderBot,
+        scheduler: AsyncIOScheduler,
+        *,
+        clock: Callable[[], dt.datetime],
+        config: SchedulerConfig,
+        holder: str,
+    ) -> None:
+        self.kaderbot = kaderbot
+        self.scheduler = scheduler
+        self.clock = clock
+        self.config = config
+        self.holder = holder
+        self.dispatcher = Dispatcher(kaderbot.db, kaderbot.settings.zone, clock=clock)
+        self.leader = False
+        self._busy = asyncio.Lock()  # one job at a time; stop() waits for the one under way
+
+    async def renew(self) -> bool:
+        """The lease job: keep (or take over) the lease and start or remove the work jobs to match."""
+        async with self.kaderbot.db.sessions() as session, session.begin():
+            held = await scheduler_lock.acquire(
+                session, LOCK_NAME, self.holder, now=self.clock(), ttl=self.config.lease_ttl
+            )
+        if held and not self.leader:
+            log.info("scheduler lease taken by %s: planning and sending reminders", self.holder)
+            self._add_work_jobs()
+        elif not held and self.leader:
+            log.warning("scheduler lease lost by %s: another process schedules now", self.holder)
+            self._remove_work_jobs()
+        elif not held:
+            log.debug("scheduler lease held elsewhere; %s stands by", self.holder)
+        self.leader = held
+        return held
+
+    async def plan(self) -> int:
+        return await self._guarded(self.dispatcher.plan, 0)
+
+    async def dispatch(self) -> Dispatched:
+        return await self._guarded(self.dispatcher.dispatch, Dispatched())
+
+    async def _guarded(self, work: Callable[[], Awaitable[Any]], nothing: Any) -> Any:
+        async with self._busy:
+            try:
+                if not await self.renew():
+                    return nothing
+                return await work()
+            except Exception:
+                log.exception("scheduler job failed; the next run tries again")
+                return nothing
+
+    def _add_work_jobs(self) -> None:
+        zone = self.kaderbot.settings.zone
+        common: dict[str, Any] = {
+            "replace_existing": True,
+            "coalesce": True,
+            "misfire_grace_time": MISFIRE_GRACE,
+            "max_instances": 1,
+        }
+        self.scheduler.add_job(
+            self.plan,
+            CronTrigger(minute=self.config.plan_minute, timezone=zone),
+            id=JOB_PLAN,
+            name="plan reminders",
+            next_run_time=dt.datetime.now(zone),  # plan at once on taking the lease
+            **common,
+        )
+        # On the minute: a reminder due at 09:00 goes out at 09:00.
+        self.scheduler.add_job(
+            self.dispatch,
+            CronTrigger(second=0, timezone=zone),
+            id=JOB_DISPATCH,
+            name="dispatch due reminders",
+            **common,
+        )
+
+    def _remove_work_jobs(self) -> None:
+        for job_id in WORK_JOBS:
+            if self.scheduler.get_job(job_id) is not None:
+                self.scheduler.remove_job(job_id)
+
+    async def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
+        async with self._busy:
+            if self.leader:
+                async with self.kaderbot.db.sessions() as session, session.begin():
+                    await scheduler_lock.release(session, LOCK_NAME, self.holder, now=self.clock())
+                self.leader = False
+                log.info("scheduler lease released by %s", self.holder)
+
+
+async def start_scheduler(
+    kaderbot: KaderBot,
+    *,
+    clock: Callable[[], dt.datetime] = utcnow,
+    config: SchedulerConfig | None = None,
+    holder: str | None = None,
+) -> SchedulerHandle:
+    """Start APScheduler on the running event loop, in the configured time zone. Takes the lease if
+    it is free (leader) or stands by; either way returns at once."""
+    config = config or SchedulerConfig()
+    zone = kaderbot.settings.zone
+    # APScheduler logs every run at INFO: with a job each minute that is noise; failures still show.
+    logging.getLogger("apscheduler.executors.default").setLevel(max(logging.WARNING, log.getEffectiveLevel()))
+    scheduler = AsyncIOScheduler(
+        timezone=zone,
+        job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE, "max_instances": 1},
+    )
+    handle = SchedulerHandle(kaderbot, scheduler, clock=clock, config=config, holder=holder or holder_id())
+    scheduler.add_job(
+        handle.renew,
+        IntervalTrigger(seconds=config.renew_every, timezone=zone),
+        id=JOB_LEASE,
+        name="scheduler lease",
+        replace_existing=True,
+        coalesce=True,
+        misfire_grace_time=MISFIRE_GRACE,
+        max_instances=1,
+    )
+    scheduler.start()
+    async with handle._busy:
+        await handle.renew()
+    return handle
+
+
+async def stop_scheduler(handle: SchedulerHandle) -> None:
+    await handle.stop()
+
+
+def scheduler_loop(
+    kaderbot: KaderBot, *, clock: Callable[[], dt.datetime] = utcnow, config: SchedulerConfig | None = None
+) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """The scheduler as a background loop of the web app (bot/web.py `BackgroundLoop`): started on
+    the server's event loop, stopped — lease released — when `stop` is set."""
+
+    async def run(stop: asyncio.Event) -> None:
+        handle = await start_scheduler(kaderbot, clock=clock, config=config)
+        try:
+            await stop.wait()
+        finally:
+            await handle.stop()
+
+    return run

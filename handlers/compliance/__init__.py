@@ -1,0 +1,1 @@
+"""Reporting compliance for coordinators: the monthly recap, its chart, and the Excel export."""

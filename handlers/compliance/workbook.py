@@ -1,0 +1,161 @@
+"""The Excel export for the office: a sheet with one row per Posyandu and a summary sheet.
+
+Numbers are written as numbers (not text), dates as dates in local time, so the office can sort,
+filter and sum in Excel straight away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from handlers.compliance.recap import Recap
+from handlers.forms.dates import month_name
+from handlers.i18n import Translator
+from storage.repositories.compliance import PosyanduMonth
+
+VISIT_GROUPS = ("ibu_hamil", "balita", "remaja", "usia_produktif", "lansia")
+MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PERCENT = "0%"
+
+
+def _ratio(part: int | None, whole: int | None) -> float | None:
+    return part / whole if part is not None and whole else None
+
+
+def _lineage(p: PosyanduMonth, depth: int) -> tuple[str | None, str | None]:
+    """(code, name) of the region `depth` dots deep above the Posyandu (1 kabupaten, 2 kecamatan, 3 desa)."""
+    return p.lineage[depth] if len(p.lineage) > depth else (None, None)
+
+
+def _yes_no(t: Translator, value: bool | None) -> str:
+    return "-" if value is None else t("coordinator.xlsx.yes" if value else "coordinator.xlsx.no")
+
+
+def _columns(t: Translator, zone: ZoneInfo) -> list[tuple[str, Callable[[PosyanduMonth], Any], str | None]]:
+    """(header key, value of a row, number format) for every column of the Posyandu sheet."""
+
+    def report(name: str) -> Callable[[PosyanduMonth], Any]:
+        return lambda p: getattr(p.report, name) if p.report is not None else None
+
+    def visits(group: str) -> Callable[[PosyanduMonth], Any]:
+        return lambda p: (p.report.visits or {}).get(group) if p.report is not None else None
+
+    def submitted(p: PosyanduMonth) -> dt.datetime | None:
+        if p.report is None or p.report.submitted_at is None:
+            return None
+        return p.report.submitted_at.astimezone(zone).replace(tzinfo=None)  # Excel has no time zones
+
+    def held(p: PosyanduMonth) -> str | None:
+        return t(f"report.held.{p.report.held}") if p.report is not None else None
+
+    return [
+        ("kabupaten_code", lambda p: _lineage(p, 1)[0], None),
+        ("kabupaten", lambda p: _lineage(p, 1)[1], None),
+        ("kecamatan_code", lambda p: _lineage(p, 2)[0], None),
+        ("kecamatan", lambda p: _lineage(p, 2)[1], None),
+        ("desa_code", lambda p: _lineage(p, 3)[0], None),
+        ("desa", lambda p: _lineage(p, 3)[1], None),
+        ("posyandu_code", lambda p: p.code, None),
+        ("posyandu", lambda p: p.name, None),
+        ("reported", lambda p: _yes_no(t, p.reported), None),
+        ("held", held, None),
+        ("held_on", report("held_on"), "yyyy-mm-dd"),
+        ("place_note", report("place_note"), None),
+        ("not_held_reason", report("not_held_reason"), None),
+        ("s", report("s"), None),
+        ("k", report("k"), None),
+        ("d", report("d"), None),
+        ("n", report("n"), None),
+        ("ds", lambda p: _ratio(p.report.d, p.report.s) if p.report else None, PERCENT),
+        ("nd", lambda p: _ratio(p.report.n, p.report.d) if p.report else None, PERCENT),
+        *((f"visits_{g}", visits(g), None) for g in VISIT_GROUPS),
+        ("referrals_gizi", report("referrals_gizi"), None),
+        ("immunizations", report("immunizations"), None),
+        ("vitamin_a", report("vitamin_a"), None),
+        ("notes", report("notes"), None),
+        ("photos", lambda p: len(p.report.photos or []) if p.report else None, None),
+        ("revision", report("revision"), None),
+        ("submitted_by", lambda p: p.submitter, None),
+        ("submitted_at", submitted, "yyyy-mm-dd hh:mm"),
+        ("submitter_verified", lambda p: _yes_no(t, p.submitter_verified) if p.report else None, None),
+        ("cadres", lambda p: len(p.cadres), None),
+        ("cadres_verified", lambda p: sum(c.verification == "verified" for c in p.cadres), None),
+    ]
+
+
+def _header(sheet: Worksheet, titles: list[str]) -> None:
+    sheet.append(titles)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for index, title in enumerate(titles, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(title) + 2))
+
+
+def build(t: Translator, recap: Recap, *, zone: ZoneInfo, generated_at: dt.datetime) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = t("coordinator.xlsx.sheet.posyandu")[:31]
+    columns = _columns(t, zone)
+    _header(sheet, [t(f"coordinator.xlsx.col.{key}") for key, _, _ in columns])
+    for p in recap.posyandu:
+        sheet.append([value(p) for _, value, _ in columns])
+    for index, (_, _, number_format) in enumerate(columns, 1):
+        if number_format:
+            for row in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                row[0].number_format = number_format
+    _summary(book.create_sheet(t("coordinator.xlsx.sheet.summary")[:31]), t, recap, zone, generated_at)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _summary(
+    sheet: Worksheet, t: Translator, recap: Recap, zone: ZoneInfo, generated_at: dt.datetime
+) -> None:
+    reported = len(recap.reported)
+    s, d, n = (recap.skdn_total(letter) for letter in "sdn")
+    rows: list[tuple[str, Any, str | None]] = [
+        ("region", f"{recap.region.name} ({recap.region.code})", None),
+        ("month", month_name(recap.month, t.lang), None),
+        ("posyandu_total", recap.total, None),
+        ("posyandu_reported", reported, None),
+        ("reporting_rate", _ratio(reported, recap.total), PERCENT),
+        ("s", s, None),
+        ("k", recap.skdn_total("k"), None),
+        ("d", d, None),
+        ("n", n, None),
+        ("ds", _ratio(d, s), PERCENT),
+        ("nd", _ratio(n, d), PERCENT),
+        ("generated_at", generated_at.astimezone(zone).replace(tzinfo=None), "yyyy-mm-dd hh:mm"),
+    ]
+    for key, value, number_format in rows:
+        sheet.append([t(f"coordinator.xlsx.summary.{key}"), value])
+        if number_format:
+            sheet.cell(row=sheet.max_row, column=2).number_format = number_format
+        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+    sheet.append([])
+    sheet.append(
+        [t(f"coordinator.xlsx.rates.{key}") for key in ("code", "name", "total", "reported", "rate")]
+    )
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for rate in recap.rates:
+        sheet.append([rate.code, rate.name, rate.total, rate.reported, rate.rate])
+        sheet.cell(row=sheet.max_row, column=5).number_format = PERCENT
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 36
+
+
+def filename(recap: Recap) -> str:
+    return f"rekap-posyandu-{recap.region.code.replace('.', '')}-{recap.month:%Y-%m}.xlsx"

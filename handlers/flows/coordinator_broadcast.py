@@ -1,0 +1,233 @@
+"""/siaran: compose a notice (text, optional photo or document) → audience within one's scope →
+preview with the exact recipient count → now or at a date and time (local zone) → confirm.
+
+On confirm the audience is checked against the scope and resolved again, and the broadcast is
+written with one outbox row per recipient in the same transaction, with its audit entry. The
+outbox sender (bot/outbox.py) does the sending.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.dates import format_datetime
+
+from handlers.access import require_posyandu, require_region
+from handlers.broadcast_text import audience_label, number
+from handlers.flows.coordinator_common import MENU, CoordinatorFlow
+from handlers.flows.coordinator_fields import (
+    AttachmentField,
+    PreviewChoiceField,
+    ScheduleDateField,
+    ScheduleTimeField,
+    ScopeTreeField,
+    scheduled_at,
+    zone_name,
+)
+from handlers.forms.engine import FormFlow, FormSpec
+from handlers.forms.fields import Answers, ChoiceField, FieldContext, TextField
+from handlers.turn import Input, Turn
+from handlers.types import Identity
+from storage.repositories import audit, outbox
+from storage.repositories.audience import Audience, Resolved, resolve
+
+TEXT_MAX = 3500  # within Telegram's 4096 with room for the caption split; WhatsApp allows 4096
+WHO = ("cadres", "verified", "residents", "both", "posyandu")
+
+
+def _audience(answers: Answers) -> tuple[Audience, str] | None:
+    """The audience the answers describe, and its place in words; None while incomplete."""
+    who = answers.get("audience")
+    if who == "posyandu":
+        chosen = answers.get("posyandu")
+        return (Audience("posyandu", posyandu_id=int(chosen["id"])), chosen["label"]) if chosen else None
+    chosen = answers.get("region")
+    if who in WHO and chosen:
+        return Audience(who, region=chosen["code"]), chosen["label"]
+    return None
+
+
+async def _resolved(turn: Turn, answers: Answers) -> tuple[Resolved, str] | None:
+    found = _audience(answers)
+    if found is None:
+        return None
+    audience, place = found
+    return await resolve(turn.session, audience), audience_label(turn.t, audience.who, place)
+
+
+def _preview_text(turn: Turn, resolved: Resolved, label: str) -> str:
+    lines = [
+        turn.t(
+            "coordinator.broadcast.preview",
+            audience=label,
+            count=number(len(resolved.recipients), turn.lang),
+        )
+    ]
+    if resolved.unreachable:
+        lines.append(
+            turn.t("coordinator.broadcast.unreachable", count=number(resolved.unreachable, turn.lang))
+        )
+    return "\n".join(lines)
+
+
+async def _preview(fc: FieldContext) -> tuple[str, bool]:
+    found = await _resolved(fc.turn, fc.answers)
+    if found is None:
+        return "", False
+    resolved, label = found
+    return _preview_text(fc.turn, resolved, label), bool(resolved.recipients)
+
+
+def _is(field: str, *values: str) -> Any:
+    return lambda answers: answers.get(field) in values
+
+
+BROADCAST_FORM = FormSpec(
+    name="coordinator_broadcast",
+    title="coordinator.broadcast.title",
+    fields=(
+        TextField(
+            name="text",
+            prompt="coordinator.broadcast.ask.text",
+            label="coordinator.broadcast.label.text",
+            min_length=5,
+            max_length=TEXT_MAX,
+        ),
+        AttachmentField(
+            name="attachment",
+            prompt="coordinator.broadcast.ask.attachment",
+            label="coordinator.broadcast.label.attachment",
+            optional=True,
+        ),
+        ChoiceField(
+            name="audience",
+            prompt="coordinator.broadcast.ask.audience",
+            label="coordinator.broadcast.label.audience",
+            choices_=tuple((who, f"coordinator.audience.{who}") for who in WHO),
+        ),
+        ScopeTreeField(
+            name="region",
+            prompt="coordinator.broadcast.ask.region",
+            label="coordinator.broadcast.label.region",
+            target="region",
+            when=lambda answers: answers.get("audience") != "posyandu",
+        ),
+        ScopeTreeField(
+            name="posyandu",
+            prompt="coordinator.broadcast.ask.posyandu",
+            label="coordinator.broadcast.label.posyandu",
+            target="posyandu",
+            when=_is("audience", "posyandu"),
+        ),
+        PreviewChoiceField(
+            name="when",
+            prompt="coordinator.broadcast.ask.when",
+            label="coordinator.broadcast.label.when",
+            choices_=(
+                ("now", "coordinator.broadcast.when.now"),
+                ("schedule", "coordinator.broadcast.when.schedule"),
+            ),
+            preview=_preview,
+        ),
+        ScheduleDateField(
+            name="date",
+            prompt="coordinator.broadcast.ask.date",
+            label="coordinator.broadcast.label.date",
+            when=_is("when", "schedule"),
+        ),
+        ScheduleTimeField(
+            name="time",
+            prompt="coordinator.broadcast.ask.time",
+            label="coordinator.broadcast.label.time",
+            when=_is("when", "schedule"),
+        ),
+    ),
+    typical={"audience": "cadres", "when": "now"},
+)
+
+
+class BroadcastFlow(CoordinatorFlow, FormFlow):
+    name = "coordinator_broadcast"
+    spec = BROADCAST_FORM
+
+    async def start(self, turn: Turn, **args: Any) -> None:
+        await FormFlow.begin(self, turn, **args)
+
+    async def step(self, turn: Turn, inp: Input) -> None:
+        await FormFlow.handle(self, turn, inp)
+
+    async def summary_header(self, turn: Turn, context: dict[str, Any]) -> str:
+        answers = turn.state.data.get("answers", {})
+        lines = [turn.t("coordinator.broadcast.summary_title")]
+        found = await _resolved(turn, answers)
+        if found is not None:
+            lines.append(_preview_text(turn, *found))
+        return "\n".join(lines)
+
+    async def submit(self, turn: Turn, answers: dict[str, Any], context: dict[str, Any]) -> None:
+        session, scope = turn.session, await self.scope(turn)
+        found = _audience(answers)
+        assert found is not None
+        audience, place = found
+        # The scope again, at the moment it matters: nothing outside it is ever queued.
+        if audience.posyandu_id is not None:
+            region_code = (await require_posyandu(session, scope, audience.posyandu_id)).region_code
+        else:
+            region_code = (await require_region(session, scope, audience.region)).code
+        when = None
+        if answers.get("when") == "schedule":
+            when = scheduled_at(answers["date"], answers["time"], turn.zone)
+            if when <= turn.now:
+                turn.say("coordinator.broadcast.err.past")
+                turn.state.data.update(mode="edit", current="time", local={})
+                await FormFlow.resume(self, turn)
+                return
+        resolved = await resolve(session, audience)
+        if not resolved.recipients:
+            turn.say("coordinator.broadcast.err.nobody")
+            turn.state.data = {}
+            await turn.goto(MENU)
+            return
+        attachment = answers.get("attachment")
+        label = audience_label(turn.t, audience.who, place)
+        broadcast = await outbox.create_broadcast(
+            session,
+            created_by=turn.person.id,
+            origin=Identity(turn.identity.channel, turn.identity.address),
+            text=answers["text"],
+            attachment=outbox.Attachment(**attachment) if attachment else None,
+            audience={**audience.to_json(), "label": label},
+            region_code=region_code,
+            recipients=resolved.recipients,
+            scheduled_at=when,
+            now=turn.now,
+        )
+        await audit.record(
+            session,
+            actor=turn.person,
+            action="broadcast.create",
+            target=f"broadcast {broadcast.id}",
+            details={
+                "broadcast_id": broadcast.id,
+                "recipients": len(resolved.recipients),
+                "audience": audience.to_json(),
+                "region_code": region_code,
+                "scheduled_at": when.isoformat() if when else None,
+                "attachment": attachment["kind"] if attachment else None,
+                "text": answers["text"][:200],
+            },
+            now=turn.now,
+        )
+        count = number(len(resolved.recipients), turn.lang)
+        if when is None:
+            turn.say("coordinator.broadcast.queued", number=broadcast.id, count=count)
+        else:
+            local = format_datetime(when.astimezone(turn.zone), "EEEE, d MMMM yyyy HH.mm", locale=turn.lang)
+            turn.say(
+                "coordinator.broadcast.scheduled",
+                number=broadcast.id,
+                count=count,
+                when=f"{local} {zone_name(turn.zone)}",
+            )
+        turn.state.data = {}
+        await turn.goto(MENU)

@@ -1,0 +1,39 @@
+"""/ekspor [YYYY-MM]: the month's Excel workbook for a region in the coordinator's scope (one row
+per Posyandu, and a summary sheet), as a document. Every export goes into the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from handlers.compliance import recap, workbook
+from handlers.flows.coordinator_common import MENU, RegionReportFlow
+from handlers.forms.dates import month_name
+from handlers.turn import Turn
+from handlers.types import File
+from storage.models import Region
+from storage.repositories import audit
+
+
+class ExportFlow(RegionReportFlow):
+    name = "coordinator_export"
+
+    async def present(self, turn: Turn, region: Region, month: dt.date) -> None:
+        found = await recap.build(turn.session, region, month)
+        if not found.posyandu:
+            turn.say("coordinator.recap.no_posyandu", region=region.name)
+            await turn.goto(MENU)
+            return
+        data = workbook.build(turn.t, found, zone=turn.zone, generated_at=turn.now)
+        name = workbook.filename(found)
+        await audit.record(
+            turn.session,
+            actor=turn.person,
+            action="export.xlsx",
+            target=f"{region.code} {month:%Y-%m}",
+            details={"region_code": region.code, "month": f"{month:%Y-%m}", "rows": len(found.posyandu)},
+            now=turn.now,
+        )
+        caption = turn.t("coordinator.export.caption", region=region.name, month=month_name(month, turn.lang))
+        turn.replies.append(File("document", name, data, caption=caption, mime_type=workbook.MIME))
+        turn.state.data = {}
+        await turn.goto(MENU)

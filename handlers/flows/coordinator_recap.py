@@ -1,0 +1,36 @@
+"""/rekap [YYYY-MM]: for a region in the coordinator's scope, Posyandu reported / total, those not
+yet reported with their cadres (to nudge), SKDN coverage D/S and N/D, and a bar chart of the
+reporting rate per child region. A child region can be opened in turn."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from handlers.compliance import chart, recap
+from handlers.flows.coordinator_common import MENU, RegionReportFlow
+from handlers.forms.dates import month_name
+from handlers.turn import Turn
+from handlers.types import File
+from storage.models import Region
+
+
+class RecapFlow(RegionReportFlow):
+    name = "coordinator_recap"
+
+    async def present(self, turn: Turn, region: Region, month: dt.date) -> None:
+        found = await recap.build(turn.session, region, month)
+        if not found.posyandu:
+            turn.say("coordinator.recap.no_posyandu", region=region.name)
+            await turn.goto(MENU)
+            return
+        turn.say_text(recap.text(turn.t, found))
+        title = turn.t("coordinator.chart.title", region=region.name, month=month_name(month, turn.lang))
+        image = chart.reporting_chart(title, found.rates, axis_label=turn.t("coordinator.chart.axis"))
+        turn.replies.append(
+            File("photo", f"rekap-{month:%Y-%m}.png", image, caption=title, mime_type="image/png")
+        )
+        deeper = [r for r in found.rates if r.code.startswith(region.code + ".")]  # regions, not Posyandu
+        turn.state.data = {"month": month.isoformat(), "step": "drill"}
+        rows = [(f"r{r.code}", r.name) for r in deeper]
+        rows.append((MENU, turn.t("coordinator.nav.menu")))
+        turn.ask(turn.t("coordinator.recap.drill" if deeper else "coordinator.recap.done"), rows)

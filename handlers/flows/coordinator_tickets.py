@@ -1,0 +1,161 @@
+"""/tiket: residents' new and open requests and complaints in the coordinator's regions (urgent ones
+first); open one, move it on (diproses, selesai, ditolak) with a message for the resident. The
+resident is told by storage.repositories.tickets.change_status; the change is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.dates import format_datetime
+
+from handlers.access import OutOfScope
+from handlers.flows.coordinator_common import MENU, CoordinatorFlow
+from handlers.flows.coordinator_fields import zone_name
+from handlers.turn import BACK, SKIP, Input, Turn
+from storage.models_tickets import NEXT_STATUSES, Ticket
+from storage.repositories import audit, ticket_desk, tickets
+
+NOTE_MIN, NOTE_MAX = 3, 500
+
+
+class TicketsFlow(CoordinatorFlow):
+    name = "coordinator_tickets"
+
+    async def start(self, turn: Turn, **args: Any) -> None:
+        await self._list(turn)
+
+    async def step(self, turn: Turn, inp: Input) -> None:
+        step = turn.state.data.get("step")
+        if step == "ticket":
+            await self._on_ticket(turn, inp)
+        elif step == "note":
+            await self._on_note(turn, inp)
+        else:
+            await self._on_list(turn, inp)
+
+    async def _list(self, turn: Turn) -> None:
+        scope = await self.scope(turn)
+        found = await ticket_desk.open_within(turn.session, roots=scope.sql_roots)
+        if not found:
+            turn.say("coordinator.tickets.none")
+            await turn.goto(MENU)
+            return
+        turn.state.data = {"step": "list"}
+        rows = [(f"t{t.id}", self._row(turn, t)) for t in found]
+        rows.append((MENU, turn.t("coordinator.nav.menu")))
+        turn.ask(turn.t("coordinator.tickets.list", count=len(found)), rows)
+
+    @staticmethod
+    def _row(turn: Turn, ticket: Ticket) -> str:
+        return turn.t(
+            "coordinator.tickets.row_urgent" if ticket.urgent else "coordinator.tickets.row",
+            number=ticket.number,
+            category=turn.t(f"resident.category.{ticket.category}"),
+            status=turn.t(f"resident.status.{ticket.status}"),
+        )
+
+    async def _ticket(self, turn: Turn, ticket_id: int | None) -> Ticket:
+        """A ticket the coordinator may handle: it lies in their scope."""
+        scope = await self.scope(turn)
+        ticket = await ticket_desk.get(turn.session, ticket_id) if ticket_id is not None else None
+        if ticket is None or not scope.covers(ticket.region_code):
+            raise OutOfScope(f"ticket {ticket_id}")
+        return ticket
+
+    async def _on_list(self, turn: Turn, inp: Input) -> None:
+        if inp.value == MENU:
+            await turn.goto(MENU)
+            return
+        value = inp.value or ""
+        if not (value.startswith("t") and value[1:].isdigit()):
+            turn.say("form.err.pick_option")
+            turn.show_prompt()
+            return
+        await self._show(turn, await self._ticket(turn, int(value[1:])))
+
+    async def _show(self, turn: Turn, ticket: Ticket) -> None:
+        created = format_datetime(
+            ticket.created_at.astimezone(turn.zone), "d MMM yyyy HH.mm", locale=turn.lang
+        )
+        lines = [
+            turn.t(
+                "coordinator.tickets.detail",
+                number=ticket.number,
+                category=turn.t(f"resident.category.{ticket.category}"),
+                status=turn.t(f"resident.status.{ticket.status}"),
+                region=await tickets.region_label(turn.session, ticket.region_code),
+                created=f"{created} {zone_name(turn.zone)}",
+                description=ticket.description,
+            )
+        ]
+        if ticket.urgent:
+            where = tickets.Location(
+                ticket.location_lat, ticket.location_lon, ticket.location_text
+            ).describe()
+            lines.append(turn.t("coordinator.tickets.urgent", location=where))
+        if ticket.photos:
+            lines.append(turn.t("coordinator.tickets.photos", count=len(ticket.photos)))
+        for event in await tickets.history(turn.session, ticket.id):
+            if event.note:
+                lines.append(
+                    turn.t(
+                        "coordinator.tickets.note_line",
+                        status=turn.t(f"resident.status.{event.status}"),
+                        note=event.note,
+                    )
+                )
+        turn.state.data = {"step": "ticket", "ticket": ticket.id}
+        rows = [
+            (status, turn.t("coordinator.tickets.move", status=turn.t(f"resident.status.{status}")))
+            for status in NEXT_STATUSES.get(ticket.status, ())
+        ]
+        rows.append((BACK, turn.t("nav.back")))
+        turn.ask("\n".join(lines), rows)
+
+    async def _on_ticket(self, turn: Turn, inp: Input) -> None:
+        ticket = await self._ticket(turn, turn.state.data.get("ticket"))
+        if inp.is_back:
+            await self._list(turn)
+        elif inp.value in NEXT_STATUSES.get(ticket.status, ()):
+            turn.state.data.update(step="note", status=inp.value)
+            turn.ask(
+                turn.t("coordinator.tickets.ask_note", status=turn.t(f"resident.status.{inp.value}")),
+                [(SKIP, turn.t("nav.skip")), (BACK, turn.t("nav.back"))],
+            )
+        else:
+            turn.say("form.err.pick_option")
+            await self._show(turn, ticket)
+
+    async def _on_note(self, turn: Turn, inp: Input) -> None:
+        ticket = await self._ticket(turn, turn.state.data.get("ticket"))
+        status = turn.state.data.get("status", "")
+        if inp.is_back:
+            await self._show(turn, ticket)
+            return
+        note: str | None = None
+        if inp.value != SKIP:
+            note = tickets.mask_nik(" ".join((inp.text or "").split()))
+            if not NOTE_MIN <= len(note) <= NOTE_MAX:
+                turn.say("coordinator.tickets.note_length", min=NOTE_MIN, max=NOTE_MAX)
+                turn.show_prompt()
+                return
+        try:
+            await tickets.change_status(
+                turn.session, ticket, status=status, note=note, actor_person_id=turn.person.id, now=turn.now
+            )
+        except tickets.TicketError:
+            turn.say("coordinator.tickets.changed_meanwhile")
+            await self._show(turn, ticket)
+            return
+        await audit.record(
+            turn.session,
+            actor=turn.person,
+            action="ticket.status",
+            target=ticket.number,
+            details={"ticket_id": ticket.id, "status": status, "note": note},
+            now=turn.now,
+        )
+        turn.say(
+            "coordinator.tickets.moved", number=ticket.number, status=turn.t(f"resident.status.{status}")
+        )
+        await self._list(turn)

@@ -1,0 +1,170 @@
+"""/verifikasi: cadres waiting for verification in the coordinator's regions; approve, or reject with
+a reason. The cadre is told through the outbox; the decision goes into the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.dates import format_date
+
+from handlers.access import require_cadre
+from handlers.flows.coordinator_common import MENU, CoordinatorFlow
+from handlers.turn import BACK, Input, Turn
+from storage.models import Cadre, Person
+from storage.repositories import audit, outbox, regions, verification
+
+REASONS = ("not_cadre", "wrong_posyandu", "data_mismatch")
+REASON_MIN, REASON_MAX = 3, 200
+
+
+class VerifyFlow(CoordinatorFlow):
+    name = "coordinator_verify"
+
+    async def start(self, turn: Turn, **args: Any) -> None:
+        await self._list(turn)
+
+    async def step(self, turn: Turn, inp: Input) -> None:
+        step = turn.state.data.get("step")
+        if step == "cadre":
+            await self._on_cadre(turn, inp)
+        elif step == "reason":
+            await self._on_reason(turn, inp)
+        else:
+            await self._on_list(turn, inp)
+
+    # -- the list ---------------------------------------------------------------------------
+
+    async def _list(self, turn: Turn) -> None:
+        scope = await self.scope(turn)
+        waiting = await verification.pending(turn.session, roots=scope.sql_roots)
+        if not waiting:
+            turn.say("coordinator.verify.none")
+            await turn.goto(MENU)
+            return
+        turn.state.data = {"step": "list"}
+        rows: list[tuple[str, str, str | None]] = [
+            (f"c{c.cadre_id}", turn.t("coordinator.verify.row", name=c.name, posyandu=c.posyandu), c.desa)
+            for c in waiting
+        ]
+        rows.append((MENU, turn.t("coordinator.nav.menu"), None))
+        turn.ask(turn.t("coordinator.verify.list", count=len(waiting)), rows)
+
+    async def _on_list(self, turn: Turn, inp: Input) -> None:
+        if inp.value == MENU:
+            await turn.goto(MENU)
+            return
+        cadre_id = _id(inp.value, "c")
+        if cadre_id is None:
+            turn.say("form.err.pick_option")
+            turn.show_prompt()
+            return
+        cadre = await require_cadre(turn.session, await self.scope(turn), cadre_id)
+        await self._show(turn, cadre)
+
+    # -- one cadre --------------------------------------------------------------------------
+
+    async def _show(self, turn: Turn, cadre: Cadre) -> None:
+        if cadre.verification != "pending":
+            turn.say("coordinator.verify.already")
+            await self._list(turn)
+            return
+        person = await turn.session.get(Person, cadre.person_id)
+        place = await regions.place(turn.session, cadre.posyandu_id)
+        assert person is not None and place is not None
+        turn.state.data = {"step": "cadre", "cadre": cadre.id}
+        text = turn.t(
+            "coordinator.verify.details",
+            name=person.full_name or "-",
+            phone=person.phone or "-",
+            position=turn.t(f"registration.position.{cadre.position}"),
+            posyandu=place.name,
+            desa=place.desa,
+            kecamatan=place.kecamatan,
+            kabupaten=place.kabupaten,
+            registered=format_date(
+                cadre.registered_at.astimezone(turn.zone).date(), "d MMM yyyy", locale=turn.lang
+            ),
+        )
+        turn.ask(
+            text,
+            [
+                ("approve", turn.t("coordinator.verify.approve")),
+                ("reject", turn.t("coordinator.verify.reject")),
+                (BACK, turn.t("nav.back")),
+            ],
+        )
+
+    async def _cadre(self, turn: Turn) -> Cadre:
+        """The cadre this step is about, checked against the scope again."""
+        return await require_cadre(turn.session, await self.scope(turn), turn.state.data.get("cadre"))
+
+    async def _on_cadre(self, turn: Turn, inp: Input) -> None:
+        cadre = await self._cadre(turn)
+        if inp.is_back:
+            await self._list(turn)
+        elif cadre.verification != "pending":
+            turn.say("coordinator.verify.already")
+            await self._list(turn)
+        elif inp.value == "approve":
+            await self._decide(turn, cadre, approve=True, reason=None)
+        elif inp.value == "reject":
+            turn.state.data["step"] = "reason"
+            rows = [(r, turn.t(f"coordinator.verify.reason.{r}")) for r in REASONS]
+            rows.append((BACK, turn.t("nav.back")))
+            turn.ask(turn.t("coordinator.verify.ask_reason"), rows)
+        else:
+            turn.say("form.err.pick_option")
+            turn.show_prompt()
+
+    async def _on_reason(self, turn: Turn, inp: Input) -> None:
+        cadre = await self._cadre(turn)
+        if inp.is_back:
+            await self._show(turn, cadre)
+            return
+        if cadre.verification != "pending":
+            turn.say("coordinator.verify.already")
+            await self._list(turn)
+            return
+        if inp.value in REASONS:
+            reason = turn.t(f"coordinator.verify.reason.{inp.value}")
+        else:
+            reason = " ".join((inp.text or "").split())
+            if not REASON_MIN <= len(reason) <= REASON_MAX:
+                turn.say("coordinator.verify.reason_length", min=REASON_MIN, max=REASON_MAX)
+                turn.show_prompt()
+                return
+        await self._decide(turn, cadre, approve=False, reason=reason)
+
+    async def _decide(self, turn: Turn, cadre: Cadre, *, approve: bool, reason: str | None) -> None:
+        session = turn.session
+        person = await session.get(Person, cadre.person_id)
+        place = await regions.place(session, cadre.posyandu_id)
+        assert person is not None and place is not None
+        await verification.decide(
+            session, cadre, approve=approve, by=turn.person.id, reason=reason, now=turn.now
+        )
+        await audit.record(
+            session,
+            actor=turn.person,
+            action="cadre.verify" if approve else "cadre.reject",
+            target=f"cadre {cadre.id} {person.full_name or ''}".strip(),
+            details={"cadre_id": cadre.id, "person_id": person.id, "posyandu_id": place.id, "reason": reason},
+            now=turn.now,
+        )
+        told = await outbox.notify_person(
+            session,
+            person.id,
+            key="coordinator.notice.cadre_verified" if approve else "coordinator.notice.cadre_rejected",
+            params={"posyandu": place.name, "reason": reason or "-"},
+            now=turn.now,
+        )
+        name = person.full_name or "-"
+        turn.say("coordinator.verify.approved" if approve else "coordinator.verify.rejected", name=name)
+        turn.say("coordinator.verify.told" if told is not None else "coordinator.verify.not_told", name=name)
+        await self._list(turn)
+
+
+def _id(value: str | None, prefix: str) -> int | None:
+    if value is None or not value.startswith(prefix) or not value[len(prefix) :].isdigit():
+        return None
+    return int(value[len(prefix) :])

@@ -1,0 +1,231 @@
+"""Cadre incentives: whether a cadre meets the conditions for a month, and marking months paid.
+
+A cadre meets the conditions for month M when
+  1. the cadre is verified by a coordinator, and
+  2. their Posyandu's report for M was FIRST submitted by the deadline of the region's rule (the 5th
+     of M+1, 23:59 local, in Kukar). A revision sent after the deadline corrects a report that was
+     in on time, so it does not make it late; a report first sent after the deadline stays late
+     whatever is revised later.
+What a coordinator records (diproses, dibayar) is shown as it is. Only cadres who meet the
+conditions are marked by "mark the month for a region"; an imported list of paid cadres is taken
+as the payment office's record and applied as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.forms.dates import month_start, shift_months
+from handlers.scheduling.deadlines import Terms, deadline, on_time, past, terms_for
+from handlers.scheduling.rules import paid_reminder
+from storage.models_incentives import ELIGIBLE, NOT_ELIGIBLE, PAID, PROCESSING, IncentiveStatus
+from storage.repositories import cadre_directory, incentives, reminders
+from storage.repositories.cadre_directory import CadreRow
+
+MONTHS_SHOWN = 6
+
+
+@dataclass(frozen=True, slots=True)
+class MonthView:
+    month: dt.date
+    status: str  # one of storage.models_incentives.INCENTIVE_STATUSES
+    reason: str | None = None  # why not: not_verified, rejected, report_due, no_report, late_report
+    params: dict[str, Any] = field(default_factory=dict)  # raw values for the reason's message
+    amount: int | None = None
+    paid_on: dt.date | None = None
+
+
+def judge(
+    *,
+    month: dt.date,
+    verification: str,
+    first_submitted_at: dt.datetime | None,
+    record: IncentiveStatus | None,
+    terms: Terms,
+    zone: ZoneInfo,
+    now: dt.datetime,
+) -> MonthView:
+    """The status of one cadre for one month, from the facts."""
+    if record is not None and record.status in (PROCESSING, PAID):
+        return MonthView(month, record.status, amount=record.amount or terms.amount, paid_on=record.paid_on)
+    due = deadline(terms, month, zone)
+    if verification == "rejected":
+        return MonthView(month, NOT_ELIGIBLE, "rejected", amount=terms.amount)
+    if verification != "verified":
+        return MonthView(month, NOT_ELIGIBLE, "not_verified", amount=terms.amount)
+    if first_submitted_at is None:
+        reason = "no_report" if past(due, now) else "report_due"
+        return MonthView(month, NOT_ELIGIBLE, reason, {"deadline": due}, amount=terms.amount)
+    if not on_time(first_submitted_at, due):
+        return MonthView(
+            month,
+            NOT_ELIGIBLE,
+            "late_report",
+            {"deadline": due, "sent": first_submitted_at},
+            amount=terms.amount,
+        )
+    return MonthView(month, ELIGIBLE, amount=terms.amount)
+
+
+@dataclass(frozen=True, slots=True)
+class CadreIncentives:
+    terms: Terms
+    months: list[MonthView]
+
+
+async def of_cadre(
+    session: AsyncSession, cadre: CadreRow, *, now: dt.datetime, zone: ZoneInfo, count: int = MONTHS_SHOWN
+) -> CadreIncentives:
+    """The last `count` months, newest first, from the month the cadre registered."""
+    terms = terms_for(await incentives.rules(session), cadre.region_code)
+    this = month_start(now.astimezone(zone).date())
+    joined = month_start(cadre.registered_at.astimezone(zone).date())
+    months = [m for m in (shift_months(this, -i) for i in range(count)) if m >= joined]
+    sent = await cadre_directory.first_submissions(session, [cadre.posyandu_id], months)
+    records = await incentives.records_of(session, cadre.cadre_id, months[-1]) if months else {}
+    views = [
+        judge(
+            month=month,
+            verification=cadre.verification,
+            first_submitted_at=sent.get((cadre.posyandu_id, month)),
+            record=records.get(month),
+            terms=terms,
+            zone=zone,
+            now=now,
+        )
+        for month in months
+    ]
+    return CadreIncentives(terms, views)
+
+
+@dataclass(frozen=True, slots=True)
+class RegionMonth:
+    """Every cadre of a region for one month, judged."""
+
+    month: dt.date
+    cadres: list[tuple[CadreRow, MonthView]]
+
+    def count(self, status: str) -> int:
+        return sum(1 for _, view in self.cadres if view.status == status)
+
+    def total(self, status: str) -> int:
+        return sum(view.amount or 0 for _, view in self.cadres if view.status == status)
+
+
+async def region_month(
+    session: AsyncSession, region_code: str, month: dt.date, *, now: dt.datetime, zone: ZoneInfo
+) -> RegionMonth:
+    rules = await incentives.rules(session)
+    found = [
+        c
+        for c in await cadre_directory.in_regions(session, [region_code])
+        if month_start(c.registered_at.astimezone(zone).date()) <= month
+    ]
+    sent = await cadre_directory.first_submissions(session, (c.posyandu_id for c in found), [month])
+    records = await incentives.records_for(session, (c.cadre_id for c in found), month)
+    judged = [
+        (
+            c,
+            judge(
+                month=month,
+                verification=c.verification,
+                first_submitted_at=sent.get((c.posyandu_id, month)),
+                record=records.get(c.cadre_id),
+                terms=terms_for(rules, c.region_code),
+                zone=zone,
+                now=now,
+            ),
+        )
+        for c in found
+    ]
+    return RegionMonth(month, judged)
+
+
+async def mark(
+    session: AsyncSession,
+    summary: RegionMonth,
+    *,
+    status: str,
+    by: int | None,
+    now: dt.datetime,
+    zone: ZoneInfo,
+    source: str = "chat",
+) -> int:
+    """Mark the month `diproses` or `dibayar` (today) for every cadre who meets the conditions (or
+    was already being processed). Returns how many changed. The paid are told by a reminder."""
+    if status not in (PROCESSING, PAID):
+        raise ValueError(status)
+    today = now.astimezone(zone).date()
+    changed = 0
+    for cadre, view in summary.cadres:
+        movable = view.status == ELIGIBLE or (status == PAID and view.status == PROCESSING)
+        if not movable or view.amount is None:
+            continue
+        await record_status(
+            session,
+            cadre,
+            summary.month,
+            status=status,
+            amount=view.amount,
+            paid_on=today if status == PAID else None,
+            by=by,
+            source=source,
+            now=now,
+        )
+        changed += 1
+    return changed
+
+
+async def record_status(
+    session: AsyncSession,
+    cadre: CadreRow,
+    month: dt.date,
+    *,
+    status: str,
+    amount: int | None,
+    paid_on: dt.date | None,
+    by: int | None,
+    source: str,
+    now: dt.datetime,
+) -> None:
+    await incentives.record(
+        session,
+        cadre_id=cadre.cadre_id,
+        month=month,
+        status=status,
+        amount=amount,
+        paid_on=paid_on,
+        source=source,
+        by=by,
+        now=now,
+    )
+    if status == PAID and paid_on is not None:
+        reminder = paid_reminder(
+            cadre_id=cadre.cadre_id,
+            person_id=cadre.person_id,
+            month=month,
+            amount=amount,
+            paid_on=paid_on,
+            now=now,
+        )
+        await reminders.plan(session, [reminder], now=now)
+
+
+def payable_months(
+    terms_list: Sequence[Terms], *, now: dt.datetime, zone: ZoneInfo, count: int = 3
+) -> list[dt.date]:
+    """The latest `count` months whose report deadline has passed (for every rule given)."""
+    this = month_start(now.astimezone(zone).date())
+    months: list[dt.date] = []
+    candidate = this
+    while len(months) < count:
+        if all(past(deadline(terms, candidate, zone), now) for terms in terms_list):
+            months.append(candidate)
+        candidate = shift_months(candidate, -1)
+    return months

@@ -1,0 +1,78 @@
+"""Money, dates and times as a person reads them, in their language and the local zone.
+
+Reminder rows keep raw values ({"date": "2026-12-05"}, {"rupiah": 250000}, …) and are formatted
+when they become a notification, in the recipient's language at that moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from handlers.forms.dates import month_name
+
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def zone_label(zone: ZoneInfo) -> str:
+    return ZONE_NAMES.get(zone.key, zone.key)
+
+
+def rupiah(amount: int, lang: str) -> str:
+    """Rp250.000 (id) / Rp250,000 (en)."""
+    return "Rp" + format_decimal(amount, format="#,##0", locale=lang)
+
+
+def day(value: dt.date, lang: str) -> str:
+    return format_date(value, "d MMMM yyyy", locale=lang)
+
+
+def weekday(value: dt.date, lang: str) -> str:
+    return format_date(value, "EEEE, d MMMM yyyy", locale=lang)
+
+
+def moment(value: dt.datetime, lang: str, zone: ZoneInfo) -> str:
+    """'5 Desember 2026 23.59 WITA'."""
+    local = value.astimezone(zone)
+    return f"{day(local.date(), lang)} {local:%H.%M} {zone_label(zone)}"
+
+
+def clock_time(value: dt.datetime, zone: ZoneInfo) -> str:
+    return f"{value.astimezone(zone):%H.%M} {zone_label(zone)}"
+
+
+def month(value: dt.date, lang: str) -> str:
+    return month_name(value, lang)
+
+
+def render_params(params: Mapping[str, Any], lang: str, zone: ZoneInfo) -> dict[str, Any]:
+    """Raw reminder parameters → text. {"key": …} is left for the notifier to translate."""
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, dict) and len(value) == 1:
+            ((tag, raw),) = value.items()
+            if tag == "date":
+                out[name] = day(dt.date.fromisoformat(raw), lang)
+                continue
+            if tag == "weekday":
+                out[name] = weekday(dt.date.fromisoformat(raw), lang)
+                continue
+            if tag == "moment":
+                out[name] = moment(dt.datetime.fromisoformat(raw), lang, zone)
+                continue
+            if tag == "time":
+                out[name] = clock_time(dt.datetime.fromisoformat(raw), zone)
+                continue
+            if tag == "month":
+                out[name] = month(dt.date.fromisoformat(raw), lang)
+                continue
+            if tag == "rupiah":
+                out[name] = rupiah(int(raw), lang)
+                continue
+        out[name] = value
+    return out

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
-from handlers.forms.fields import Accept, Field, FieldContext, Invalid, OptionRow, Stay
-from handlers.i18n import Translator
+from handlers.forms.fields import Accept, FieldContext, Invalid, OptionRow, Stay
+from handlers.forms.tree_picker import TreePickerField
 from handlers.turn import Input
 from storage.repositories import regions
 
@@ -26,7 +25,7 @@ def _searchable(place: regions.PosyanduPlace) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class PosyanduField(Field):
+class PosyanduField(TreePickerField):
     async def question(self, fc: FieldContext) -> tuple[str, list[OptionRow], bool]:
         t, local, session = fc.t, fc.local, fc.turn.session
         if "confirm" in local:
@@ -111,20 +110,6 @@ class PosyanduField(Field):
         else:
             fc.local["candidates"] = [{"id": h[2], "label": _label(by_id[h[2]])} for h in hits]
         return Stay()
-
-    def back(self, fc: FieldContext) -> bool:
-        local = fc.local
-        for key in ("confirm", "candidates"):
-            if key in local:
-                local.pop(key)
-                return True
-        if local.get("path"):
-            local["path"].pop()
-            return True
-        return False
-
-    def show(self, t: Translator, value: Any) -> str:
-        return str(value["label"]) if value else "-"
 
     def message_keys(self) -> list[str]:
         return [

@@ -4,12 +4,11 @@ desa's name. Modelled on the Posyandu field; the answer is {"code", "label"}."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
-from handlers.forms.fields import Accept, Field, FieldContext, Invalid, OptionRow, Stay
-from handlers.i18n import Translator
+from handlers.forms.fields import Accept, FieldContext, Invalid, OptionRow, Stay
+from handlers.forms.tree_picker import TreePickerField
 from handlers.turn import Input
 from storage.repositories import regions, tickets
 
@@ -20,7 +19,7 @@ HERE = "here"  # "this kecamatan (or kabupaten) is enough"
 
 
 @dataclass(frozen=True, kw_only=True)
-class RegionField(Field):
+class RegionField(TreePickerField):
     """`partial`: the person may stop at the kabupaten/kota (an urgent report should not wait on it).
     A kecamatan may always be chosen when its desa is not listed."""
 
@@ -119,20 +118,6 @@ class RegionField(Field):
         else:
             fc.local["candidates"] = [_village(by_code[h[2]]) for h in hits]
         return Stay()
-
-    def back(self, fc: FieldContext) -> bool:
-        local = fc.local
-        for key in ("confirm", "candidates"):
-            if key in local:
-                local.pop(key)
-                return True
-        if local.get("path"):
-            local["path"].pop()
-            return True
-        return False
-
-    def show(self, t: Translator, value: Any) -> str:
-        return str(value["label"]) if value else "-"
 
     def message_keys(self) -> list[str]:
         return [

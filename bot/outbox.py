@@ -38,6 +38,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.channels.base import (
     DeliveryError,
     DownloadsMedia,
@@ -105,7 +107,6 @@ class _Lane:
 class _Content:
     text: str
     attachment: Broadcast | None  # the broadcast, when it has an attachment to fetch
-    origin: str
 
 
 class OutboxSender:
@@ -142,9 +143,10 @@ class OutboxSender:
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def run(self, stop_event: asyncio.Event, *, until_idle: bool = False) -> None:
-        """Send until `stop_event` is set (with `until_idle`: until nothing due is left, then it sets
-        the event itself). A send under way is finished and recorded before returning."""
-        self._stop = stop_event
+        """Send until `stop_event` is set (with `until_idle`: also return once nothing due is left).
+        A send under way is finished and recorded before returning. `stop_event` is only read: the
+        runner shares it with its other background loops."""
+        self._stop = asyncio.Event()
         dispatcher = asyncio.create_task(self._dispatch(), name="outbox-dispatch")
         workers = [
             asyncio.create_task(self._worker(lane), name=f"outbox-{lane.name}-{slot}")
@@ -152,10 +154,14 @@ class OutboxSender:
             for slot in range(self.config.slots)
         ]
         housekeeping = asyncio.create_task(self._housekeeping(until_idle), name="outbox-housekeeping")
+        asked = asyncio.create_task(stop_event.wait())
+        idle = asyncio.create_task(self._stop.wait())
         try:
-            await stop_event.wait()
+            await asyncio.wait({asked, idle}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            stop_event.set()
+            asked.cancel()
+            idle.cancel()
+            self._stop.set()
             for task in list(self._waiting_workers):
                 task.cancel()  # only workers waiting for a turn: none is sending
             await asyncio.gather(*workers, return_exceptions=True)
@@ -370,7 +376,6 @@ class OutboxSender:
                     self._content[broadcast.id] = _Content(
                         text=broadcast.text,
                         attachment=broadcast if broadcast.attachment_ref else None,
-                        origin=broadcast.origin_channel,
                     )
             keyed = [r.person_id for r in rows if r.message_key is not None and r.person_id is not None]
             if keyed:
@@ -378,7 +383,7 @@ class OutboxSender:
         self._active.update(r.broadcast_id for r in rows if r.broadcast_id is not None)
         return claimed
 
-    async def _mark_unreachable(self, session: Any, row_id: int, now: dt.datetime) -> None:
+    async def _mark_unreachable(self, session: AsyncSession, row_id: int, now: dt.datetime) -> None:
         row = await session.get(OutboxMessage, row_id)
         if row is not None:
             await people.mark_unreachable(session, row.channel, row.address, now)
@@ -425,7 +430,7 @@ class OutboxSender:
         return due == 0 and not self._in_flight and not self._results
 
     async def _enqueue_summary(
-        self, session: Any, broadcast: Broadcast, counts: outbox.Counts, now: dt.datetime
+        self, session: AsyncSession, broadcast: Broadcast, counts: outbox.Counts, now: dt.datetime
     ) -> None:
         if broadcast.origin_channel not in DELIVERABLE or broadcast.created_by is None:
             return

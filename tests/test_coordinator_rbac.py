@@ -5,10 +5,14 @@ message and changes nothing. The last tests take the core's own button check out
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import KaderBot
+from handlers.access import COORDINATOR_COMMANDS
+from handlers.commands import parse_command
 from storage.models import Cadre, Person
 from storage.models_outbox import AuditLog, Broadcast, OutboxMessage
 from storage.models_tickets import Ticket, TicketEvent
@@ -237,3 +241,20 @@ async def test_losing_the_role_mid_flow_is_refused(kaderbot: KaderBot) -> None:
     await siti.press("Setujui")
     assert siti.text.startswith(ROLE_REFUSAL)
     assert await effects(kaderbot) == before
+
+
+@pytest.mark.parametrize(
+    ("lang", "word", "name"), [(lang, w, n) for lang, pairs in COORDINATOR_COMMANDS.items() for w, n in pairs]
+)
+async def test_the_coordinators_command_menu_opens_coordinator_flows_only(
+    lang: str, word: str, name: str, kaderbot: KaderBot
+) -> None:
+    """What a platform shows coordinators in their command menu (Telegram: per-chat scope)."""
+    command = parse_command(f"/{word}")
+    assert command is not None and command.name == name and command.flow.startswith("coordinator_")
+    assert re.fullmatch(r"[a-z0-9_]{1,32}", word)  # Telegram's rule for command words
+    description = kaderbot.catalogues.text(lang, f"coordinator.command.{name}")
+    assert 3 <= len(description) <= 256
+    resident = await actor(kaderbot, "resident")
+    await resident.say(f"/{word}")
+    assert resident.text.startswith(ROLE_REFUSAL)

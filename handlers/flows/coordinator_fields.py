@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -235,15 +236,18 @@ def _day(day: dt.date, lang: str) -> str:
 class PreviewChoiceField(ChoiceField):
     """A choice whose question starts with a computed preview (the exact recipient count)."""
 
-    preview: Any = None  # async (FieldContext) -> tuple[str, bool]: the text, and whether to go on
+    # The preview's text, and whether to go on (False: nobody to send to).
+    preview: Callable[[FieldContext], Awaitable[tuple[str, bool]]] | None = None
     numbered: ClassVar[bool] = True
 
     async def question(self, fc: FieldContext) -> tuple[str, list[OptionRow], bool]:
+        assert self.preview is not None
         text, _ = await self.preview(fc)
         return f"{text}\n\n{fc.t(self.prompt)}", await self.choices(fc), True
 
     async def accept(self, fc: FieldContext, inp: Input) -> Accept:
         accepted = await super().accept(fc, inp)
+        assert self.preview is not None
         _, go_on = await self.preview(fc)
         if not go_on:
             raise Invalid("coordinator.broadcast.err.nobody")

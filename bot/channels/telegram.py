@@ -63,7 +63,7 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 NETWORK_ATTEMPTS = 4  # a call failing on the network is tried this often in all
 NETWORK_BACKOFF = 0.25  # seconds before the first retry; doubled each time
-MAX_DELIVERIES = 32  # replies being sent at once while polling goes on
+MAX_DELIVERIES = 32  # replies waiting or going out while polling goes on (CONNECTION_POOL calls at once)
 
 
 class ChatLocks:

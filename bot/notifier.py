@@ -69,11 +69,13 @@ class Notifier:
         sent = 0
         for row, person in due:
             text = self._text(row, person.language)
-            if await self._deliver(row.id, person.id, text, names):
+            if await self._deliver(row.id, person.id, text, names, kind=row.kind):
                 sent += 1
         return sent
 
-    async def _deliver(self, notification_id: int, person_id: int, text: str, names: list[str]) -> bool:
+    async def _deliver(
+        self, notification_id: int, person_id: int, text: str, names: list[str], *, kind: str = "notification"
+    ) -> bool:
         async with self.db.sessions() as session:
             targets = [
                 (i.channel, i.address) for i in await notifications.identities(session, person_id, names)
@@ -81,7 +83,7 @@ class Notifier:
         problems: list[str] = []
         for channel, address in targets:
             try:
-                await self.channels[channel].send(address, [Text(text)])
+                await self.channels[channel].send(address, [Text(text)], kind=kind)
             except RateLimited:
                 raise
             except Unreachable:

@@ -245,7 +245,7 @@ class OutboxSender:
 
     async def _deliver(self, lane: _Lane, job: outbox.Claimed, replies: list[Reply]) -> outbox.Outcome:
         try:
-            receipt = await lane.channel.send(job.address, replies)
+            receipt = await lane.channel.send(job.address, replies, kind=job.kind)
         except RateLimited as exc:
             lane.limiter.pause(exc.retry_after)
             later = self.clock() + dt.timedelta(seconds=exc.retry_after)

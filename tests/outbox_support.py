@@ -181,7 +181,7 @@ class MemoryChannel:
     async def healthy(self) -> bool:
         return True
 
-    async def send(self, address: str, replies: Sequence[Reply]) -> str | None:
+    async def send(self, address: str, replies: Sequence[Reply], *, kind: str = "notification") -> str | None:
         self.attempts.append((address, time.monotonic()))
         if self.latency:
             await asyncio.sleep(self.latency)

@@ -32,6 +32,7 @@ class FakeChannel:
     name: str
     fail_with: Exception | None = None
     sent: list[tuple[str, list[Reply]]] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
     delivered: asyncio.Event = field(default_factory=asyncio.Event)
 
     def router(self) -> None:
@@ -44,10 +45,11 @@ class FakeChannel:
     async def healthy(self) -> bool:
         return True
 
-    async def send(self, address: str, replies: Sequence[Reply]) -> None:
+    async def send(self, address: str, replies: Sequence[Reply], *, kind: str = "notification") -> None:
         if self.fail_with is not None:
             raise self.fail_with
         self.sent.append((address, list(replies)))
+        self.kinds.append(kind)
         self.delivered.set()
 
 
@@ -93,6 +95,8 @@ async def test_new_ticket_reaches_the_coordinator_on_the_channel_she_last_used(
     ((address, replies),) = telegram.sent
     assert address == "7001"
     assert isinstance(replies[0], Text) and number in replies[0].text and "Permohonan baru" in replies[0].text
+    (row,) = await rows(kaderbot)
+    assert telegram.kinds == [row.kind]  # the kind travels, so WhatsApp can pick the right template
     (row,) = await rows(kaderbot)
     assert row.status == "sent" and row.sent_at == clock() and row.attempts == 1
     assert await notifier.drain_once() == 0  # sent once only

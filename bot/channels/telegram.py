@@ -297,7 +297,7 @@ class TelegramChannel:
         """Ready to send only, for a sender process beside the bot: no polling, no webhook."""
         await self.application.initialize()
 
-    async def send(self, address: str, replies: Sequence[Reply]) -> str | None:
+    async def send(self, address: str, replies: Sequence[Reply], *, kind: str = "notification") -> str | None:
         """Deliver replies outside a turn (notifications, the outbox); the last message's id."""
         # Only a question's page controls need the person's language; other replies are worded.
         asks = any(isinstance(reply, Choice) for reply in replies)

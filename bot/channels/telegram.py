@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
-from telegram import Message, Update
+from telegram import BotCommandScopeChat, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter, ExtBot
 
@@ -42,7 +42,7 @@ from bot.channels.telegram_render import (
     render,
     with_choice,
 )
-from bot.channels.telegram_setup import build_application, command_menus, default_rate_limiter
+from bot.channels.telegram_setup import build_application, command_menus, default_rate_limiter, staff_menu
 from bot.channels.telegram_updates import (
     ALLOWED_UPDATES,
     CHANNEL,
@@ -53,7 +53,7 @@ from bot.channels.telegram_updates import (
 from bot.settings import Settings
 from handlers.types import Choice, Outcome, Reply, Text
 from storage.models import Person
-from storage.repositories import people
+from storage.repositories import people, scopes
 
 log = logging.getLogger("kaderbot.telegram")
 
@@ -394,12 +394,24 @@ class TelegramChannel:
                 await asyncio.sleep(delay)
 
     async def _set_commands(self) -> None:
-        """The '/' menu in Indonesian (also for every language without its own) and English."""
+        """The '/' menu in Indonesian (also for every language without its own) and English; and
+        for each coordinator's or admin's chat, a menu of its own with the coordinators' commands
+        (residents and cadres never see them)."""
         for language_code, commands in command_menus(self.kaderbot.catalogues).items():
             try:
                 await self._call(self.bot.set_my_commands, commands, language_code=language_code)
             except TelegramError as exc:  # the menu is a convenience; the bot works without it
                 log.warning("setMyCommands (%s) failed: %s", language_code or "default", exc)
+        async with self.kaderbot.db.sessions() as session:
+            staff = await scopes.staff_addresses(session, CHANNEL)
+        for address, language in staff:
+            if not address.lstrip("-").isdigit():
+                continue
+            menu = staff_menu(self.kaderbot.catalogues, language)
+            try:
+                await self._call(self.bot.set_my_commands, menu, scope=BotCommandScopeChat(int(address)))
+            except TelegramError as exc:
+                log.warning("setMyCommands for a coordinator's chat failed: %s", exc)
 
     # -- storage --------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from telegram.ext import AIORateLimiter, Application, BaseRateLimiter
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.settings import Settings
+from handlers.access import COORDINATOR_COMMANDS
 from handlers.commands import COMMANDS
 from handlers.i18n import Catalogues
 
@@ -110,6 +111,17 @@ def build_application(settings: Settings, rate_limiter: BaseRateLimiter[Any]) ->
         .updater(None)
         .build()
     )
+
+
+def staff_menu(catalogues: Catalogues, lang: str) -> list[BotCommand]:
+    """A coordinator's own '/' menu (set per chat): the usual commands and the coordinators' ones."""
+    lang = catalogues.language(lang)
+    base = command_menus(catalogues)[lang]
+    extra = [
+        BotCommand(word, catalogues.text(lang, f"coordinator.command.{name}"))
+        for word, name in COORDINATOR_COMMANDS.get(lang, COORDINATOR_COMMANDS["id"])
+    ]
+    return [*base, *extra]
 
 
 def command_menus(catalogues: Catalogues) -> dict[str | None, list[BotCommand]]:

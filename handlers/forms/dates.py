@@ -39,6 +39,11 @@ def shift_months(month: dt.date, delta: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def day_in_month(month: dt.date, day: int) -> dt.date:
+    """Day `day` of `month`, or its last day when the month is shorter (a Posyandu 'on the 31st')."""
+    return month.replace(day=min(day, calendar.monthrange(month.year, month.month)[1]))
+
+
 def month_name(month: dt.date, lang: str) -> str:
     return format_date(month, "MMMM yyyy", locale=lang)
 
@@ -113,8 +118,7 @@ class DayField(Field):
             rows.append(("today", fc.t("date.today")))
         usual = fc.context.get(self.usual_day_key)
         if usual:
-            last = calendar.monthrange(month.year, month.month)[1]
-            day = month.replace(day=min(int(usual), last))
+            day = day_in_month(month, int(usual))
             if day <= today and not (rows and day == today):
                 rows.append((day.isoformat(), fc.t("date.usual_day", date=_short(day, fc.t.lang))))
         return rows

@@ -6,13 +6,12 @@ minute included: with 23:59, a report at 23:59:59 is on time, one at 00:00 the n
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from handlers.forms.dates import shift_months
+from handlers.forms.dates import day_in_month, shift_months
 from storage.models_incentives import IncentiveRule
 from storage.repositories.tickets import region_lineage_codes
 
@@ -46,16 +45,8 @@ def terms_for(rules: Sequence[IncentiveRule], region_code: str) -> Terms:
 
 def deadline(terms: Terms, month: dt.date, zone: ZoneInfo) -> dt.datetime:
     """The deadline minute for `month`'s report, as an aware UTC moment (the start of that minute)."""
-    due_month = shift_months(month.replace(day=1), 1)
-    last = calendar.monthrange(due_month.year, due_month.month)[1]
-    local = dt.datetime(
-        due_month.year,
-        due_month.month,
-        min(terms.deadline_day, last),
-        terms.deadline_hour,
-        terms.deadline_minute,
-        tzinfo=zone,
-    )
+    due_day = day_in_month(shift_months(month.replace(day=1), 1), terms.deadline_day)
+    local = dt.datetime.combine(due_day, dt.time(terms.deadline_hour, terms.deadline_minute), tzinfo=zone)
     return local.astimezone(dt.UTC)
 
 

@@ -7,7 +7,6 @@ All times are computed from the injected `now` and the configured zone; nothing 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.forms.dates import month_start, shift_months
+from handlers.forms.dates import day_in_month, month_start, shift_months
 from handlers.scheduling import kinds
 from handlers.scheduling.deadlines import deadline, past, terms_for
 from storage.models_incentives import PAID, IncentiveRule
@@ -86,6 +85,16 @@ async def _moved(session: AsyncSession, reminder: Reminder) -> bool:
     )
 
 
+async def _cadre_gone_or_reported(session: AsyncSession, reminder: Reminder) -> str | None:
+    """Why a reminder about a Posyandu's month no longer applies, if it does not."""
+    if await _moved(session, reminder):
+        return "not_cadre_here"
+    subject = reminder.subject
+    if await reports.for_month(session, subject["posyandu_id"], dt.date.fromisoformat(subject["month"])):
+        return "already_reported"
+    return None
+
+
 class ReportDeadlineRule:
     """D-3 and D-1 (09:00) before the report deadline, to cadres of Posyandu that have not reported."""
 
@@ -132,10 +141,8 @@ class ReportDeadlineRule:
         self, session: AsyncSession, reminder: Reminder, *, now: dt.datetime, zone: ZoneInfo
     ) -> str | None:
         subject = reminder.subject
-        if await _moved(session, reminder):
-            return "not_cadre_here"
-        if await reports.for_month(session, subject["posyandu_id"], dt.date.fromisoformat(subject["month"])):
-            return "already_reported"
+        if (reason := await _cadre_gone_or_reported(session, reminder)) is not None:
+            return reason
         if past(dt.datetime.fromisoformat(subject["deadline"]), now):
             return "deadline_passed"
         return None
@@ -155,8 +162,7 @@ class ActivityDayRule:
         for cadre in with_day:
             assert cadre.usual_day is not None
             for month in months:
-                last = calendar.monthrange(month.year, month.month)[1]
-                day = month.replace(day=min(cadre.usual_day, last))
+                day = day_in_month(month, cadre.usual_day)
                 when = local_at(day - dt.timedelta(days=1), kinds.ACTIVITY_REMINDER_AT, ctx.zone)
                 if not ctx.within(when) or (cadre.posyandu_id, month) in sent:
                     continue
@@ -180,12 +186,9 @@ class ActivityDayRule:
     async def still_due(
         self, session: AsyncSession, reminder: Reminder, *, now: dt.datetime, zone: ZoneInfo
     ) -> str | None:
-        subject = reminder.subject
-        if await _moved(session, reminder):
-            return "not_cadre_here"
-        if await reports.for_month(session, subject["posyandu_id"], dt.date.fromisoformat(subject["month"])):
-            return "already_reported"
-        if now.astimezone(zone).date() >= dt.date.fromisoformat(subject["date"]):
+        if (reason := await _cadre_gone_or_reported(session, reminder)) is not None:
+            return reason
+        if now.astimezone(zone).date() >= dt.date.fromisoformat(reminder.subject["date"]):
             return "day_passed"
         return None
 

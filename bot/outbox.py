@@ -1,6 +1,13 @@
 """The outbox sender: drains `outbox_message` rows through the platform channels, at each
 platform's rate, and survives crashes without sending anything twice.
 
+It is the one delivery path for everything the bot starts by itself: broadcasts, the scheduler's
+reminders, ticket news and other notices (written by storage/repositories/notifications.py in the
+transaction that causes them). A notice names a catalogue message, rendered here in the
+recipient's language at send time; its kind goes to the channel (WhatsApp's template outside the
+24-hour window). A notice whose identity is unreachable is handed on to the person's next one.
+Console rows are not sent: the console shows them at the person's next turn (bot/notifier.py).
+
 How a row travels
   1. claim   — in a committed transaction the row becomes `sending` with a fresh claim token
                (`UPDATE … WHERE status='pending'`, so only one sender ever gets it);
@@ -32,6 +39,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
 import signal
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -50,6 +58,7 @@ from bot.channels.base import (
     Unreachable,
     WindowClosed,
 )
+from bot.notifier import render
 from bot.rate_limit import Limiter, RateLimit
 from bot.settings import Settings
 from handlers.broadcast_text import progress, summary_params
@@ -57,8 +66,8 @@ from handlers.core import utcnow
 from handlers.i18n import Catalogues
 from handlers.types import File, Reply, Text
 from storage.db import Database
-from storage.models_outbox import Broadcast, OutboxMessage
-from storage.repositories import outbox, people
+from storage.models_outbox import CANCELLED, DONE, Broadcast, OutboxMessage
+from storage.repositories import notifications, outbox, people
 from storage.repositories.audience import DELIVERABLE, Recipient
 
 log = logging.getLogger("kaderbot.outbox")
@@ -118,8 +127,10 @@ class OutboxSender:
         config: OutboxConfig,
         *,
         clock: Callable[[], dt.datetime] = utcnow,
+        observe: Callable[[str, str], None] | None = None,
     ) -> None:
         self.db = db
+        self.observe = observe  # told (channel, status) of each send's result, for /metrics
         self.catalogues = catalogues
         self.config = config
         self.clock = clock
@@ -134,7 +145,9 @@ class OutboxSender:
         self._in_flight: set[int] = set()
         self._content: dict[int, _Content] = {}
         self._media: dict[int, asyncio.Task[bytes | None]] = {}
-        self._active: set[int] = set()  # broadcasts whose progress this sender shows
+        self._active: set[int] = set()  # broadcasts this sender has worked on
+        # Several workers may drain one outbox; only the owner of a broadcast's progress shows it.
+        self._progress_owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self._shown: dict[int, str] = {}  # last progress text per broadcast
         self._languages: dict[int, str] = {}  # person → language, for catalogue messages
         self._waiting_workers: set[asyncio.Task[Any]] = set()
@@ -205,7 +218,10 @@ class OutboxSender:
                 if not await self._waiting(lane.limiter.before_send(job.address)):
                     self._report(outbox.Outcome(job.id, job.token, outbox.PENDING, "sender stopped"))
                     return
-                self._report(await self._deliver(lane, job, replies))
+                result = await self._deliver(lane, job, replies)
+                if self.observe is not None:
+                    self.observe(lane.name, result.status)
+                self._report(result)
             finally:
                 self._in_flight.discard(job.id)
 
@@ -286,17 +302,8 @@ class OutboxSender:
             return [Text(content.text)]
         if job.message_key is not None:
             lang = self._languages.get(job.person_id or 0, self.catalogues.default_language)
-            return [Text(self._render(lang, job.message_key, job.params or {}))]
+            return [Text(render(self.catalogues, lang, job.message_key, job.params or {}))]
         return [Text(job.text or "")]
-
-    def _render(self, lang: str, key: str, params: Mapping[str, Any]) -> str:
-        values = {
-            name: self.catalogues.text(lang, value["key"])
-            if isinstance(value, dict) and "key" in value
-            else value
-            for name, value in params.items()
-        }
-        return self.catalogues.text(lang, key, **values)
 
     async def _attachment(self, broadcast: Broadcast) -> bytes | None:
         """The broadcast's photo or document, fetched once from the channel it came from."""
@@ -384,9 +391,11 @@ class OutboxSender:
         return claimed
 
     async def _mark_unreachable(self, session: AsyncSession, row_id: int, now: dt.datetime) -> None:
+        """The identity is marked unreachable; a notice goes on to the person's next identity."""
         row = await session.get(OutboxMessage, row_id)
         if row is not None:
             await people.mark_unreachable(session, row.channel, row.address, now)
+            await notifications.reroute(session, row_id, now=now)
 
     # -- housekeeping: in-doubt rows, finished broadcasts, progress -----------------------------
 
@@ -420,8 +429,10 @@ class OutboxSender:
             due = await outbox.due_count(session, now)
         for broadcast_id in sorted(shown):
             await self._show_progress(broadcasts[broadcast_id], counts[broadcast_id])
-        self._active -= set(finished)
-        for broadcast_id in finished:
+        # Finished here or by another worker: shown one last time above, then let go.
+        ended = {b for b in shown if broadcasts[b].status in (DONE, CANCELLED)} | set(finished)
+        self._active -= ended
+        for broadcast_id in ended:
             self._shown.pop(broadcast_id, None)
             self._content.pop(broadcast_id, None)
             task = self._media.pop(broadcast_id, None)
@@ -453,6 +464,13 @@ class OutboxSender:
         text = progress(self.catalogues.translator(lang), broadcast.id, counts)
         if self._shown.get(broadcast.id) == text:
             return
+        quiet_after = dt.timedelta(seconds=max(3 * self.config.progress_every, 10.0))
+        async with self.db.sessions() as session, session.begin():
+            owner = await outbox.take_progress(
+                session, broadcast.id, self._progress_owner, self.clock(), quiet_after=quiet_after
+            )
+        if not owner:
+            return
         lane = self._lanes[broadcast.origin_channel]
         await lane.limiter.before_send(broadcast.origin_address)
         try:
@@ -476,6 +494,7 @@ async def run_outbox(
         channels,
         OutboxConfig.from_settings(kaderbot.settings),
         clock=kaderbot.core.clock,
+        observe=kaderbot.metrics.observe_outbox,
     )
     await sender.run(stop_event)
 
@@ -502,11 +521,11 @@ async def _standalone(settings: Settings) -> None:
 
 def main() -> None:
     """`python -m bot.outbox`: only the sender, with the bot's settings (environment or .env)."""
+    from bot.logging_setup import configure_logging
     from bot.settings import load_settings
 
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # Bot API URLs carry the token
+    configure_logging(settings)  # LOG_FORMAT, masking; quiets httpx (Bot API URLs carry the token)
     asyncio.run(_standalone(settings))
 
 

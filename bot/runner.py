@@ -9,7 +9,6 @@ import uvicorn
 
 from bot.app import KaderBot, build
 from bot.channels.base import PlatformChannel
-from bot.notifier import Notifier
 from bot.outbox import run_outbox
 from bot.scheduler import scheduler_loop
 from bot.settings import Settings
@@ -30,15 +29,14 @@ def configured_channels(kaderbot: object, settings: Settings) -> list[PlatformCh
 
 
 def background_loops(kaderbot: KaderBot, channels: list[PlatformChannel]) -> list[BackgroundLoop]:
-    """What runs beside the channels in the same process: delivery of notifications, the outbox
-    sender for broadcasts, and the scheduler (which holds a database lease, so only one process plans
-    and dispatches reminders)."""
-    notifier = Notifier(kaderbot.db, kaderbot.catalogues, {channel.name: channel for channel in channels})
+    """What runs beside the channels in the same process: the outbox sender, which delivers every
+    message the bot starts by itself (broadcasts, reminders, ticket news), and the scheduler (which
+    holds a database lease, so only one process plans and dispatches reminders)."""
 
     async def outbox(stop: asyncio.Event) -> None:
         await run_outbox(kaderbot, channels, stop_event=stop)
 
-    return [notifier.run, outbox, scheduler_loop(kaderbot, clock=kaderbot.core.clock)]
+    return [outbox, scheduler_loop(kaderbot, clock=kaderbot.core.clock)]
 
 
 async def serve(settings: Settings) -> None:
@@ -47,5 +45,8 @@ async def serve(settings: Settings) -> None:
     kaderbot = build(settings)
     channels = configured_channels(kaderbot, settings)
     app = create_web_app(kaderbot, channels, background=background_loops(kaderbot, channels))
-    config = uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level="warning")
+    # log_config=None: uvicorn's own lines go through our handler too (LOG_FORMAT, masking).
+    config = uvicorn.Config(
+        app, host=settings.web_host, port=settings.web_port, log_level="warning", log_config=None
+    )
     await uvicorn.Server(config).serve()

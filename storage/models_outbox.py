@@ -1,4 +1,8 @@
-"""The durable outbox (broadcasts, reminders, notices: one row per recipient) and the audit log.
+"""The durable outbox and the audit log.
+
+The outbox is the one table of deliveries: every message the bot starts by itself is a row here,
+one per recipient identity — a broadcast's copy, a due reminder, ticket news, a coordinator's
+summary. One sender (bot/outbox.py) drains it; the console reads its own rows at the person's turn.
 
 A row is *claimed* (status `sending`, a claim token) in a committed transaction before its send
 starts, and its result is recorded right after. A row a crashed sender left in `sending` is never
@@ -28,8 +32,9 @@ OPEN_STATUSES = (PENDING, SENDING)
 FINAL_STATUSES = (SENT, FAILED, UNREACHABLE, UNCONFIRMED, CANCELLED)
 
 # What a row carries: a broadcast's text (and attachment), or a catalogue message rendered in the
-# recipient's language when it is sent (a notice to one person, a reminder).
-KINDS = ("broadcast", "notice", "reminder")
+# recipient's language when it is sent. The kind travels to the channel, which picks WhatsApp's
+# template by it (bot/channels/whatsapp_templates.yaml; unknown kinds use its default).
+KINDS = ("broadcast", "notice", "reminder", "notification", "ticket_new", "ticket_urgent", "ticket_status")
 
 # Broadcast statuses.
 SCHEDULED, RUNNING, DONE = "scheduled", "sending", "done"
@@ -58,6 +63,9 @@ class Broadcast(Base):
     scheduled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(12), default=SCHEDULED, index=True)
     progress_ref: Mapped[str | None] = mapped_column(String(128))  # the live progress message's handle
+    # The one sender (of several workers) that shows the live progress, and when it last did.
+    progress_owner: Mapped[str | None] = mapped_column(String(64))
+    progress_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())

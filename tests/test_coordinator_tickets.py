@@ -6,8 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.app import KaderBot
-from storage.models_notifications import Notification
-from storage.models_outbox import AuditLog
+from storage.models_outbox import AuditLog, OutboxMessage
 from storage.models_tickets import Ticket, TicketEvent
 from tests.chat import Chat, Clock
 from tests.outbox_support import file_ticket
@@ -39,8 +38,8 @@ async def test_a_coordinator_moves_a_ticket_on_and_the_resident_is_told(
         told = list(
             (
                 await session.execute(
-                    select(Notification).where(
-                        Notification.person_id == ticket.person_id, Notification.kind == "ticket_status"
+                    select(OutboxMessage).where(
+                        OutboxMessage.person_id == ticket.person_id, OutboxMessage.kind == "ticket_status"
                     )
                 )
             ).scalars()

@@ -70,13 +70,15 @@ async def rows(kaderbot: KaderBot) -> list[OutboxMessage]:
 async def settled(kaderbot: KaderBot) -> bool:
     """Nothing left to send and every broadcast finished (its summary row sent too)."""
     async with kaderbot.db.sessions() as session:
-        open_rows = await session.execute(
-            select(func.count()).where(OutboxMessage.status.in_(("pending", "sending")))
-        )
+        # Broadcasts first: on PostgreSQL each statement sees the latest commit, and the one that
+        # finishes a broadcast also queues its summary, which the second count then still sees.
         running = await session.execute(
             select(func.count()).where(Broadcast.status.in_(("scheduled", "sending")))
         )
-        return open_rows.scalar_one() == 0 and running.scalar_one() == 0
+        open_rows = await session.execute(
+            select(func.count()).where(OutboxMessage.status.in_(("pending", "sending")))
+        )
+        return running.scalar_one() == 0 and open_rows.scalar_one() == 0
 
 
 async def run_until(

@@ -1,6 +1,6 @@
 """Reminders are planned ahead as rows and dispatched when due, at the right local time, once; not
-to Posyandu that already reported; muting honoured. Delivered through notifications (the console
-shows them at the person's next turn)."""
+to Posyandu that already reported; muting honoured. Delivered as outbox rows (the console shows
+them at the person's next turn; tests/test_outbox_reminders.py sends them to Telegram)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import datetime as dt
 from sqlalchemy import select
 
 from bot.app import KaderBot, build
-from bot.notifier import Notifier
+from bot.notifier import ConsoleNotices
 from bot.settings import load_settings
 from handlers.scheduling.dispatch import Dispatcher
 from storage.models import Person
-from storage.models_notifications import Notification
+from storage.models_outbox import OutboxMessage
 from storage.models_scheduling import Reminder
 from tests.chat import Chat, Clock
 from tests.flows import report_until_summary
@@ -30,8 +30,8 @@ def dispatcher(kaderbot: KaderBot, clock: Clock) -> Dispatcher:
 
 
 async def notices(kaderbot: KaderBot, handle: str) -> list[str]:
-    """What the person sees of their pending notifications at their next console turn."""
-    return await Notifier(kaderbot.db, kaderbot.catalogues, channels={}).console_notices(handle)
+    """What the person sees of their pending notices (outbox rows) at their next console turn."""
+    return await ConsoleNotices(kaderbot.db, kaderbot.catalogues, clock=kaderbot.core.clock)(handle)
 
 
 async def person_id(kaderbot: KaderBot, name: str) -> int:
@@ -48,11 +48,11 @@ async def reminders_of(kaderbot: KaderBot, name: str, kind: str | None = None) -
         return list((await session.execute(query)).scalars())
 
 
-async def notifications_of(kaderbot: KaderBot, name: str) -> list[Notification]:
+async def notifications_of(kaderbot: KaderBot, name: str) -> list[OutboxMessage]:
     who = await person_id(kaderbot, name)
     async with kaderbot.db.sessions() as session:
         result = await session.execute(
-            select(Notification).where(Notification.person_id == who).order_by(Notification.id)
+            select(OutboxMessage).where(OutboxMessage.person_id == who).order_by(OutboxMessage.id)
         )
         return list(result.scalars())
 

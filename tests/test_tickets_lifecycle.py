@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.app import KaderBot
 from bot.notifier import render
 from storage.models import ChannelIdentity, Conversation, Person
-from storage.models_notifications import Notification
+from storage.models_outbox import OutboxMessage
 from storage.models_tickets import Ticket
 from storage.repositories import tickets
 from tests.chat import Chat, Clock
@@ -52,13 +52,13 @@ async def notices(kaderbot: KaderBot, console_handle: str) -> list[str]:
     async with kaderbot.db.sessions() as session:
         rows = (
             await session.execute(
-                select(Notification, Person)
-                .join(Person, Person.id == Notification.person_id)
-                .where(Notification.person_id.in_(person_id))
-                .order_by(Notification.id)
+                select(OutboxMessage, Person)
+                .join(Person, Person.id == OutboxMessage.person_id)
+                .where(OutboxMessage.person_id.in_(person_id))
+                .order_by(OutboxMessage.id)
             )
         ).all()
-    return [render(kaderbot.catalogues, p.language, n.message_key, n.params) for n, p in rows]
+    return [render(kaderbot.catalogues, p.language, n.message_key or "", n.params or {}) for n, p in rows]
 
 
 async def move(kaderbot: KaderBot, clock: Clock, number: str, status: str, note: str | None) -> None:

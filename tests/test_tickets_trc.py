@@ -12,7 +12,7 @@ from bot.notifier import render
 from handlers.programs.emergency import EmergencyNumbers
 from handlers.types import Attachment, IncomingEvent
 from storage.models import ChannelIdentity, CoordinatorScope, Person
-from storage.models_notifications import Notification
+from storage.models_outbox import OutboxMessage
 from storage.models_tickets import Ticket
 from tests.chat import Chat
 from tests.flows import onboard
@@ -23,10 +23,10 @@ async def share_location(chat: Chat, latitude: float, longitude: float) -> None:
     await chat._send(IncomingEvent(chat.identity, attachments=(attachment,), message_id=chat._id()))
 
 
-async def told(kaderbot: KaderBot, handle: str) -> list[Notification]:
+async def told(kaderbot: KaderBot, handle: str) -> list[OutboxMessage]:
     async with kaderbot.db.sessions() as session:
         person_id = select(ChannelIdentity.person_id).where(ChannelIdentity.address == handle)
-        result = await session.execute(select(Notification).where(Notification.person_id.in_(person_id)))
+        result = await session.execute(select(OutboxMessage).where(OutboxMessage.person_id.in_(person_id)))
         return list(result.scalars())
 
 
@@ -54,7 +54,7 @@ async def test_urgent_report_with_a_shared_location_alerts_the_region_at_once(
 
     alerts = await told(kaderbot, "siti")
     assert [n.kind for n in alerts] == ["ticket_urgent"]
-    text = render(kaderbot.catalogues, "id", alerts[0].message_key, alerts[0].params)
+    text = render(kaderbot.catalogues, "id", alerts[0].message_key or "", alerts[0].params or {})
     assert "DARURAT SOSIAL" in text and ticket.number in text
     assert "-0.430100, 116.984700" in text and "openstreetmap.org/?mlat=-0.430100&mlon=116.984700" in text
     assert "Melayu, Tenggarong, Kutai Kartanegara" in text and "ADA orang dalam bahaya" in text
@@ -73,7 +73,7 @@ async def test_typed_place_and_only_the_kabupaten_are_enough(chat: Chat, kaderbo
     assert "Nomor darurat untuk wilayah ini" in chat.text and "112" in chat.text
     alerts = await told(kaderbot, "yohana")
     assert len(alerts) == 1
-    text = render(kaderbot.catalogues, "id", alerts[0].message_key, alerts[0].params)
+    text = render(kaderbot.catalogues, "id", alerts[0].message_key or "", alerts[0].params or {})
     assert "Pelabuhan Semayang, dekat pintu keluar" in text and "Wilayah: Balikpapan" in text
     assert "tidak ada yang dalam bahaya" in text
     assert await told(kaderbot, "siti") == []
@@ -94,7 +94,7 @@ async def test_an_english_coordinator_reads_the_alert_in_english(chat: Chat, kad
     await chat.press("Ya")  # someone in danger
     await chat.press("Kirim")
     (alert,) = await told(kaderbot, "marlina")
-    text = render(kaderbot.catalogues, "en", alert.message_key, alert.params)
+    text = render(kaderbot.catalogues, "en", alert.message_key or "", alert.params or {})
     assert text.startswith("🚨 SOCIAL EMERGENCY") and "someone IS in danger now" in text
     assert "2.840000, 117.370000" in text and "Tanjung Selor Hilir" in text
 

@@ -53,7 +53,7 @@ class ConsoleChannel:
     core: Core
     handle: str
     out: TextIO = sys.stdout
-    # The console cannot push: notifications waiting for this person are shown at their next turn.
+    # The console cannot push: notices (outbox rows) waiting for this person are shown at their next turn.
     notices: Callable[[str], Awaitable[list[str]]] | None = None
 
     async def send(self, line: str) -> str:

@@ -1,2 +1,2 @@
 """Reminders: what to remind whom, and when (planning rules), and turning due reminders into
-notifications exactly once (the dispatcher). Both take the time from an injected clock."""
+outbox rows exactly once (the dispatcher). Both take the time from an injected clock."""

@@ -1,9 +1,10 @@
-"""The dispatcher: plan what is coming, and turn due reminders into notifications.
+"""The dispatcher: plan what is coming, and turn due reminders into outbox rows.
 
 Exactly once: a due reminder is settled with a conditional UPDATE (`status = 'pending'` in the WHERE
-clause) and its notification is written in the same transaction. A second dispatcher — after a
-restart, or a second process — finds it no longer pending. The notifier then delivers the
-notification through the platform channels in the person's language.
+clause) and its outbox row (kind `reminder`) is written in the same transaction. A second
+dispatcher — after a restart, or a second process — finds it no longer pending. The outbox sender
+then delivers the row like any other (bot/outbox.py: claimed before sending, never sent twice), in
+the person's language; a console user sees it at their next turn.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ class Dispatcher:
                         params=render_params(reminder.params, person.language, self.zone),
                         now=now,
                     )
-                    await reminders.link_notification(session, reminder.id, rows[0].id)
+                    if rows:  # the outbox row it became (none only for a person with no identity)
+                        await reminders.link_notification(session, reminder.id, rows[0].id)
                     sent += 1
             if len(due) < self.batch:
                 break

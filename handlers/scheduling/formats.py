@@ -51,7 +51,7 @@ def month(value: dt.date, lang: str) -> str:
 
 
 def render_params(params: Mapping[str, Any], lang: str, zone: ZoneInfo) -> dict[str, Any]:
-    """Raw reminder parameters → text. {"key": …} is left for the notifier to translate."""
+    """Raw reminder parameters → text. {"key": …} is left for the outbox sender to translate."""
     out: dict[str, Any] = {}
     for name, value in params.items():
         if isinstance(value, dict) and len(value) == 1:

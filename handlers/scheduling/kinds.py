@@ -43,5 +43,5 @@ STALE_AFTER = {
     INCENTIVE_PAID: dt.timedelta(days=14),
 }
 
-# The WhatsApp template kind (bot/channels/whatsapp_templates.yaml) of the notifications they become.
+# The WhatsApp template kind (bot/channels/whatsapp_templates.yaml) of the outbox rows they become.
 NOTIFICATION_KIND = "reminder"

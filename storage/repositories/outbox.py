@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.types import Identity
@@ -36,6 +36,7 @@ from storage.models_outbox import (
     OutboxMessage,
 )
 from storage.repositories.audience import DELIVERABLE, Recipient, best_identities
+from storage.repositories.notifications import PULLED
 from storage.repositories.scopes import within
 
 ERROR_CHARS = 240
@@ -297,8 +298,10 @@ async def settle_in_doubt(
 
 async def fail_unserved(session: AsyncSession, *, served: Sequence[str], now: dt.datetime) -> int:
     """Due rows for channels no sender here can use (e.g. WhatsApp not configured) fail at once, so
-    a broadcast still finishes and shows them as failed."""
-    query = update(_rows).where(_rows.c.status == PENDING, _rows.c.not_before <= now)
+    a broadcast still finishes and shows them as failed. Console rows wait for the person's turn."""
+    query = update(_rows).where(
+        _rows.c.status == PENDING, _rows.c.not_before <= now, _rows.c.channel.not_in(PULLED)
+    )
     if served:
         query = query.where(_rows.c.channel.not_in(list(served)))
     result = await session.execute(query.values(status=FAILED, last_error="no channel to send on"))
@@ -385,6 +388,28 @@ async def finish(session: AsyncSession, now: dt.datetime) -> list[int]:
     return sorted(result.scalars())
 
 
+async def take_progress(
+    session: AsyncSession, broadcast_id: int, owner: str, now: dt.datetime, *, quiet_after: dt.timedelta
+) -> bool:
+    """True when `owner` is the sender that shows this broadcast's live progress: it already was,
+    nobody was, or the one that was has been quiet for `quiet_after` (it died or stopped). With
+    several workers this keeps one progress message, edited by one sender with counts that only
+    grow. The conditional UPDATE is the lock: of two senders asking at once, one wins."""
+    result = await session.execute(
+        update(Broadcast)
+        .where(
+            Broadcast.id == broadcast_id,
+            or_(
+                Broadcast.progress_owner.is_(None),
+                Broadcast.progress_owner == owner,
+                Broadcast.progress_at < now - quiet_after,
+            ),
+        )
+        .values(progress_owner=owner, progress_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def set_progress_ref(session: AsyncSession, broadcast_id: int, ref: str | None) -> None:
     await session.execute(update(Broadcast).where(Broadcast.id == broadcast_id).values(progress_ref=ref))
 
@@ -422,10 +447,12 @@ async def rows_of(session: AsyncSession, broadcast_id: int) -> list[OutboxMessag
 
 
 async def due_count(session: AsyncSession, now: dt.datetime) -> int:
-    """Rows a sender should be busy with now: due and pending, or being sent."""
+    """Rows a sender should be busy with now: due and pending, or being sent (console rows are the
+    console's)."""
     result = await session.execute(
         select(func.count()).where(
-            ((_rows.c.status == PENDING) & (_rows.c.not_before <= now)) | (_rows.c.status == SENDING)
+            ((_rows.c.status == PENDING) & (_rows.c.not_before <= now)) | (_rows.c.status == SENDING),
+            _rows.c.channel.not_in(PULLED),
         )
     )
     return int(result.scalar_one())

@@ -1,6 +1,6 @@
 """Tickets (requests, complaints, urgent cases): opening, status changes, and who hears about them.
 
-Every change writes its notifications in the same transaction, so a ticket never exists without
+Every change writes its notices (outbox rows) in the same transaction, so a ticket never exists without
 its coordinators being told, and a status never changes without the asker being told.
 """
 
@@ -24,7 +24,7 @@ NIK_MASK = "*" * 16
 NUMBER = re.compile(r"KB[\s\-_/.]*(\d{4})[\s\-_/.]*(\d{1,6})", re.IGNORECASE)
 DESCRIPTION_IN_NOTICE = 300  # characters of the description repeated in a coordinator's notice
 
-# Catalogue messages the notifier renders in each recipient's language.
+# Catalogue messages the outbox sender renders in each recipient's language.
 NOTICE_NEW = "resident.notify.ticket_new"
 NOTICE_URGENT = "resident.notify.ticket_urgent"
 NOTICE_STATUS = "resident.notify.ticket_status"

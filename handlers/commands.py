@@ -62,6 +62,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reminders": ("reminders", "reminder_settings"),
     "pelatihan_baru": ("training_create", "training_create"),
     "newtraining": ("training_create", "training_create"),
+    # Personal data under UU 27/2022: everyone, with or without consent.
+    "privasi": ("privacy", "privacy"),
+    "privacy": ("privacy", "privacy"),
+    "hapusdata": ("erase", "privacy_erase"),
+    "deletedata": ("erase", "privacy_erase"),
 }
 
 # Commands that take the rest of the line: command name → argument of the flow it opens.

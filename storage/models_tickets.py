@@ -28,8 +28,9 @@ class Ticket(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    # The asker's own record: erased with them (UU 27/2022 PDP).
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    # The asker. NULL once they erased their data (UU 27/2022 PDP): the ticket stays, anonymised,
+    # for the office's statistics (see storage/repositories/erasure.py).
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     category: Mapped[str] = mapped_column(String(24))
     region_code: Mapped[str] = mapped_column(
         ForeignKey("region.code"), index=True

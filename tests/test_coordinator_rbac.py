@@ -41,7 +41,12 @@ async def effects(kaderbot: KaderBot) -> dict[str, int]:
         return {
             "broadcasts": (await session.execute(select(func.count()).select_from(Broadcast))).scalar_one(),
             "outbox": (await session.execute(select(func.count()).select_from(OutboxMessage))).scalar_one(),
-            "audit": (await session.execute(select(func.count()).select_from(AuditLog))).scalar_one(),
+            # Actions, not views: viewing personal data is audited as `personal.*` (tests/test_privacy.py).
+            "audit": (
+                await session.execute(
+                    select(func.count()).select_from(AuditLog).where(AuditLog.action.not_like("personal.%"))
+                )
+            ).scalar_one(),
             "decided": verified.scalar_one(),
             "ticket_steps": (
                 await session.execute(select(func.count()).select_from(TicketEvent))

@@ -14,6 +14,7 @@ RESIDENT_MENU = [
     "Cek status permohonan",
     "Darurat sosial (TRC)",
     "Daftar sebagai kader",
+    "🔒 Data saya",
     "Tentang KaderBot",
     "Ganti bahasa",
 ]
@@ -96,7 +97,13 @@ async def test_public_menu_answers_questions_without_consent(chat: Chat) -> None
     await chat.say("/start")
     await chat.press("Indonesia")
     await chat.press("Tidak setuju")
-    assert chat.labels == ["Beri persetujuan", "Tanya program", "Tentang KaderBot", "Ganti bahasa"]
+    assert chat.labels == [
+        "Beri persetujuan",
+        "Tanya program",
+        "🔒 Data saya",
+        "Tentang KaderBot",
+        "Ganti bahasa",
+    ]
     await chat.say("pkh kpn cair")
     assert chat.text.startswith("PKH")
     assert chat.labels == ["Tanya lagi", "Tanya ke petugas", "Menu utama"]

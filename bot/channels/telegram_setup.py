@@ -22,8 +22,8 @@ RETRY_AFTER_RETRIES = 3  # AIORateLimiter waits retry_after, then tries again th
 
 # The command menu per language. The words are the ones handlers/commands.py understands.
 MENU_COMMANDS: dict[str, tuple[str, ...]] = {
-    "id": ("start", "menu", "lapor", "laporanku", "daftar", "bahasa", "bantuan", "batal"),
-    "en": ("start", "menu", "report", "myreports", "register", "language", "help", "cancel"),
+    "id": ("start", "menu", "lapor", "laporanku", "daftar", "bahasa", "bantuan", "batal", "privasi"),
+    "en": ("start", "menu", "report", "myreports", "register", "language", "help", "cancel", "privacy"),
 }
 
 

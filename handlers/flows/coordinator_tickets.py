@@ -11,6 +11,7 @@ from babel.dates import format_datetime
 from handlers.access import OutOfScope
 from handlers.flows.coordinator_common import MENU, CoordinatorFlow
 from handlers.flows.coordinator_fields import zone_name
+from handlers.flows.privacy_audit import VIEWED, personal_data_seen
 from handlers.turn import BACK, SKIP, Input, Turn
 from storage.models_tickets import NEXT_STATUSES, Ticket
 from storage.repositories import audit, ticket_desk, tickets
@@ -105,6 +106,7 @@ class TicketsFlow(CoordinatorFlow):
                     )
                 )
         turn.state.data = {"step": "ticket", "ticket": ticket.id}
+        await personal_data_seen(turn, VIEWED, ticket.number, what="ticket", ticket_id=ticket.id)
         rows = [
             (status, turn.t("coordinator.tickets.move", status=turn.t(f"resident.status.{status}")))
             for status in NEXT_STATUSES.get(ticket.status, ())

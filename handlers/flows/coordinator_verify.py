@@ -9,6 +9,7 @@ from babel.dates import format_date
 
 from handlers.access import require_cadre
 from handlers.flows.coordinator_common import MENU, CoordinatorFlow
+from handlers.flows.privacy_audit import LISTED, VIEWED, personal_data_seen
 from handlers.turn import BACK, Input, Turn
 from storage.models import Cadre, Person
 from storage.repositories import audit, outbox, regions, verification
@@ -42,6 +43,7 @@ class VerifyFlow(CoordinatorFlow):
             await turn.goto(MENU)
             return
         turn.state.data = {"step": "list"}
+        await personal_data_seen(turn, LISTED, "verify", what="verify", count=len(waiting))
         rows: list[tuple[str, str, str | None]] = [
             (f"c{c.cadre_id}", turn.t("coordinator.verify.row", name=c.name, posyandu=c.posyandu), c.desa)
             for c in waiting
@@ -72,6 +74,7 @@ class VerifyFlow(CoordinatorFlow):
         place = await regions.place(turn.session, cadre.posyandu_id)
         assert person is not None and place is not None
         turn.state.data = {"step": "cadre", "cadre": cadre.id}
+        await personal_data_seen(turn, VIEWED, f"cadre {cadre.id}", what="verify", cadre_id=cadre.id)
         text = turn.t(
             "coordinator.verify.details",
             name=person.full_name or "-",

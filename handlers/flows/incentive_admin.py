@@ -11,6 +11,7 @@ from typing import Any
 from handlers import incentives
 from handlers.access import require_region
 from handlers.flows.coordinator_common import MENU, CoordinatorFlow, scope_roots
+from handlers.flows.privacy_audit import LISTED, personal_data_seen
 from handlers.incentives import RegionMonth
 from handlers.scheduling.deadlines import terms_for
 from handlers.scheduling.formats import day, month, rupiah
@@ -91,6 +92,8 @@ class IncentiveAdminFlow(CoordinatorFlow):
             )
         ]
         lines += self._not_eligible(turn, result)
+        if result.count(NOT_ELIGIBLE):  # those cadres are named, with the reason
+            await personal_data_seen(turn, LISTED, f"{region.code} {chosen:%Y-%m}", what="incentive")
         rows = []
         if result.count(ELIGIBLE):
             rows.append((PROCESSING, turn.t("incentive.admin.do.processing")))

@@ -30,6 +30,7 @@ TARGETS = {
     "reminders": "reminder_settings",
     "training_admin": "training_admin",
     "incentive_admin": "incentive_admin",
+    "privacy": "privacy",
 }
 # Incentives, trainings and reminders, in menu order (the labels live in scheduling.po).
 CADRE_EXTRA_ROWS = ("incentive", "training", "certificates", "reminders")
@@ -48,6 +49,7 @@ def menu_rows(turn: Turn) -> list[tuple[str, str]]:
         return [
             ("consent", t("menu.give_consent")),
             ("ask", t("resident.menu.ask")),
+            ("privacy", t("privacy.menu")),
             ("about", t("menu.about")),
             ("language", t("menu.language")),
         ]
@@ -63,6 +65,9 @@ def menu_rows(turn: Turn) -> list[tuple[str, str]]:
     elif person.role in ("coordinator", "admin"):
         rows.extend((value, t(f"coordinator.menu.{value}")) for value in COORDINATOR_ROWS)
         rows.extend((value, t(f"scheduling.menu.{value}")) for value in COORDINATOR_EXTRA_ROWS)
+    if person.role not in ("coordinator", "admin"):
+        # Coordinators' menu is full (a WhatsApp list holds 10 rows): they have /privasi.
+        rows.append(("privacy", t("privacy.menu")))
     rows.append(("about", t("menu.about")))
     rows.append(("language", t("menu.language")))
     return rows

@@ -16,6 +16,8 @@ from handlers.flows.incentive_status import IncentiveFlow
 from handlers.flows.language import LanguageFlow
 from handlers.flows.menu import MenuFlow
 from handlers.flows.my_reports import MyReportsFlow
+from handlers.flows.privacy import PrivacyFlow
+from handlers.flows.privacy_erase import EraseFlow
 from handlers.flows.registration import RegistrationFlow
 from handlers.flows.reminder_settings import ReminderSettingsFlow
 from handlers.flows.report import ReportFlow
@@ -32,9 +34,12 @@ from handlers.flows.welcome import WelcomeFlow
 from handlers.programs import Programs
 from handlers.programs.emergency import EmergencyNumbers
 from handlers.programs.library import DEFAULT_LOCALES
+from handlers.retention import RetentionPolicy
 
 
-def build_flows(locales_dir: Path = DEFAULT_LOCALES) -> dict[str, Flow]:
+def build_flows(
+    locales_dir: Path = DEFAULT_LOCALES, *, retention: RetentionPolicy | None = None
+) -> dict[str, Flow]:
     programs = Programs.load(locales_dir)
     flows: list[Flow] = [
         WelcomeFlow(),
@@ -62,5 +67,8 @@ def build_flows(locales_dir: Path = DEFAULT_LOCALES) -> dict[str, Flow]:
         TrainingCreateFlow(),
         CertificatesFlow(),
         ReminderSettingsFlow(),
+        # Personal data under UU 27/2022 (issue #8).
+        PrivacyFlow(retention),
+        EraseFlow(),
     ]
     return {flow.name: flow for flow in flows}

@@ -10,6 +10,7 @@ from typing import Any
 from handlers import trainings as seats
 from handlers.access import require_region
 from handlers.flows.coordinator_common import MENU, CoordinatorFlow
+from handlers.flows.privacy_audit import LISTED, personal_data_seen
 from handlers.flows.training_cadre import when_text
 from handlers.turn import Input, Turn
 from storage.models_training import Training
@@ -105,6 +106,9 @@ class TrainingAdminFlow(CoordinatorFlow):
             turn.t("training.certified" if training.certified else "training.not_certified"),
         ]
         if people:
+            await personal_data_seen(
+                turn, LISTED, f"training {training.id}", what="training", training_id=training.id
+            )
             lines.append("")
             lines += [turn.t(f"training.admin.person.{p.status}", name=p.name) for p in people[:NAMES_SHOWN]]
             if len(people) > NAMES_SHOWN:
@@ -136,6 +140,9 @@ class TrainingAdminFlow(CoordinatorFlow):
 
     async def _attendance(self, turn: Turn, training: Training) -> None:
         people = await trainings.participants(turn.session, training.id)
+        await personal_data_seen(
+            turn, LISTED, f"training {training.id}", what="attendance", training_id=training.id
+        )
         rows = [(f"s{p.seat_id}", turn.t(f"training.admin.tick.{p.status}", name=p.name)) for p in people]
         rows.append((DONE, turn.t("training.admin.attendance_done")))
         turn.state.data = {"step": "attendance", "training": training.id}

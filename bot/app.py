@@ -6,10 +6,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.metrics import Metrics
 from bot.settings import Settings
 from handlers.core import Core, utcnow
 from handlers.flows.registry import build_flows
 from handlers.i18n import Catalogues
+from handlers.retention import RetentionPolicy
 from storage.db import Database, open_database
 
 
@@ -19,9 +21,16 @@ class KaderBot:
     db: Database
     catalogues: Catalogues
     core: Core
+    metrics: Metrics
 
     async def close(self) -> None:
         await self.db.dispose()
+
+
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    return RetentionPolicy(
+        inbound_days=settings.retention_inbound_days, draft_days=settings.retention_draft_days
+    )
 
 
 def build(
@@ -31,5 +40,13 @@ def build(
     catalogues = Catalogues.load(
         settings.locales_dir, default_language=settings.default_language, strict=strict_messages
     )
-    core = Core(db=db, catalogues=catalogues, flows=build_flows(), zone=settings.zone, clock=clock)
-    return KaderBot(settings=settings, db=db, catalogues=catalogues, core=core)
+    metrics = Metrics()
+    core = Core(
+        db=db,
+        catalogues=catalogues,
+        flows=build_flows(retention=retention_policy(settings)),
+        zone=settings.zone,
+        clock=clock,
+        observer=metrics.observe_update,
+    )
+    return KaderBot(settings=settings, db=db, catalogues=catalogues, core=core, metrics=metrics)

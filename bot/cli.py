@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import logging
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from bot.logging_setup import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="KaderBot: Posyandu and social services.")
@@ -24,9 +24,7 @@ def _settings() -> Settings:
     except SettingsError as exc:
         typer.echo(f"kaderbot: {exc}", err=True)
         raise typer.Exit(2) from None
-    logging.basicConfig(
-        level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings)
     return settings
 
 
@@ -69,12 +67,12 @@ def seed(
 async def _chat(settings: Settings, handle: str) -> None:
     from bot.app import build
     from bot.channels.console import ConsoleChannel
-    from bot.notifier import Notifier
+    from bot.notifier import ConsoleNotices
 
     kaderbot = build(settings)
-    notifier = Notifier(kaderbot.db, kaderbot.catalogues, channels={})
+    notices = ConsoleNotices(kaderbot.db, kaderbot.catalogues, clock=kaderbot.core.clock)
     try:
-        await ConsoleChannel(kaderbot.core, handle, notices=notifier.console_notices).run(sys.stdin)
+        await ConsoleChannel(kaderbot.core, handle, notices=notices).run(sys.stdin)
     finally:
         await kaderbot.close()
 

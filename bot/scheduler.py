@@ -13,7 +13,8 @@ starts APScheduler with one job, the lease job, every `renew_every` seconds:
   - a holder that finds its lease taken (it hung for longer than `lease_ttl`) removes its work jobs.
 Every work job renews the lease first, so a process that lost it does no work.
 
-Wiring: in bot/runner.py, `background_loops` returns `[notifier.run, scheduler_loop(kaderbot)]`;
+Wiring: in bot/runner.py, `background_loops` returns `[outbox, scheduler_loop(kaderbot)]` (due
+reminders become outbox rows, which the outbox sender delivers);
 or by hand, on the server's event loop: `handle = await start_scheduler(kaderbot)` … `await handle.stop()`.
 """
 
@@ -33,8 +34,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.app import KaderBot
+from bot.app import KaderBot, retention_policy
+from bot.settings import Settings
 from handlers.core import utcnow
+from handlers.retention import Purged, Retention
 from handlers.scheduling.dispatch import Dispatched, Dispatcher
 from storage.repositories import scheduler_lock
 
@@ -44,15 +47,26 @@ LOCK_NAME = "reminders"
 JOB_LEASE = "kaderbot.scheduler.lease"
 JOB_PLAN = "kaderbot.reminders.plan"
 JOB_DISPATCH = "kaderbot.reminders.dispatch"
-WORK_JOBS = (JOB_PLAN, JOB_DISPATCH)
+JOB_RETENTION = "kaderbot.retention.purge"
+WORK_JOBS = (JOB_PLAN, JOB_DISPATCH, JOB_RETENTION)
+RETENTION_AT = (3, 30)  # local hour and minute of the daily retention purge (a quiet time)
 MISFIRE_GRACE = 60  # seconds: a run later than this is skipped; the next one catches up (rows persist)
 
 
 @dataclass(frozen=True)
 class SchedulerConfig:
-    lease_ttl: dt.timedelta = dt.timedelta(seconds=90)
-    renew_every: float = 30.0  # seconds; well under lease_ttl so one slow renewal does not lose it
+    # A standby takes over at most lease_ttl + renew_every after the holder died: within a minute.
+    lease_ttl: dt.timedelta = dt.timedelta(seconds=40)
+    renew_every: float = 10.0  # seconds; well under lease_ttl so one slow renewal does not lose it
     plan_minute: int = 5  # plan every hour at hh:05 (and at once on taking the lease)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SchedulerConfig:
+        """SCHEDULER_LEASE_TTL and SCHEDULER_RENEW_EVERY (seconds)."""
+        return cls(
+            lease_ttl=dt.timedelta(seconds=settings.scheduler_lease_ttl),
+            renew_every=settings.scheduler_renew_every,
+        )
 
 
 def holder_id() -> str:
@@ -77,6 +91,7 @@ class SchedulerHandle:
         self.config = config
         self.holder = holder
         self.dispatcher = Dispatcher(kaderbot.db, kaderbot.settings.zone, clock=clock)
+        self.retention = Retention(kaderbot.db, retention_policy(kaderbot.settings), clock=clock)
         self.leader = False
         self._busy = asyncio.Lock()  # one job at a time; stop() waits for the one under way
 
@@ -102,6 +117,10 @@ class SchedulerHandle:
 
     async def dispatch(self) -> Dispatched:
         return await self._guarded(self.dispatcher.dispatch, Dispatched())
+
+    async def purge(self) -> Purged:
+        """The daily retention job (handlers/retention.py)."""
+        return await self._guarded(self.retention.run, Purged())
 
     async def _guarded(self, work: Callable[[], Awaitable[Any]], nothing: Any) -> Any:
         async with self._busy:
@@ -137,6 +156,14 @@ class SchedulerHandle:
             name="dispatch due reminders",
             **common,
         )
+        hour, minute = RETENTION_AT
+        self.scheduler.add_job(
+            self.purge,
+            CronTrigger(hour=hour, minute=minute, timezone=zone),
+            id=JOB_RETENTION,
+            name="retention purge",
+            **common,
+        )
 
     def _remove_work_jobs(self) -> None:
         for job_id in WORK_JOBS:
@@ -164,7 +191,7 @@ async def start_scheduler(
 ) -> SchedulerHandle:
     """Start APScheduler on the running event loop, in the configured time zone. Takes the lease if
     it is free (leader) or stands by; either way returns at once."""
-    config = config or SchedulerConfig()
+    config = config or SchedulerConfig.from_settings(kaderbot.settings)
     zone = kaderbot.settings.zone
     # APScheduler logs every run at INFO: with a job each minute that is noise; failures still show.
     logging.getLogger("apscheduler.executors.default").setLevel(max(logging.WARNING, log.getEffectiveLevel()))
@@ -173,6 +200,7 @@ async def start_scheduler(
         job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE, "max_instances": 1},
     )
     handle = SchedulerHandle(kaderbot, scheduler, clock=clock, config=config, holder=holder or holder_id())
+    kaderbot.metrics.watch_scheduler(scheduler, lambda: handle.leader)  # lag and leadership for /metrics
     scheduler.add_job(
         handle.renew,
         IntervalTrigger(seconds=config.renew_every, timezone=zone),

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     outbox_in_doubt_after: float = Field(default=60.0, gt=0)
     outbox_progress_every: float = Field(default=3.0, gt=0)
 
+    # The scheduler lease (bot/scheduler.py): seconds a lease lasts, and between two renewals. Only
+    # the holder plans and sends reminders; when it dies, another worker takes over at most
+    # TTL + RENEW seconds later (50 s by default).
+    scheduler_lease_ttl: float = Field(default=40.0, gt=0)
+    scheduler_renew_every: float = Field(default=10.0, gt=0)
+
+    # Retention (handlers/retention.py, run daily by the scheduler): inbound message ids and WhatsApp
+    # delivery records older than RETENTION_INBOUND_DAYS are deleted; unfinished forms idle for
+    # RETENTION_DRAFT_DAYS are dropped.
+    retention_inbound_days: int = Field(default=30, ge=1)
+    retention_draft_days: int = Field(default=90, ge=1)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -71,6 +83,14 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
         if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER:PASS@HOST/DB")
+        return value
+
+    @field_validator("scheduler_renew_every")
+    @classmethod
+    def _renew_within_lease(cls, value: float, info: ValidationInfo) -> float:
+        ttl = info.data.get("scheduler_lease_ttl")
+        if ttl is not None and value >= ttl:
+            raise ValueError("must be shorter than SCHEDULER_LEASE_TTL, or the lease lapses between renewals")
         return value
 
     @field_validator("timezone")

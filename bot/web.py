@@ -1,5 +1,5 @@
-"""The web app shared by every channel: webhooks, health. Channels start inside its lifespan, so
-they run on the server's own event loop."""
+"""The web app shared by every channel: webhooks, health, metrics. Channels start inside its
+lifespan, so they run on the server's own event loop."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from bot.app import KaderBot
 from bot.channels.base import PlatformChannel
+from bot.metrics import CONTENT_TYPE
 
 log = logging.getLogger("kaderbot.web")
 
-# A loop that runs beside the channels (the notifier, the outbox sender, the scheduler) until the
+# A loop that runs beside the channels (the outbox sender, the scheduler) until the
 # event is set at shutdown.
 BackgroundLoop = Callable[[asyncio.Event], Awaitable[None]]
 
@@ -68,6 +69,13 @@ def create_web_app(
                 status[channel.name] = False
         ok = all(status.values())
         return JSONResponse({"ok": ok, **status}, status_code=200 if ok else 503)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        # Prometheus text format. Counts only, no personal data; still, keep it off the public
+        # internet (see deploy/nginx.conf).
+        await kaderbot.metrics.refresh_outbox_depth(kaderbot.db, [channel.name for channel in channels])
+        return Response(kaderbot.metrics.render(), media_type=CONTENT_TYPE)
 
     for channel in channels:
         router = channel.router()

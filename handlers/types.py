@@ -105,3 +105,4 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     duplicate: bool = False
     language: str = "id"
+    flow: str | None = None  # the flow the person was in when the event came (for metrics)

@@ -16,6 +16,7 @@ from bot.scheduler import (
     JOB_DISPATCH,
     JOB_LEASE,
     JOB_PLAN,
+    JOB_RETENTION,
     LOCK_NAME,
     MISFIRE_GRACE,
     SchedulerConfig,
@@ -43,7 +44,7 @@ async def test_start_scheduler_configures_apscheduler_as_required(kaderbot: Kade
         assert scheduler.running and handle.leader
         assert scheduler.timezone == ZoneInfo("Asia/Makassar")
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {JOB_LEASE, JOB_PLAN, JOB_DISPATCH}
+        assert set(jobs) == {JOB_LEASE, JOB_PLAN, JOB_DISPATCH, JOB_RETENTION}
         for job in jobs.values():
             assert job.coalesce is True
             assert job.misfire_grace_time == MISFIRE_GRACE
@@ -78,7 +79,12 @@ async def test_a_second_process_stands_by_until_the_lease_expires(
 
         clock.advance(seconds=91)  # the first process hung or died: its lease ran out
         assert await second.renew()
-        assert {job.id for job in second.scheduler.get_jobs()} == {JOB_LEASE, JOB_PLAN, JOB_DISPATCH}
+        assert {job.id for job in second.scheduler.get_jobs()} == {
+            JOB_LEASE,
+            JOB_PLAN,
+            JOB_DISPATCH,
+            JOB_RETENTION,
+        }
         assert not await first.renew()  # it wakes up and finds the lease taken: it stops its work
         assert [job.id for job in first.scheduler.get_jobs()] == [JOB_LEASE]
         assert (await lease(kaderbot) or ("", None))[0] == "second"

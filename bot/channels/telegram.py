@@ -64,6 +64,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 NETWORK_ATTEMPTS = 4  # a call failing on the network is tried this often in all
 NETWORK_BACKOFF = 0.25  # seconds before the first retry; doubled each time
 MAX_DELIVERIES = 32  # replies waiting or going out while polling goes on (CONNECTION_POOL calls at once)
+UNHEALTHY_AFTER = 3  # getUpdates failures in a row before /healthz reports polling as down
 
 
 class ChatLocks:
@@ -160,7 +161,11 @@ class TelegramChannel:
     async def healthy(self) -> bool:
         if not self._receiving:
             return False
-        return bool(self.webhook_url) or (self._polling is not None and self._polling.running)
+        if self.webhook_url:
+            return True
+        # Polling: running, and not failing over and over (Telegram unreachable, a 409 conflict).
+        polling = self._polling
+        return polling is not None and polling.running and polling.failures < UNHEALTHY_AFTER
 
     # -- incoming -------------------------------------------------------------------------------
 

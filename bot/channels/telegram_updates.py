@@ -115,6 +115,7 @@ class LongPolling:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._waiting = False  # on Telegram or a pause, not in a turn: stop() may cancel
+        self.failures = 0  # getUpdates failed this many times in a row (the channel's health)
 
     @property
     def running(self) -> bool:
@@ -146,7 +147,6 @@ class LongPolling:
                 log.warning("telegram polling: confirming the last updates on stop failed: %r", exc)
 
     async def _run(self) -> None:
-        failures = 0
         try:
             while not self._stopping:
                 try:
@@ -161,10 +161,10 @@ class LongPolling:
                     log.error("telegram polling stopped: Telegram refused the bot token (%s)", exc)
                     return
                 except Exception as exc:  # a TelegramError, or Bot API data PTB could not parse
-                    failures += 1
-                    await self._wait(asyncio.sleep(self._after_failure(exc, failures)))
+                    self.failures += 1
+                    await self._wait(asyncio.sleep(self._after_failure(exc, self.failures)))
                     continue
-                failures = 0
+                self.failures = 0
                 self._confirmed = self.next_offset
                 for update in updates:
                     if not await self._settle(update):

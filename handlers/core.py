@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -35,46 +36,69 @@ class Core:
     flows: Mapping[str, Flow]
     zone: ZoneInfo
     clock: Callable[[], dt.datetime] = utcnow
+    # Told of every event: (channel, flow, "ok" | "duplicate" | "error", seconds); bot/metrics.py
+    # counts them. A plain callable, so the core knows nothing of Prometheus.
+    observer: Callable[[str, str | None, str, float], None] | None = None
 
     async def handle(self, event: IncomingEvent) -> Outcome:
         """Handle one event exactly once. On a flow error the person's earlier answers stay intact."""
+        started, kind = time.perf_counter(), "ok"
         try:
-            async with self.db.sessions() as session, session.begin():
-                return await self._handle(session, event)
-        except _Duplicate:
-            return Outcome(duplicate=True)
+            outcome = await self._turn(event)
+        except conversations.AlreadyHandled:
+            outcome, kind = Outcome(duplicate=True), "duplicate"
         except Exception:
             log.exception("flow error channel=%s message_id=%s", event.identity.channel, event.message_id)
-            return await self._apologise(event)
+            outcome, kind = await self._apologise(event), "error"
+        if self.observer is not None:
+            self.observer(event.identity.channel, outcome.flow, kind, time.perf_counter() - started)
+        return outcome
+
+    async def _turn(self, event: IncomingEvent) -> Outcome:
+        """One short transaction, committed at the end of `_handle`."""
+        session = self.db.sessions()
+        try:
+            return await self._handle(session, event)
+        finally:
+            if session.in_transaction():
+                # A failed turn (or a duplicate). Roll back first, straight away: AsyncSession's exit
+                # closes through asyncio.shield, a task switch, and with SQLite on the event loop the
+                # write lock would still be held while other tasks (the outbox sender) wait for it
+                # on the same loop. Then SQLAlchemy's own exit hands the connection back even if this
+                # task is cancelled meanwhile.
+                await session.rollback()
+                async with session:
+                    pass
+            else:
+                session.expunge_all()  # committed: no connection held, only the entities to let go
 
     async def _handle(self, session: AsyncSession, event: IncomingEvent) -> Outcome:
         now = self.clock()
-        if event.message_id is not None:
-            try:
-                await inbound.record(session, event.identity.channel, event.message_id, now)
-            except IntegrityError:
-                raise _Duplicate() from None
         opened = await conversations.open_for(
             session,
             event.identity,
+            message_id=event.message_id,
             language=self.catalogues.language(event.language_hint or self.catalogues.default_language),
             now=now,
         )
-        identity, person, stored = opened.identity, opened.person, opened.state
+        stored = opened.state
         state = ConversationState.from_json(stored)
+        entered = state.flow
         turn = Turn(
             session=session,
-            person=person,
-            identity=identity,
+            identity=opened.identity,
+            attach_person=opened.person,
             state=state,
-            t=self.catalogues.translator(person.language),
+            t=self.catalogues.translator(opened.language),
             now=now,
             zone=self.zone,
             flows=self.flows,
         )
         await self._route(turn, event)
-        await conversations.save(session, identity.id, state.to_json(), now, existed=stored is not None)
-        return Outcome(replies=turn.replies, language=turn.t.lang)
+        await conversations.save_and_commit(
+            session, opened.identity.id, state.to_json(), now, existed=stored is not None
+        )
+        return Outcome(replies=turn.replies, language=turn.t.lang, flow=entered)
 
     async def _route(self, turn: Turn, event: IncomingEvent) -> None:
         command = parse_command(event.text)
@@ -95,7 +119,7 @@ class Core:
         current = turn_token(turn.state.turn)
         prompt = turn.state.prompt
         token, sep, rest = payload.partition("~")
-        if sep and token == current and prompt is not None and rest.isdigit():
+        if sep and token == current and prompt is not None and _small_number(rest):
             turn.show_prompt(page=int(rest))
             return None
         token, sep, value = payload.partition(".")
@@ -156,16 +180,19 @@ class Core:
                     except IntegrityError:
                         pass
                 opened = await conversations.open_for(
-                    session, event.identity, language=self.catalogues.default_language, now=self.clock()
+                    session,
+                    event.identity,
+                    message_id=None,
+                    language=self.catalogues.default_language,
+                    now=self.clock(),
                 )
-                identity, person = opened.identity, opened.person
                 state = ConversationState.from_json(opened.state)
                 turn = Turn(
                     session=session,
-                    person=person,
-                    identity=identity,
+                    identity=opened.identity,
+                    attach_person=opened.person,
                     state=state,
-                    t=self.catalogues.translator(person.language),
+                    t=self.catalogues.translator(opened.language),
                     now=self.clock(),
                     zone=self.zone,
                     flows=self.flows,
@@ -187,22 +214,23 @@ HELP_BY_ROLE = {
 }
 
 
-class _Duplicate(Exception):
-    pass
-
-
 def match_option(text: str, options: list[list[str]], *, numbered: bool) -> str | None:
     """Map a typed answer to an option: its number (when numbered) or its label, ignoring case."""
     typed = text.strip().casefold()
     if not typed:
         return None
-    if numbered and typed.isdigit():
+    if numbered and _small_number(typed):
         index = int(typed) - 1
         return options[index][0] if 0 <= index < len(options) else None
     for option in options:
         if _plain(option[1]) == _plain(typed):
             return option[0]
     return None
+
+
+def _small_number(text: str) -> bool:
+    """ASCII digits only, and few: str.isdigit() also accepts '²', and int() refuses 5,000 digits."""
+    return 0 < len(text) <= 6 and text.isascii() and text.isdigit()
 
 
 def _plain(label: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -15,6 +15,10 @@ class Prompt:
     options: list[list[str]] = field(default_factory=list)  # [value, label] or [value, label, description]
     numbered: bool = True
     page: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        # Not dataclasses.asdict: that deep-copies every option list on every turn.
+        return {"text": self.text, "options": self.options, "numbered": self.numbered, "page": self.page}
 
 
 @dataclass(slots=True)
@@ -34,7 +38,7 @@ class ConversationState:
             "flow": self.flow,
             "data": self.data,
             "turn": self.turn,
-            "prompt": None if prompt is None else asdict(prompt),
+            "prompt": None if prompt is None else prompt.to_json(),
             "drafts": self.drafts,
             "resume_to": self.resume_to,
         }

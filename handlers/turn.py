@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.i18n import Translator
 from handlers.state import ConversationState, Prompt
 from handlers.types import Attachment, Choice, Option, Reply, Text
-from storage.models import ChannelIdentity, Person
+from storage.models import Person
+from storage.repositories.conversations import IdentityRow
 
 if TYPE_CHECKING:
     from handlers.flows.base import Flow
@@ -52,14 +53,18 @@ def turn_token(turn: int) -> str:
 @dataclass
 class Turn:
     session: AsyncSession
-    person: Person
-    identity: ChannelIdentity
+    identity: IdentityRow
+    attach_person: Callable[[], Person]  # the person as an ORM entity, built on first use
     state: ConversationState
     t: Translator
     now: dt.datetime
     zone: ZoneInfo
     flows: Mapping[str, Flow]
     replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def person(self) -> Person:
+        return self.attach_person()
 
     @property
     def today(self) -> dt.date:

@@ -90,6 +90,7 @@ def _typed(inp: Input) -> str:
 
 
 _NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$|^[+-]?\d+$")
+_DIGITS_READ = 20
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,12 +107,13 @@ class IntField(Field):
             raise Invalid("form.err.whole_number")
         if not _NUMBER.fullmatch(raw):
             raise Invalid("form.err.not_number")
-        value = int(raw.replace(".", ""))
-        if value < self.minimum:
+        # Python refuses int() of more than 4,300 digits; a count even 20 digits long is out of range.
+        value = int(raw.replace(".", "")) if len(raw) <= _DIGITS_READ else None
+        if (value is None and raw.startswith("-")) or (value is not None and value < self.minimum):
             raise Invalid(
                 "form.err.negative" if self.minimum == 0 else "form.err.too_small", min=self.minimum
             )
-        if value > self.maximum:
+        if value is None or value > self.maximum:
             raise Invalid("form.err.too_large", max=self.maximum)
         return Accept(value)
 

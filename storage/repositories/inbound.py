@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import bindparam, delete, insert
+from sqlalchemy import Connection, bindparam, delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboundMessage
@@ -18,6 +18,11 @@ _RECORD = insert(InboundMessage.__table__).values(
 async def record(session: AsyncSession, channel: str, message_id: str, now: dt.datetime) -> None:
     """Insert the id; raises IntegrityError when it was already handled."""
     await session.execute(_RECORD, {"channel": channel, "message_id": message_id, "now": now})
+
+
+def record_now(connection: Connection, channel: str, message_id: str, now: dt.datetime) -> None:
+    """`record` for code already inside `AsyncSession.run_sync` (the core's turn)."""
+    connection.execute(_RECORD, {"channel": channel, "message_id": message_id, "now": now})
 
 
 async def purge_before(session: AsyncSession, cutoff: dt.datetime) -> int:

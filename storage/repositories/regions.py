@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Posyandu, Region
@@ -29,22 +29,24 @@ async def get(session: AsyncSession, code: str) -> Region | None:
     return await session.get(Region, code)
 
 
+# The statements a registration runs on every step of walking the tree, built once: building a
+# statement costs more than SQLite takes to run it.
+_TOP = select(Region).where(Region.level.in_(TOP_LEVELS)).order_by(Region.name)
+_CHILDREN = select(Region).where(Region.parent_code == bindparam("code")).order_by(Region.name)
+_POSYANDU_IN = select(Posyandu).where(Posyandu.region_code == bindparam("code")).order_by(Posyandu.name)
+
+
 async def top(session: AsyncSession) -> list[Region]:
     """Kabupaten and kota: where a person starts walking the tree."""
-    result = await session.execute(select(Region).where(Region.level.in_(TOP_LEVELS)).order_by(Region.name))
-    return list(result.scalars())
+    return list((await session.execute(_TOP)).scalars())
 
 
 async def children(session: AsyncSession, code: str) -> list[Region]:
-    result = await session.execute(select(Region).where(Region.parent_code == code).order_by(Region.name))
-    return list(result.scalars())
+    return list((await session.execute(_CHILDREN, {"code": code})).scalars())
 
 
 async def posyandu_in(session: AsyncSession, region_code: str) -> list[Posyandu]:
-    result = await session.execute(
-        select(Posyandu).where(Posyandu.region_code == region_code).order_by(Posyandu.name)
-    )
-    return list(result.scalars())
+    return list((await session.execute(_POSYANDU_IN, {"code": region_code})).scalars())
 
 
 async def get_posyandu(session: AsyncSession, posyandu_id: int) -> Posyandu | None:
@@ -83,8 +85,11 @@ async def places(session: AsyncSession, *, within: str | None = None) -> list[Po
     return [PosyanduPlace(*row) for row in (await session.execute(query)).all()]
 
 
+_PLACE = _place_query().where(Posyandu.id == bindparam("id"))
+
+
 async def place(session: AsyncSession, posyandu_id: int) -> PosyanduPlace | None:
-    row = (await session.execute(_place_query().where(Posyandu.id == posyandu_id))).one_or_none()
+    row = (await session.execute(_PLACE, {"id": posyandu_id})).one_or_none()
     return PosyanduPlace(*row) if row else None
 
 

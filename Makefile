@@ -20,10 +20,11 @@ run: $(STAMP)
 	$(BIN)/kaderbot seed --demo
 	$(BIN)/kaderbot run
 
-## make test: lint, then the whole test suite
+## make test: lint, then the whole test suite on SQLite and again on a throw-away PostgreSQL
+## (installed from the distribution's packages if missing; KADERBOT_SKIP_POSTGRES=1 skips it)
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m tests.run_suites
 
 ## make bench: print throughput, latency and memory figures beside their baselines
 bench: $(STAMP)

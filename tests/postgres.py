@@ -51,7 +51,9 @@ def ensure_binaries(*, install: bool = True) -> Path:
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         raise PostgresUnavailable("PostgreSQL binaries not found and apt-get as root is not available")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "postgresql"]):
+    print("PostgreSQL not found: installing the `postgresql` package…", file=sys.stderr, flush=True)
+    install_command = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql"]
+    for command in (["apt-get", "update", "-qq"], install_command):
         result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["?"]

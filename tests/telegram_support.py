@@ -13,7 +13,6 @@ import datetime as dt
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from handlers.forms.dates import month_name, month_start
+from tests import pg_query
 from tests.fakes.bot_api import TINY_JPEG, Call, FakeBotAPI
 from tests.flows import FULL_REPORT
 
@@ -40,13 +40,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def db_path(db_url: str) -> Path:
-    return Path(db_url.split(":///", 1)[1])
-
-
-def query(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with contextlib.closing(sqlite3.connect(db)) as connection:
-        return list(connection.execute(sql, params).fetchall())
+def query(db_url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Rows from the bot's database, SQLite or PostgreSQL alike (`?` placeholders)."""
+    return pg_query.query(db_url, sql, *params)
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = STEP_TIMEOUT, what: str = "condition") -> None:

@@ -4,31 +4,41 @@ keeping only the card's last four digits; cadres see it in /insentif; the monthl
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from bot.app import KaderBot
 from tests.chat import Chat, Clock
+from tests.pg_query import is_postgres, query, sqlite_path
 from tests.test_cli import run
-from tests.test_incentives_import import db_path, xlsx
+from tests.test_incentives_import import xlsx
 from tests.test_scheduler_reminders import dispatcher, notices, wita
 
 HEADER = ["Nama", "No HP", "Status", "Nomor Kartu"]
 CARD = "12345678901"
 
 
-def statuses(db: Path) -> list[tuple[str, str, str | None]]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(
-            "SELECT p.full_name, b.status, b.card_last4 FROM cadre_bpjs b JOIN cadre c ON c.id = b.cadre_id "
-            "JOIN person p ON p.id = c.person_id ORDER BY p.full_name"
-        ).fetchall()
+def statuses(db_url: str) -> list[tuple[str, str, str | None]]:
+    return query(
+        db_url,
+        "SELECT p.full_name, b.status, b.card_last4 FROM cadre_bpjs b JOIN cadre c ON c.id = b.cadre_id "
+        "JOIN person p ON p.id = c.person_id ORDER BY p.full_name",
+    )
+
+
+def stored_anywhere(db_url: str, text: str) -> bool:
+    """Whether any stored row holds `text`: SQLite's files (the database and its WAL) are read byte
+    for byte; on PostgreSQL every row of every table is read as text."""
+    if is_postgres(db_url):
+        tables = query(db_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        pattern = f"%{text}%"
+        return any(query(db_url, f"SELECT 1 FROM {t} r WHERE r::text LIKE ?", pattern) for (t,) in tables)
+    db = sqlite_path(db_url)
+    return any(text.encode() in path.read_bytes() for path in db.parent.glob(db.name + "*"))
 
 
 async def test_statuses_are_imported_the_card_is_kept_masked_and_reminders_follow(
     db_url: str, tmp_path: Path, kaderbot: KaderBot, clock: Clock
 ) -> None:
-    db = db_path(db_url)
     sheet = xlsx(
         tmp_path / "bpjs.xlsx",
         [
@@ -38,16 +48,15 @@ async def test_statuses_are_imported_the_card_is_kept_masked_and_reminders_follo
             ["Rina Kusumawati", "081100000013", "Belum", None],
         ],
     )
-    result = run(["admin", "import-bpjs", str(sheet)], db)
+    result = run(["admin", "import-bpjs", str(sheet)], db_url)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Status BPJS Ketenagakerjaan 3 kader diperbarui" in result.stdout
-    assert statuses(db) == [
+    assert statuses(db_url) == [
         ("Nurhayati Lestari", "dalam_proses", None),
         ("Rina Kusumawati", "belum", None),
         ("Sari Wulandari", "terdaftar", "8901"),
     ]
-    for path in db.parent.glob(db.name + "*"):  # the database and its WAL: no full card number
-        assert CARD.encode() not in path.read_bytes()
+    assert not stored_anywhere(db_url, CARD)
 
     sari = Chat(kaderbot.core, "sari")
     await sari.say("/insentif")
@@ -68,7 +77,7 @@ async def test_a_cadre_enrolled_after_planning_is_not_reminded(
     clock.now = wita(2026, 12, 9, 12, 0)
     await dispatcher(kaderbot, clock).plan()
     sheet = xlsx(tmp_path / "bpjs.xlsx", [HEADER, ["Sari", "081100000011", "terdaftar", None]])
-    assert run(["admin", "import-bpjs", str(sheet)], db_path(db_url)).returncode == 0
+    assert run(["admin", "import-bpjs", str(sheet)], db_url).returncode == 0
     clock.now = wita(2026, 12, 10, 9, 0)
     await dispatcher(kaderbot, clock).dispatch()
     assert not [t for t in await notices(kaderbot, "sari") if "BPJS" in t]
@@ -76,7 +85,6 @@ async def test_a_cadre_enrolled_after_planning_is_not_reminded(
 
 
 def test_bad_rows_change_nothing_and_never_echo_a_card_number(db_url: str, tmp_path: Path) -> None:
-    db = db_path(db_url)
     sheet = xlsx(
         tmp_path / "bpjs.xlsx",
         [
@@ -88,7 +96,7 @@ def test_bad_rows_change_nothing_and_never_echo_a_card_number(db_url: str, tmp_p
             ["Tidak dikenal", "081377777777", "belum", None],
         ],
     )
-    result = run(["admin", "import-bpjs", str(sheet)], db)
+    result = run(["admin", "import-bpjs", str(sheet)], db_url)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         "Tidak ada data yang diubah: 4 baris perlu diperbaiki. Perbaiki lalu impor lagi.",
@@ -98,9 +106,9 @@ def test_bad_rows_change_nothing_and_never_echo_a_card_number(db_url: str, tmp_p
         "Baris 6: tidak ada kader dengan nomor +6281377777777",
     ]
     assert "98765432101" not in result.stdout + result.stderr and CARD not in result.stdout
-    assert statuses(db) == []
+    assert statuses(db_url) == []
     malformed = tmp_path / "rusak.xlsx"
     malformed.write_bytes(b"PK\x03\x04 a broken zip")
-    broken = run(["admin", "import-bpjs", str(malformed)], db)
+    broken = run(["admin", "import-bpjs", str(malformed)], db_url)
     assert broken.returncode == 1 and "tidak terbaca sebagai Excel" in broken.stdout
-    assert statuses(db) == []
+    assert statuses(db_url) == []

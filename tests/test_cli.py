@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.pg_query import query, table_names
 
 KADERBOT = str(Path(sys.executable).with_name("kaderbot"))
 
 
 def run(
-    args: list[str], db: Path, *, stdin: str = "", env: dict[str, str] | None = None
+    args: list[str], db_url: str, *, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     environment = {
         **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "DATABASE_URL": db_url,
         "LOG_LEVEL": "WARNING",
         **(env or {}),
     }
@@ -31,18 +32,16 @@ def run(
     )
 
 
-def count(db: Path, table: str) -> int:
-    with sqlite3.connect(db) as connection:
-        return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+def count(db_url: str, table: str) -> int:
+    return int(query(db_url, f"SELECT count(*) FROM {table}")[0][0])
 
 
-def test_db_upgrade_on_an_empty_database_then_seed_twice(tmp_path: Path) -> None:
-    db = tmp_path / "fresh" / "kaderbot.sqlite3"  # the folder does not exist yet
+def test_db_upgrade_on_an_empty_database_then_seed_twice(empty_db_url: str) -> None:
+    db = empty_db_url
     upgraded = run(["db", "upgrade"], db)
     assert upgraded.returncode == 0, upgraded.stderr
     assert "database at revision" in upgraded.stdout
-    with sqlite3.connect(db) as connection:
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    tables = table_names(db)
     assert {"region", "posyandu", "person", "channel_identity", "cadre", "conversation"} <= tables
     assert {"monthly_report", "report_revision", "inbound_message", "alembic_version"} <= tables
 
@@ -57,11 +56,12 @@ def test_db_upgrade_on_an_empty_database_then_seed_twice(tmp_path: Path) -> None
 
 
 def test_bad_setting_stops_with_one_line_naming_it(tmp_path: Path) -> None:
-    result = run(["db", "upgrade"], tmp_path / "x.sqlite3", env={"TIMEZONE": "Mars/Olympus"})
+    db = f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}"  # never opened: the settings stop it first
+    result = run(["db", "upgrade"], db, env={"TIMEZONE": "Mars/Olympus"})
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("kaderbot: TIMEZONE:")
-    result = run(["db", "upgrade"], tmp_path / "x.sqlite3", env={"WEB_PORT": "lots"})
+    result = run(["db", "upgrade"], db, env={"WEB_PORT": "lots"})
     assert result.returncode == 2 and "WEB_PORT" in result.stderr
 
 
@@ -102,8 +102,8 @@ Kirim
 """
 
 
-def test_scripted_console_session_files_a_report(tmp_path: Path) -> None:
-    db = tmp_path / "kaderbot.sqlite3"
+def test_scripted_console_session_files_a_report(empty_db_url: str, tmp_path: Path) -> None:
+    db = empty_db_url
     assert run(["db", "upgrade"], db).returncode == 0
     assert run(["seed", "--demo"], db).returncode == 0
     photo = tmp_path / "posyandu.jpg"
@@ -114,14 +114,12 @@ def test_scripted_console_session_files_a_report(tmp_path: Path) -> None:
     assert "> /start" in out and "  1. Bahasa Indonesia" in out
     assert "menunggu verifikasi" in out
     assert "sudah tersimpan" in out
-    with sqlite3.connect(db) as connection:
-        row = connection.execute(
-            "SELECT p.code, r.s, r.k, r.d, r.n, r.notes, r.photos FROM monthly_report r "
-            "JOIN posyandu p ON p.id = r.posyandu_id"
-        ).fetchone()
-        person = connection.execute(
-            "SELECT full_name, phone, role FROM person WHERE full_name = 'Budi Santoso'"
-        ).fetchone()
+    (row,) = query(
+        db,
+        "SELECT p.code, r.s, r.k, r.d, r.n, r.notes, r.photos FROM monthly_report r "
+        "JOIN posyandu p ON p.id = r.posyandu_id",
+    )
+    (person,) = query(db, "SELECT full_name, phone, role FROM person WHERE full_name = 'Budi Santoso'")
     assert row[:6] == ("PY-6402-0001", 40, 35, 32, 28, "Penimbangan lancar")
     assert str(photo) in row[6]
     assert person == ("Budi Santoso", "+6281234567890", "cadre")

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import sqlite3
 from pathlib import Path
 
 from openpyxl import Workbook
 
 from bot.app import KaderBot
 from tests.chat import Chat, Clock
+from tests.pg_query import plain_rows, query
 from tests.test_cli import run
 from tests.test_scheduler_reminders import dispatcher, notices, wita
 
@@ -31,20 +31,14 @@ def xlsx(path: Path, rows: list[list[object]]) -> Path:
     return path
 
 
-def db_path(db_url: str) -> Path:
-    return Path(db_url.removeprefix("sqlite+aiosqlite:///"))
-
-
-def counts(db: Path) -> dict[str, int]:
-    with sqlite3.connect(db) as connection:
-        return {
-            table: int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-            for table in ("incentive_status", "reminder", "notification", "audit_log")
-        }
+def counts(db_url: str) -> dict[str, int]:
+    return {
+        table: int(query(db_url, f"SELECT count(*) FROM {table}")[0][0])
+        for table in ("incentive_status", "reminder", "outbox_message", "audit_log")
+    }
 
 
 def test_a_good_list_marks_cadres_paid(db_url: str, tmp_path: Path) -> None:
-    db = db_path(db_url)
     sheet = xlsx(
         tmp_path / "dibayar.xlsx",
         [
@@ -54,19 +48,19 @@ def test_a_good_list_marks_cadres_paid(db_url: str, tmp_path: Path) -> None:
             [None, None, None, None, None],  # blank rows are skipped
         ],
     )
-    result = run(["admin", "import-paid", str(sheet)], db)
+    result = run(["admin", "import-paid", str(sheet)], db_url)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 data insentif ditandai dibayar" in result.stdout
-    with sqlite3.connect(db) as connection:
-        rows = connection.execute(
-            "SELECT p.full_name, s.month, s.status, s.amount, s.paid_on, s.source FROM incentive_status s "
-            "JOIN cadre c ON c.id = s.cadre_id JOIN person p ON p.id = c.person_id ORDER BY p.full_name"
-        ).fetchall()
-    assert rows == [
+    rows = query(
+        db_url,
+        "SELECT p.full_name, s.month, s.status, s.amount, s.paid_on, s.source FROM incentive_status s "
+        "JOIN cadre c ON c.id = s.cadre_id JOIN person p ON p.id = c.person_id ORDER BY p.full_name",
+    )
+    assert plain_rows(rows) == [
         ("Nurhayati Lestari", "2026-10-01", "dibayar", 250000, "2026-11-12", "import"),
         ("Sari Wulandari", "2026-10-01", "dibayar", 250000, "2026-11-12", "import"),
     ]
-    assert counts(db)["audit_log"] >= 1
+    assert counts(db_url)["audit_log"] >= 1
 
 
 async def test_the_paid_cadres_are_told_and_see_it(
@@ -75,7 +69,7 @@ async def test_the_paid_cadres_are_told_and_see_it(
     sheet = xlsx(
         tmp_path / "dibayar.xlsx", [HEADER, ["Sari", "0811-0000-0011", "10/2026", "2026-11-12", "250.000"]]
     )
-    result = run(["admin", "import-paid", str(sheet)], db_path(db_url))
+    result = run(["admin", "import-paid", str(sheet)], db_url)
     assert result.returncode == 0, result.stdout + result.stderr
     # The notice was planned by the command, due at once (by the real clock, as the command runs).
     clock.now = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
@@ -91,8 +85,7 @@ async def test_the_paid_cadres_are_told_and_see_it(
 
 
 def test_an_unknown_cadre_or_a_bad_row_changes_nothing(db_url: str, tmp_path: Path) -> None:
-    db = db_path(db_url)
-    before = counts(db)
+    before = counts(db_url)
     sheet = xlsx(
         tmp_path / "dibayar.xlsx",
         [
@@ -105,7 +98,7 @@ def test_an_unknown_cadre_or_a_bad_row_changes_nothing(db_url: str, tmp_path: Pa
             ["Nomor salah", "12345", "2026-10", "12/11/2026", None],
         ],
     )
-    result = run(["admin", "import-paid", str(sheet)], db)
+    result = run(["admin", "import-paid", str(sheet)], db_url)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         "Tidak ada data yang diubah: 5 baris perlu diperbaiki. Perbaiki lalu impor lagi.",
@@ -115,39 +108,37 @@ def test_an_unknown_cadre_or_a_bad_row_changes_nothing(db_url: str, tmp_path: Pa
         'Baris 6: tanggal "kemarin" tidak terbaca (contoh: 12/11/2026)',
         'Baris 7: nomor telepon "12345" tidak valid',
     ]
-    assert counts(db) == before
+    assert counts(db_url) == before
 
 
 def test_a_malformed_file_changes_nothing(db_url: str, tmp_path: Path) -> None:
-    db = db_path(db_url)
-    before = counts(db)
+    before = counts(db_url)
     not_excel = tmp_path / "dibayar.xlsx"
     not_excel.write_text("No HP;Bulan;Tanggal Bayar\n081100000011;2026-10;12/11/2026\n", encoding="utf-8")
-    result = run(["admin", "import-paid", str(not_excel)], db)
+    result = run(["admin", "import-paid", str(not_excel)], db_url)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         "Tidak ada data yang diubah: file tidak dapat dipakai.",
         'File tidak terbaca sebagai Excel (.xlsx). Simpan ulang sebagai "Excel Workbook (.xlsx)".',
     ]
     missing = xlsx(tmp_path / "kolom.xlsx", [["No HP", "Bulan"], ["081100000011", "2026-10"]])
-    result = run(["admin", "import-paid", str(missing), "--lang", "en"], db)
+    result = run(["admin", "import-paid", str(missing), "--lang", "en"], db_url)
     assert result.returncode == 1
     assert "Required columns not found: tanggal bayar." in result.stdout
     empty = xlsx(tmp_path / "kosong.xlsx", [HEADER])
-    assert "Tidak ada baris data" in run(["admin", "import-paid", str(empty)], db).stdout
-    assert counts(db) == before
+    assert "Tidak ada baris data" in run(["admin", "import-paid", str(empty)], db_url).stdout
+    assert counts(db_url) == before
 
 
 def test_a_coordinator_imports_only_within_their_regions(db_url: str, tmp_path: Path) -> None:
-    db = db_path(db_url)
-    before = counts(db)
+    before = counts(db_url)
     sheet = xlsx(tmp_path / "dibayar.xlsx", [HEADER, ["Sari", "081100000011", "2026-10", "12/11/2026", None]])
-    yohana = run(["admin", "import-paid", str(sheet), "--by", "081100000002"], db)  # Balikpapan
+    yohana = run(["admin", "import-paid", str(sheet), "--by", "081100000002"], db_url)  # Balikpapan
     assert yohana.returncode == 1
     assert "Baris 2: kader dengan nomor +6281100000011 di luar wilayah Anda" in yohana.stdout
-    cadre = run(["admin", "import-paid", str(sheet), "--by", "081100000012"], db)  # a cadre
+    cadre = run(["admin", "import-paid", str(sheet), "--by", "081100000012"], db_url)  # a cadre
     assert cadre.returncode == 1 and "bukan koordinator atau admin" in cadre.stdout
-    assert counts(db) == before
-    siti = run(["admin", "import-paid", str(sheet), "--by", "081100000001"], db)  # Kukar
+    assert counts(db_url) == before
+    siti = run(["admin", "import-paid", str(sheet), "--by", "081100000001"], db_url)  # Kukar
     assert siti.returncode == 0, siti.stdout
-    assert counts(db)["incentive_status"] == before["incentive_status"] + 1
+    assert counts(db_url)["incentive_status"] == before["incentive_status"] + 1

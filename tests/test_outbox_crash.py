@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from bot.app import KaderBot
 from tests.chat import Chat
 from tests.fakes.bot_api import FakeBotAPI, running_fake_bot_api
 from tests.outbox_support import add_cadres, compose_broadcast, make_coordinator
+from tests.pg_query import query
 
 RECIPIENTS = 800
 FIRST_CHAT = 610_000
@@ -42,16 +42,11 @@ def fake() -> Iterator[FakeBotAPI]:
         yield server
 
 
-def query(db: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db, timeout=30) as connection:
-        return list(connection.execute(sql).fetchall())
-
-
-def open_rows(db: Path) -> int:
+def open_rows(db: str) -> int:
     return int(query(db, "SELECT count(*) FROM outbox_message WHERE status IN ('pending', 'sending')")[0][0])
 
 
-def broadcast_done(db: Path) -> bool:
+def broadcast_done(db: str) -> bool:
     return query(db, "SELECT status FROM broadcast")[0][0] == "done" and open_rows(db) == 0
 
 
@@ -133,7 +128,7 @@ async def test_sigkill_five_times_mid_broadcast_sends_nobody_twice_and_loses_nob
     await coordinator.press("Kirim sekarang")
     await coordinator.press("Kirim")
     assert "800 penerima" in coordinator.text
-    db = Path(db_url.split(":///", 1)[1])
+    db = db_url
     sender = Sender(fake, db_url, tmp_path)
     rng = random.Random(20261124)
 

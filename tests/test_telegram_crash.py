@@ -14,7 +14,6 @@ from tests.telegram_support import (
     REPORT_STEPS,
     BotProcess,
     TelegramUser,
-    db_path,
     finish_report,
     onboard_and_register,
     query,
@@ -67,6 +66,6 @@ def test_sigkill_mid_report_then_restart_keeps_every_answer(
     ):
         assert f"{label}: {FULL_REPORT[field]}" in summary
 
-    rows = query(db_path(db_url), "SELECT s, k, d, n, referrals_gizi, vitamin_a FROM monthly_report")
+    rows = query(db_url, "SELECT s, k, d, n, referrals_gizi, vitamin_a FROM monthly_report")
     expected = tuple(int(FULL_REPORT[f]) for f in ("s", "k", "d", "n", "referrals_gizi", "vitamin_a"))
     assert rows == [expected]

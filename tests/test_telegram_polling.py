@@ -12,7 +12,6 @@ from tests.fakes.bot_api import FakeBotAPI, running_fake_bot_api
 from tests.flows import FULL_REPORT
 from tests.telegram_support import (
     TelegramUser,
-    db_path,
     finish_report,
     onboard_and_register,
     query,
@@ -42,14 +41,13 @@ def test_a_cadre_registers_and_files_a_report_with_a_photo(
         assert "Terima kasih! Laporan" in (thanks.text or "")
         assert bot.stop(), bot.log()
 
-    db = db_path(db_url)
     (person_id,) = query(
-        db, "SELECT person_id FROM channel_identity WHERE channel='telegram' AND address=?", str(CHAT)
+        db_url, "SELECT person_id FROM channel_identity WHERE channel='telegram' AND address=?", str(CHAT)
     )[0]
-    assert query(db, "SELECT full_name, phone, role FROM person WHERE id=?", person_id) == [
+    assert query(db_url, "SELECT full_name, phone, role FROM person WHERE id=?", person_id) == [
         ("Sari Wulandari", "+6281234567890", "cadre")
     ]
-    rows = query(db, "SELECT s, k, d, n, vitamin_a, notes, photos, held FROM monthly_report")
+    rows = query(db_url, "SELECT s, k, d, n, vitamin_a, notes, photos, held FROM monthly_report")
     assert len(rows) == 1
     s, k, d, n, vitamin_a, notes, photos, held = rows[0]
     assert (s, k, d, n, vitamin_a) == tuple(int(FULL_REPORT[f]) for f in ("s", "k", "d", "n", "vitamin_a"))

@@ -16,7 +16,7 @@ import pytest
 
 from bot.channels.telegram import MAX_DELIVERIES, NETWORK_ATTEMPTS
 from tests.fakes.bot_api import FakeBotAPI
-from tests.telegram_support import BotProcess, TelegramUser, db_path, query, wait_until
+from tests.telegram_support import BotProcess, TelegramUser, query, wait_until
 
 CHAT = 5_556_001
 HUNG = 60.0  # seconds a delayed Bot API answer takes: longer than the test, shorter than forever
@@ -29,7 +29,7 @@ class WatchedBotAPI(FakeBotAPI):
 
     def __init__(self) -> None:
         super().__init__()
-        self.db: Path | None = None
+        self.db: str | None = None  # the database URL
         self.confirmed: list[int] = []
         self.confirmed_unstored: list[int] = []
 
@@ -56,13 +56,13 @@ class WatchedBotAPI(FakeBotAPI):
 @pytest.fixture
 def fake(db_url: str) -> Iterator[WatchedBotAPI]:
     with WatchedBotAPI() as server:
-        server.db = db_path(db_url)
+        server.db = db_url
         yield server
 
 
-def stored(db: Path, ids: list[int]) -> set[int]:
+def stored(db_url: str, ids: list[int]) -> set[int]:
     """Which of these update ids the core has stored as handled."""
-    rows = query(db, "SELECT message_id FROM inbound_message WHERE channel='telegram'")
+    rows = query(db_url, "SELECT message_id FROM inbound_message WHERE channel='telegram'")
     handled = {row[0] for row in rows}
     return {i for i in ids if str(i) in handled}
 
@@ -96,7 +96,6 @@ def test_a_backlog_behind_a_hung_reply_survives_sigkill_and_is_handled_once(
     not yet handled. SIGKILL then: those updates were never confirmed, so they come again after the
     restart and are handled once; the turns stored before the crash are not handled a second time.
     (Their replies, stuck behind the hung one, are lost with the process: the input itself is kept.)"""
-    db = db_path(db_url)
     backlog = MAX_DELIVERIES + 8
     bot = BotProcess(fake, db_url, tmp_path).start()
     try:
@@ -105,11 +104,11 @@ def test_a_backlog_behind_a_hung_reply_survives_sigkill_and_is_handled_once(
         mark = fake.mark()
         ids = fake.push_together(lambda: [fake.push_text(CHAT, "/bantuan") for _ in range(backlog)])
         wait_until(lambda: fetched_in_one_batch(fake, ids), what="the backlog fetched")
-        wait_until(lambda: len(stored(db, ids)) > MAX_DELIVERIES, what="turns stored up to the stall")
+        wait_until(lambda: len(stored(db_url, ids)) > MAX_DELIVERIES, what="turns stored up to the stall")
         bot.kill()
         fake.cancel_delays()
 
-        before_crash = stored(db, ids)
+        before_crash = stored(db_url, ids)
         assert len(before_crash) < backlog, "the crash should come while fetched updates wait"
         assert [u["update_id"] for u in fake.pending_updates()] == ids  # none confirmed
         assert texts_to(fake, CHAT, "Bantuan KaderBot", mark) == []  # every reply was stuck
@@ -129,7 +128,7 @@ def test_a_backlog_behind_a_hung_reply_survives_sigkill_and_is_handled_once(
             bot.kill()
 
     # Every message handled: the ones stored before the crash once, the rest once after it.
-    assert stored(db, ids) == set(ids)
+    assert stored(db_url, ids) == set(ids)
     assert len(texts_to(fake, CHAT, "Bantuan KaderBot", restarted)) == missing
     assert fake.confirmed_unstored == [] and set(ids) <= set(fake.confirmed)
 
@@ -140,7 +139,6 @@ def test_turns_stored_but_unconfirmed_at_sigkill_are_not_answered_again(
     """The batch is handled and answered, but the getUpdates that would confirm it does not reach
     Telegram before the crash. After the restart Telegram hands the batch out again: each is
     recognised as handled (its update id is stored), so nobody is answered twice."""
-    db = db_path(db_url)
     chats = [CHAT + 1, CHAT + 2, CHAT + 3]
     bot = BotProcess(fake, db_url, tmp_path).start()  # returns as its first long poll arrives
     try:
@@ -151,7 +149,7 @@ def test_turns_stored_but_unconfirmed_at_sigkill_are_not_answered_again(
             fake.wait_for_text(chat, "Silakan pilih bahasa", after=mark)
         bot.kill()
         fake.cancel_delays()
-        assert stored(db, ids) == set(ids)
+        assert stored(db_url, ids) == set(ids)
         assert [u["update_id"] for u in fake.pending_updates()] == ids  # none confirmed
 
         restarted = fake.mark()

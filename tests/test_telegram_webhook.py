@@ -13,7 +13,6 @@ from tests.fakes.bot_api import FakeBotAPI, running_fake_bot_api
 from tests.telegram_support import (
     BotProcess,
     TelegramUser,
-    db_path,
     finish_report,
     onboard_and_register,
     query,
@@ -60,14 +59,13 @@ def test_webhook_registered_with_secret_and_health_reports_the_database(
 def test_wrong_or_missing_secret_is_refused_and_nothing_is_stored(
     fake: FakeBotAPI, webhook_bot: BotProcess, db_url: str
 ) -> None:
-    db = db_path(db_url)
-    stored_before = query(db, "SELECT count(*) FROM inbound_message")
+    stored_before = query(db_url, "SELECT count(*) FROM inbound_message")
     update_id = fake.push_text(CHAT, "/start")
     assert fake.post_to_webhook(update_id, secret_token=None) == 401
     assert fake.post_to_webhook(update_id, secret_token="kader-webhook-s3cret_2025") == 401
     assert fake.post_to_webhook(update_id, secret_token=SECRET + "x") == 401
-    assert query(db, "SELECT count(*) FROM inbound_message") == stored_before
-    assert query(db, "SELECT count(*) FROM channel_identity WHERE channel='telegram'") == [(0,)]
+    assert query(db_url, "SELECT count(*) FROM inbound_message") == stored_before
+    assert query(db_url, "SELECT count(*) FROM channel_identity WHERE channel='telegram'") == [(0,)]
     assert fake.calls("sendMessage") == []
     assert [u["update_id"] for u in fake.pending_updates()] == [update_id]  # Telegram would retry
 
@@ -77,9 +75,8 @@ def test_wrong_or_missing_secret_is_refused_and_nothing_is_stored(
     assert fake.post_to_webhook(fake.update(update_id)) == 200
     assert [c.text for c in fake.calls("sendMessage", CHAT)] == [fake.sent_texts(CHAT)[0]]
     assert "Silakan pilih bahasa" in fake.sent_texts(CHAT)[0]
-    assert query(
-        db, "SELECT count(*) FROM inbound_message WHERE channel='telegram' AND message_id=?", str(update_id)
-    ) == [(1,)]
+    sql = "SELECT count(*) FROM inbound_message WHERE channel='telegram' AND message_id=?"
+    assert query(db_url, sql, str(update_id)) == [(1,)]
 
 
 def test_a_cadre_registers_and_reports_over_the_webhook(
@@ -91,8 +88,7 @@ def test_a_cadre_registers_and_reports_over_the_webhook(
     report_answers(user)
     finish_report(user)
 
-    db = db_path(db_url)
-    rows = query(db, "SELECT s, k, d, n, notes, photos FROM monthly_report")
+    rows = query(db_url, "SELECT s, k, d, n, notes, photos FROM monthly_report")
     assert len(rows) == 1 and rows[0][:5] == (40, 35, 32, 28, "Penimbangan lancar")
     assert len(json.loads(rows[0][5])) == 1
     assert fake.pending_updates() == []  # every update was acknowledged with 200

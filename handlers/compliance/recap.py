@@ -1,14 +1,15 @@
 """A month's reporting compliance for a region: who reported, who did not (and their cadres, to
-nudge), SKDN coverage, and the reporting rate of each child region."""
+nudge), SKDN coverage, and the reporting rate of each child region — as a `Summary` for the chat
+(counted in the database) and as a full `Recap` of every Posyandu for the Excel export."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.access import covers
 from handlers.broadcast_text import number
 from handlers.broadcast_text import percent as share
 from handlers.forms.dates import month_name
@@ -16,7 +17,7 @@ from handlers.i18n import Translator
 from handlers.skdn import percent
 from storage.models import Region
 from storage.repositories import compliance
-from storage.repositories.compliance import PosyanduMonth
+from storage.repositories.compliance import AreaCount, PosyanduMonth, PosyanduStatus
 
 MISSING_SHOWN = 25  # Posyandu listed by name in a chat message; the export has them all
 
@@ -36,7 +37,69 @@ class Rate:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """What /rekap shows for a region and month, counted in the database: the figures, the reporting
+    rate per child region, and the first Posyandu still to report with their cadres (to nudge).
+    Its cost grows with the number of desa, not of Posyandu, reports or cadres."""
+
+    region: Region
+    month: dt.date
+    total: int
+    reported: int
+    not_held: int
+    skdn: Mapping[str, int]  # S, K, D and N summed over the reports of Posyandu that held their day
+    rates: list[Rate]
+    missing: list[PosyanduStatus]  # the first `shown`, ordered by region, then name
+
+    @property
+    def missing_count(self) -> int:
+        return self.total - self.reported
+
+
+async def summarise(
+    session: AsyncSession, region: Region, month: dt.date, *, shown: int = MISSING_SHOWN
+) -> Summary:
+    areas = await compliance.area_counts(session, region.code, month)
+    total = sum(a.total for a in areas)
+    reported = sum(a.reported for a in areas)
+    missing: list[PosyanduStatus] = []
+    if reported < total:
+        missing = await compliance.statuses(session, region.code, month, missing_only=True, limit=shown)
+    rates = await child_rates(session, region, areas)
+    if not rates and total:
+        everyone = await compliance.statuses(session, region.code, month)
+        rates = [Rate(p.code, p.name, 1, int(p.reported)) for p in everyone]
+    return Summary(
+        region=region,
+        month=month,
+        total=total,
+        reported=reported,
+        not_held=sum(a.not_held for a in areas),
+        skdn={letter: sum(getattr(a, letter) for a in areas) for letter in "skdn"},
+        rates=rates,
+        missing=missing,
+    )
+
+
+async def child_rates(session: AsyncSession, region: Region, areas: list[AreaCount]) -> list[Rate]:
+    """Reporting per child region that has Posyandu (none under a desa: it has no child regions)."""
+    children = await compliance.children(session, region.code)
+    by_code = {child.code: [0, 0] for child in children}
+    for area in areas:
+        # The child is the area's ancestor one level below `region`: look its lineage up, not every pair.
+        child = next((c for c in compliance.lineage_codes(area.region_code) if c in by_code), None)
+        if child is not None:
+            by_code[child][0] += area.total
+            by_code[child][1] += area.reported
+    return [
+        Rate(child.code, child.name, *by_code[child.code]) for child in children if by_code[child.code][0]
+    ]
+
+
+@dataclass(frozen=True)
 class Recap:
+    """Every Posyandu of a region with its whole report for a month: what the Excel export writes."""
+
     region: Region
     month: dt.date
     posyandu: list[PosyanduMonth]
@@ -63,25 +126,16 @@ class Recap:
 
 async def build(session: AsyncSession, region: Region, month: dt.date) -> Recap:
     posyandu = await compliance.posyandu_month(session, region.code, month)
-    return Recap(region, month, posyandu, await rates(session, region, posyandu))
+    rates = await child_rates(session, region, await compliance.area_counts(session, region.code, month))
+    if not rates:
+        rates = [Rate(p.code, p.name, 1, int(p.reported)) for p in posyandu]
+    return Recap(region, month, posyandu, rates)
 
 
-async def rates(session: AsyncSession, region: Region, posyandu: list[PosyanduMonth]) -> list[Rate]:
-    """Reporting per child region that has Posyandu; under a desa (no child regions), per Posyandu."""
-    found: list[Rate] = []
-    for child in await compliance.children(session, region.code):
-        inside = [p for p in posyandu if covers(child.code, p.region_code)]
-        if inside:
-            found.append(Rate(child.code, child.name, len(inside), sum(p.reported for p in inside)))
-    if not found:
-        found = [Rate(p.code, p.name, 1, int(p.reported)) for p in posyandu]
-    return found
-
-
-def text(t: Translator, recap: Recap) -> str:
+def text(t: Translator, recap: Summary) -> str:
     """The chat message: the headline figures, then the Posyandu still to report with their cadres."""
     lang = t.lang
-    reported = len(recap.reported)
+    reported = recap.reported
     lines = [
         t("coordinator.recap.title", month=month_name(recap.month, lang), region=recap.region.name),
         t(
@@ -92,22 +146,23 @@ def text(t: Translator, recap: Recap) -> str:
         ),
         t(
             "coordinator.recap.skdn",
-            ds=percent(recap.skdn_total("d"), recap.skdn_total("s")),
-            nd=percent(recap.skdn_total("n"), recap.skdn_total("d")),
+            ds=percent(recap.skdn["d"], recap.skdn["s"]),
+            nd=percent(recap.skdn["n"], recap.skdn["d"]),
         ),
     ]
-    not_held = sum(1 for p in recap.reported if p.report and p.report.held == "not_held")
-    if not_held:
-        lines.append(t("coordinator.recap.not_held", count=number(not_held, lang)))
-    missing = recap.missing
-    if not missing:
+    if recap.not_held:
+        lines.append(t("coordinator.recap.not_held", count=number(recap.not_held, lang)))
+    if not recap.missing_count:
         lines += ["", t("coordinator.recap.all_reported")]
         return "\n".join(lines)
-    lines += ["", t("coordinator.recap.missing_title", count=number(len(missing), lang))]
-    for p in missing[:MISSING_SHOWN]:
-        desa = p.lineage[-1][1] if p.lineage else p.region_code
+    lines += ["", t("coordinator.recap.missing_title", count=number(recap.missing_count, lang))]
+    for p in recap.missing:
         cadres = ", ".join(f"{c.name} ({c.phone})" if c.phone else c.name for c in p.cadres)
-        lines.append(t("coordinator.recap.missing_line", posyandu=p.name, desa=desa, cadres=cadres or "-"))
-    if len(missing) > MISSING_SHOWN:
-        lines.append(t("coordinator.recap.more", count=number(len(missing) - MISSING_SHOWN, lang)))
+        lines.append(
+            t("coordinator.recap.missing_line", posyandu=p.name, desa=p.region_name, cadres=cadres or "-")
+        )
+    if recap.missing_count > len(recap.missing):
+        lines.append(
+            t("coordinator.recap.more", count=number(recap.missing_count - len(recap.missing), lang))
+        )
     return "\n".join(lines)

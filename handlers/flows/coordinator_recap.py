@@ -8,6 +8,7 @@ import datetime as dt
 
 from handlers.compliance import chart, recap
 from handlers.flows.coordinator_common import MENU, RegionReportFlow
+from handlers.flows.privacy_audit import LISTED, personal_data_seen
 from handlers.forms.dates import month_name
 from handlers.turn import Turn
 from handlers.types import File
@@ -18,11 +19,13 @@ class RecapFlow(RegionReportFlow):
     name = "coordinator_recap"
 
     async def present(self, turn: Turn, region: Region, month: dt.date) -> None:
-        found = await recap.build(turn.session, region, month)
-        if not found.posyandu:
+        found = await recap.summarise(turn.session, region, month)
+        if not found.total:
             turn.say("coordinator.recap.no_posyandu", region=region.name)
             await turn.goto(MENU)
             return
+        # The Posyandu not yet reported are listed with their cadres' names and phone numbers.
+        await personal_data_seen(turn, LISTED, f"{region.code} {month:%Y-%m}", what="recap")
         turn.say_text(recap.text(turn.t, found))
         title = turn.t("coordinator.chart.title", region=region.name, month=month_name(month, turn.lang))
         image = chart.reporting_chart(title, found.rates, axis_label=turn.t("coordinator.chart.axis"))

@@ -352,7 +352,7 @@ def main() -> None:
         )
         sender_us, fake_us = free.per_message(free.sender_cpu), free.per_message(free.fake_cpu)
         print(
-            f"  CPU per message: sender {sender_us:,.0f} µs (outbox + python-telegram-bot + httpx), "
+            f"  CPU per message: sender {sender_us:,.0f} µs (outbox + python-telegram-bot + aiohttp), "
             f"fake Bot API {fake_us:,.0f} µs"
         )
         # Estimate, not a measurement: each process needs its CPU per message on a core of its own.

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import ssl
 from typing import Any
 
-import httpx
 from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter
-from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.channels.telegram_http import AiohttpBotApi
 from bot.settings import Settings
 from handlers.access import COORDINATOR_COMMANDS
 from handlers.commands import COMMANDS
@@ -40,63 +37,6 @@ def default_rate_limiter(settings: Settings) -> AIORateLimiter:
     return AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=RETRY_AFTER_RETRIES)
 
 
-class BotApiConnections(BaseRequest):
-    """The bot's HTTP for Bot API calls: up to `size` calls in flight, each on a keep-alive
-    connection of its own, which is a one-connection httpx client (PTB's HTTPXRequest).
-
-    Not one client with a pool of `size`: on every request httpcore walks all of its pool's
-    connections (for an idle one: two system calls, and another walk of the pool) and every request
-    queued for one. Profiled against a local Bot API, a reply cost the channel about 1.7 times the
-    CPU with 16 connections busy as with one or two. Here a call waits for a free connection in a
-    semaphore (never in httpcore's queue, so never into its pool_timeout, unsent) and takes the one
-    used last: under a light load one or two connections carry everything and the others expire
-    (httpx keeps an idle connection 5 s). A call waits at most as long as one in flight takes, and
-    those have their read and write timeouts.
-    """
-
-    __slots__ = ("_all", "_free", "_idle", "_tls")
-
-    def __init__(self, size: int) -> None:
-        self._free = asyncio.Semaphore(size)
-        self._idle: list[HTTPXRequest] = []  # a stack: the connection used last goes out first
-        self._all: list[HTTPXRequest] = []
-        self._tls: ssl.SSLContext | None = None  # one context (certifi's CA bundle) for every client
-
-    @property
-    def read_timeout(self) -> float | None:
-        return READ_TIMEOUT
-
-    @property
-    def connections(self) -> int:
-        """How many connections were opened so far (each call in flight needs one)."""
-        return len(self._all)
-
-    async def initialize(self) -> None:
-        for request in self._all:
-            await request.initialize()  # builds its client again after a shutdown
-
-    async def shutdown(self) -> None:
-        for request in self._all:
-            await request.shutdown()
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        async with self._free:
-            request = self._idle.pop() if self._idle else self._connection()
-            try:
-                return await request.do_request(*args, **kwargs)
-            finally:
-                self._idle.append(request)
-
-    def _connection(self) -> HTTPXRequest:
-        if self._tls is None:
-            self._tls = httpx.create_ssl_context()
-        request = HTTPXRequest(
-            connection_pool_size=1, read_timeout=READ_TIMEOUT, httpx_kwargs={"verify": self._tls}
-        )
-        self._all.append(request)
-        return request
-
-
 def build_application(settings: Settings, rate_limiter: BaseRateLimiter[Any]) -> Application:  # type: ignore[type-arg]
     """The bot and its HTTP pools. No `Updater`: PTB's confirms updates before they are handled, so
     long polling is our own loop (telegram_updates.LongPolling), and webhooks come through our web app."""
@@ -106,7 +46,7 @@ def build_application(settings: Settings, rate_limiter: BaseRateLimiter[Any]) ->
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings))
         .rate_limiter(rate_limiter)
-        .request(BotApiConnections(CONNECTION_POOL))
+        .request(AiohttpBotApi(CONNECTION_POOL))
         .job_queue(None)
         .updater(None)
         .build()

@@ -81,24 +81,25 @@ class Core:
             language=self.catalogues.language(event.language_hint or self.catalogues.default_language),
             now=now,
         )
-        stored = opened.state
-        state = ConversationState.from_json(stored)
-        entered = state.flow
-        turn = Turn(
+        turn = self._turn_for(session, opened, now)
+        entered = turn.state.flow
+        await self._route(turn, event)
+        await conversations.save_and_commit(
+            session, opened.identity.id, turn.state.to_json(), now, existed=opened.state is not None
+        )
+        return Outcome(replies=turn.replies, language=turn.t.lang, flow=entered)
+
+    def _turn_for(self, session: AsyncSession, opened: conversations.Opened, now: dt.datetime) -> Turn:
+        return Turn(
             session=session,
             identity=opened.identity,
             attach_person=opened.person,
-            state=state,
+            state=ConversationState.from_json(opened.state),
             t=self.catalogues.translator(opened.language),
             now=now,
             zone=self.zone,
             flows=self.flows,
         )
-        await self._route(turn, event)
-        await conversations.save_and_commit(
-            session, opened.identity.id, state.to_json(), now, existed=stored is not None
-        )
-        return Outcome(replies=turn.replies, language=turn.t.lang, flow=entered)
 
     async def _route(self, turn: Turn, event: IncomingEvent) -> None:
         command = parse_command(event.text)
@@ -186,17 +187,7 @@ class Core:
                     language=self.catalogues.default_language,
                     now=self.clock(),
                 )
-                state = ConversationState.from_json(opened.state)
-                turn = Turn(
-                    session=session,
-                    identity=opened.identity,
-                    attach_person=opened.person,
-                    state=state,
-                    t=self.catalogues.translator(opened.language),
-                    now=self.clock(),
-                    zone=self.zone,
-                    flows=self.flows,
-                )
+                turn = self._turn_for(session, opened, self.clock())
                 turn.say("core.error")
                 turn.show_prompt()
                 return Outcome(replies=turn.replies, language=turn.t.lang)

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from handlers.core import utcnow
 from handlers.state import ConversationState
 from storage.db import Database
-from storage.repositories import retention
+from storage.repositories import inbound, retention
 
 log = logging.getLogger("kaderbot.retention")
 
@@ -35,10 +36,6 @@ class Purged:
     inbound_ids: int = 0
     whatsapp_deliveries: int = 0
     drafts: int = 0
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def without_draft(raw: dict[str, Any]) -> dict[str, Any] | None:
@@ -60,7 +57,7 @@ class Retention:
         now = self.clock()
         inbound_cutoff = now - dt.timedelta(days=self.policy.inbound_days)
         async with self.db.sessions() as session, session.begin():
-            ids = await retention.purge_inbound(session, inbound_cutoff)
+            ids = await inbound.purge_before(session, inbound_cutoff)
             deliveries = await retention.purge_whatsapp_deliveries(session, inbound_cutoff)
         drafts = await self._purge_drafts(now - dt.timedelta(days=self.policy.draft_days), now)
         purged = Purged(ids, deliveries, drafts)

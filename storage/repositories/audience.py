@@ -110,18 +110,25 @@ async def resolve(
 
 
 async def best_identities(
-    session: AsyncSession, person_ids: set[int], *, channels: Sequence[str] = DELIVERABLE
+    session: AsyncSession,
+    person_ids: set[int],
+    *,
+    channels: Sequence[str] | None = DELIVERABLE,
+    reachable_only: bool = True,
 ) -> dict[int, Recipient]:
+    """Each person's identity they last wrote from, among `channels` (None: any channel), skipping
+    unreachable ones unless `reachable_only` is False."""
     chosen: dict[int, Recipient] = {}
     ids = sorted(person_ids)
     for start in range(0, len(ids), 5000):  # keep IN lists well under any driver's parameter limit
+        conditions = [ChannelIdentity.person_id.in_(ids[start : start + 5000])]
+        if channels is not None:
+            conditions.append(ChannelIdentity.channel.in_(list(channels)))
+        if reachable_only:
+            conditions.append(ChannelIdentity.unreachable_at.is_(None))
         rows = await session.execute(
             select(ChannelIdentity.person_id, ChannelIdentity.channel, ChannelIdentity.address)
-            .where(
-                ChannelIdentity.person_id.in_(ids[start : start + 5000]),
-                ChannelIdentity.channel.in_(list(channels)),
-                ChannelIdentity.unreachable_at.is_(None),
-            )
+            .where(*conditions)
             .order_by(
                 ChannelIdentity.person_id,
                 ChannelIdentity.last_inbound_at.desc().nulls_last(),

@@ -19,12 +19,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelIdentity, UtcDateTime
+from storage.models import UtcDateTime
 from storage.models_outbox import PENDING, SENT, UNREACHABLE, OutboxMessage
-from storage.repositories.audience import DELIVERABLE, Recipient, best_identities
+from storage.repositories.audience import DELIVERABLE, best_identities
 
 CONSOLE = "console"
 # Where a notice can wait for its person: the push channels, and the console's next turn.
@@ -53,7 +53,9 @@ async def add(
     if not ids:
         return []
     best = await best_identities(session, set(ids), channels=NOTICE_CHANNELS)
-    lost = await _any_identities(session, [i for i in ids if i not in best])
+    lost = await best_identities(
+        session, {i for i in ids if i not in best}, channels=None, reachable_only=False
+    )
     rows: list[OutboxMessage] = []
     for person_id in ids:
         to = best.get(person_id) or lost.get(person_id)
@@ -78,23 +80,6 @@ async def add(
     session.add_all(rows)
     await session.flush()
     return rows
-
-
-async def _any_identities(session: AsyncSession, person_ids: list[int]) -> dict[int, Recipient]:
-    """Each person's most recent identity, reachable or not."""
-    if not person_ids:
-        return {}
-    result = await session.execute(
-        select(ChannelIdentity.person_id, ChannelIdentity.channel, ChannelIdentity.address)
-        .where(ChannelIdentity.person_id.in_(person_ids))
-        .order_by(
-            ChannelIdentity.person_id, ChannelIdentity.last_inbound_at.desc().nulls_last(), ChannelIdentity.id
-        )
-    )
-    found: dict[int, Recipient] = {}
-    for person_id, channel, address in result.all():
-        found.setdefault(person_id, Recipient(person_id, channel, address))
-    return found
 
 
 async def reroute(session: AsyncSession, row_id: int, *, now: dt.datetime) -> OutboxMessage | None:

@@ -15,8 +15,7 @@ from storage.models_outbox import OutboxMessage
 from storage.models_scheduling import Reminder, ReminderMute
 from storage.models_tickets import Ticket
 from storage.models_training import Training, TrainingSeat
-
-OPEN_TICKET_STATUSES = ("diterima", "diproses")
+from storage.repositories import ticket_desk
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +63,7 @@ async def held_about(session: AsyncSession, person: Person) -> Holdings:
     )
     tickets = (
         await session.execute(
-            select(func.count(), func.count().filter(Ticket.status.in_(OPEN_TICKET_STATUSES))).where(
+            select(func.count(), func.count().filter(Ticket.status.in_(ticket_desk.OPEN))).where(
                 Ticket.person_id == pid
             )
         )

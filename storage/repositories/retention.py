@@ -1,5 +1,5 @@
-"""Queries for the retention job (handlers/retention.py): old message ids, old delivery records,
-conversations idle since a cutoff."""
+"""Queries for the retention job (handlers/retention.py): old delivery records, conversations idle
+since a cutoff (old message ids: inbound.purge_before)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation
 from storage.models_whatsapp import WhatsAppOutboundMessage
-from storage.repositories import inbound
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,10 +19,6 @@ class Idle:
     identity_id: int
     state: dict[str, Any]
     updated_at: dt.datetime
-
-
-async def purge_inbound(session: AsyncSession, cutoff: dt.datetime) -> int:
-    return await inbound.purge_before(session, cutoff)
 
 
 async def purge_whatsapp_deliveries(session: AsyncSession, cutoff: dt.datetime) -> int:

@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,16 +27,11 @@ from handlers.forms.dates import month_name, month_start
 from tests import pg_query
 from tests.fakes.bot_api import TINY_JPEG, Call, FakeBotAPI
 from tests.flows import FULL_REPORT
+from tests.postgres import free_port
 
 KADERBOT = str(Path(sys.executable).with_name("kaderbot"))
 STEP_TIMEOUT = 10.0
 START_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def query(db_url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:

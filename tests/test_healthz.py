@@ -4,7 +4,6 @@ with what is down. Telegram long polling counts as down while getUpdates keeps f
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import AsyncIterator, Sequence
 
@@ -19,6 +18,7 @@ from bot.web import create_web_app
 from tests.chat import Clock
 from tests.fakes.bot_api import running_fake_bot_api
 from tests.outbox_support import MemoryChannel
+from tests.postgres import free_port
 
 CHAT = 5_557_101
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -38,12 +38,6 @@ class DownChannel(MemoryChannel):
 class BrokenCheckChannel(MemoryChannel):
     async def healthy(self) -> bool:
         raise RuntimeError("health check itself failed")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from storage.models import Cadre, MonthlyReport, Person, Posyandu
 from tests.fakes import whatsapp_webhooks as wh
 from tests.fakes.graph_api import FakeGraphAPI
+from tests.postgres import free_port
 from tests.test_whatsapp_server import (  # noqa: F401 - shared fixtures
     TOKEN,
     VERIFY_TOKEN,
@@ -143,12 +143,6 @@ async def test_cadre_registers_and_files_a_monthly_report_on_whatsapp(app: Serve
 # ---------------------------------------------------------------------- kaderbot run
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait_until_serving(process: subprocess.Popen[bytes], url: str, timeout: float = 30.0) -> None:
     """Poll /healthz until the server answers (bounded), failing early if the process died."""
     deadline = time.monotonic() + timeout
@@ -165,7 +159,7 @@ def _wait_until_serving(process: subprocess.Popen[bytes], url: str, timeout: flo
 
 
 def test_kaderbot_run_serves_the_whatsapp_webhook(db_url: str, fake: FakeGraphAPI, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_"))}
     env.update(
         DATABASE_URL=db_url,

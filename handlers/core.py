@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
-
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.commands import Command, parse_command
 from handlers.flows.base import Flow
@@ -20,7 +18,8 @@ from handlers.state import ConversationState
 from handlers.turn import Input, Turn, turn_token
 from handlers.types import IncomingEvent, Outcome, Text
 from storage.db import Database
-from storage.repositories import conversations, inbound
+from storage.repositories.conversations import AlreadyHandled, Opened
+from storage.turns import TurnTransaction
 
 log = logging.getLogger("kaderbot.core")
 
@@ -45,7 +44,7 @@ class Core:
         started, kind = time.perf_counter(), "ok"
         try:
             outcome = await self._turn(event)
-        except conversations.AlreadyHandled:
+        except AlreadyHandled:
             outcome, kind = Outcome(duplicate=True), "duplicate"
         except Exception:
             log.exception("flow error channel=%s message_id=%s", event.identity.channel, event.message_id)
@@ -55,45 +54,26 @@ class Core:
         return outcome
 
     async def _turn(self, event: IncomingEvent) -> Outcome:
-        """One short transaction, committed at the end of `_handle`."""
-        session = self.db.sessions()
-        try:
-            return await self._handle(session, event)
-        finally:
-            if session.in_transaction():
-                # A failed turn (or a duplicate). Roll back first, straight away: AsyncSession's exit
-                # closes through asyncio.shield, a task switch, and with SQLite on the event loop the
-                # write lock would still be held while other tasks (the outbox sender) wait for it
-                # on the same loop. Then SQLAlchemy's own exit hands the connection back even if this
-                # task is cancelled meanwhile.
-                await session.rollback()
-                async with session:
-                    pass
-            else:
-                session.expunge_all()  # committed: no connection held, only the entities to let go
+        """One short transaction: opened, routed to the flow, state saved, committed."""
+        async with self.db.turns.begin() as transaction:
+            now = self.clock()
+            opened = await transaction.open(
+                event.identity,
+                message_id=event.message_id,
+                language=self.catalogues.language(event.language_hint or self.catalogues.default_language),
+                now=now,
+            )
+            turn = self._turn_for(transaction, opened, now)
+            entered = turn.state.flow
+            await self._route(turn, event)
+            await transaction.save_and_commit(opened, turn.state.to_json(), now)
+            return Outcome(replies=turn.replies, language=turn.t.lang, flow=entered)
 
-    async def _handle(self, session: AsyncSession, event: IncomingEvent) -> Outcome:
-        now = self.clock()
-        opened = await conversations.open_for(
-            session,
-            event.identity,
-            message_id=event.message_id,
-            language=self.catalogues.language(event.language_hint or self.catalogues.default_language),
-            now=now,
-        )
-        turn = self._turn_for(session, opened, now)
-        entered = turn.state.flow
-        await self._route(turn, event)
-        await conversations.save_and_commit(
-            session, opened.identity.id, turn.state.to_json(), now, existed=opened.state is not None
-        )
-        return Outcome(replies=turn.replies, language=turn.t.lang, flow=entered)
-
-    def _turn_for(self, session: AsyncSession, opened: conversations.Opened, now: dt.datetime) -> Turn:
+    def _turn_for(self, transaction: TurnTransaction, opened: Opened, now: dt.datetime) -> Turn:
         return Turn(
-            session=session,
+            storage=transaction,
             identity=opened.identity,
-            attach_person=opened.person,
+            attach_person=functools.cache(functools.partial(transaction.person, opened)),
             state=ConversationState.from_json(opened.state),
             t=self.catalogues.translator(opened.language),
             now=now,
@@ -171,30 +151,26 @@ class Core:
     async def _apologise(self, event: IncomingEvent) -> Outcome:
         """After a failed turn: record the message as handled, say sorry, show the question again."""
         try:
-            async with self.db.sessions() as session, session.begin():
-                if event.message_id is not None:
-                    try:
-                        async with session.begin_nested():
-                            await inbound.record(
-                                session, event.identity.channel, event.message_id, self.clock()
-                            )
-                    except IntegrityError:
-                        pass
-                opened = await conversations.open_for(
-                    session,
-                    event.identity,
-                    message_id=None,
-                    language=self.catalogues.default_language,
-                    now=self.clock(),
-                )
-                turn = self._turn_for(session, opened, self.clock())
+            async with self.db.turns.begin() as transaction:
+                opened = await self._open_again(transaction, event)
+                turn = self._turn_for(transaction, opened, self.clock())
                 turn.say("core.error")
                 turn.show_prompt()
+                await transaction.commit()
                 return Outcome(replies=turn.replies, language=turn.t.lang)
         except Exception:
             log.exception("could not apologise channel=%s", event.identity.channel)
             t = self.catalogues.translator(self.catalogues.default_language)
             return Outcome(replies=[Text(t("core.error"))])
+
+    async def _open_again(self, transaction: TurnTransaction, event: IncomingEvent) -> Opened:
+        language, now = self.catalogues.default_language, self.clock()
+        try:
+            return await transaction.open(
+                event.identity, message_id=event.message_id, language=language, now=now
+            )
+        except AlreadyHandled:  # another worker handled a redelivery meanwhile; still say sorry here
+            return await transaction.open(event.identity, message_id=None, language=language, now=now)
 
 
 HELP_BY_ROLE = {

@@ -15,6 +15,7 @@ from handlers.state import ConversationState, Prompt
 from handlers.types import Attachment, Choice, Option, Reply, Text
 from storage.models import Person
 from storage.repositories.conversations import IdentityRow
+from storage.turns import TurnTransaction
 
 if TYPE_CHECKING:
     from handlers.flows.base import Flow
@@ -52,7 +53,7 @@ def turn_token(turn: int) -> str:
 
 @dataclass
 class Turn:
-    session: AsyncSession
+    storage: TurnTransaction
     identity: IdentityRow
     attach_person: Callable[[], Person]  # the person as an ORM entity, built on first use
     state: ConversationState
@@ -61,6 +62,11 @@ class Turn:
     zone: ZoneInfo
     flows: Mapping[str, Flow]
     replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def session(self) -> AsyncSession:
+        """The ORM session of this turn's transaction (made on first use: most turns need none)."""
+        return self.storage.session
 
     @property
     def person(self) -> Person:

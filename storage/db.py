@@ -10,14 +10,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from storage import inline_sqlite
+from storage.turns import InlineSqliteTurns, PooledTurns, Turns
 
 
 @dataclass(frozen=True)
 class Database:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    turns: Turns  # conversation turns' transactions (storage/turns.py)
 
     async def dispose(self) -> None:
+        await self.turns.close()
         await self.engine.dispose()
 
 
@@ -32,9 +35,10 @@ def open_database(url: str, *, echo: bool = False) -> Database:
     ensure_sqlite_dir(url)
     parsed = make_url(url)
     kwargs: dict[str, object] = {"echo": echo}
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+    inline = parsed.get_backend_name() == "sqlite" and bool(parsed.database) and parsed.database != ":memory:"
+    if inline:
         # Wait up to 30 s for a competing writer (another process) instead of failing at once.
-        kwargs["async_creator"] = inline_sqlite.creator(parsed.database, timeout=30)
+        kwargs["async_creator"] = inline_sqlite.creator(str(parsed.database), timeout=30)
     elif parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": 30}
     else:
@@ -42,7 +46,9 @@ def open_database(url: str, *, echo: bool = False) -> Database:
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         _tune_sqlite(engine)
-    return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    turns: Turns = InlineSqliteTurns(engine, sessions) if inline else PooledTurns(sessions)
+    return Database(engine, sessions, turns)
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

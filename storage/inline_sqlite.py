@@ -80,6 +80,11 @@ class InlineConnection:
     def _connection(self) -> sqlite3.Connection | None:  # the dialect checks it before commit/rollback
         return self._conn
 
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The sqlite3 connection itself, for storage/turns.py's statements."""
+        return self._live()
+
     def _live(self) -> sqlite3.Connection:
         if self._conn is None:
             raise ValueError("Connection closed")

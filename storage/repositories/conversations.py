@@ -2,26 +2,24 @@
 
 A turn runs these per message, so they are built for speed: plain table-level statements built once
 (constructing a statement costs more than running it on SQLite), rows instead of ORM entities, and
-the statements at each end of a turn sent through one `run_sync` call each (every async SQLAlchemy
-call is a greenlet round trip that costs as much as the SQLite statement inside it).
+plain synchronous code over a `Statements` runner, so that storage/turns.py can send them through one
+`run_sync` call (pooled connections) or straight to SQLite (the embedded default).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, bindparam, delete, insert, inspect, select, update
+from sqlalchemy import bindparam, delete, insert, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.sql.expression import Executable
 
 from handlers.types import Identity
-from storage.models import ChannelIdentity, Conversation, Person
-from storage.repositories import inbound
+from storage.models import ChannelIdentity, Conversation, InboundMessage, Person
 
 # Recording the last inbound time at minute precision is enough for WhatsApp's 24-hour window and
 # saves a write on most turns.
@@ -79,6 +77,18 @@ _NEW_PERSON = (
 )
 
 
+def _record(dialect_insert: Any) -> Any:
+    """The message id, or nothing when it was handled before (no error: a failed statement would
+    spoil the transaction on PostgreSQL)."""
+    return (
+        dialect_insert(InboundMessage.__table__)
+        .values(
+            channel=bindparam("channel"), message_id=bindparam("message_id"), received_at=bindparam("now")
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+    )
+
+
 def _new_identity(dialect_insert: Any) -> Any:
     """The identity insert that yields no row, instead of failing, when the address is taken."""
     return (
@@ -96,6 +106,7 @@ def _new_identity(dialect_insert: Any) -> Any:
 
 
 # ON CONFLICT has no dialect-neutral form in SQLAlchemy; both databases we run on have it.
+_RECORD = {"sqlite": _record(sqlite.insert), "postgresql": _record(postgresql.insert)}
 _NEW_IDENTITY = {"sqlite": _new_identity(sqlite.insert), "postgresql": _new_identity(postgresql.insert)}
 _DROP_PERSON = delete(_PERSON_TABLE).where(_PERSON_TABLE.c.id == bindparam("person"))
 _SAVE = (
@@ -112,6 +123,20 @@ class AlreadyHandled(Exception):
     """The message id was recorded before: a redelivered message."""
 
 
+class Statements(Protocol):
+    """Runs a statement of this module in the turn's transaction (storage/turns.py has two kinds)."""
+
+    dialect_name: str
+
+    def rows(self, statement: Executable, values: Mapping[str, Any]) -> list[Sequence[Any]]:
+        """The rows a SELECT or RETURNING statement yields, values already in Python types."""
+        ...
+
+    def changed(self, statement: Executable, values: Mapping[str, Any]) -> int:
+        """Run a statement that returns nothing; the number of rows it changed."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class IdentityRow:
     """The channel identity a turn runs for, as plain values."""
@@ -122,114 +147,86 @@ class IdentityRow:
     person_id: int
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Opened:
-    """The identity, its person and the saved conversation state (None before the first save).
+    """The identity, its person as a plain row and the saved state (None before the first save).
 
-    The person is read with the rest but becomes an ORM entity only when `person()` is first called:
-    most turns (a form answer) never look at it, and building and attaching the entity costs about as
-    much as the query."""
+    The person becomes an ORM entity only when a flow asks for it (`attach_person`): most turns (a form
+    answer) never look at it, and building and attaching the entity costs about as much as the query."""
 
     identity: IdentityRow
     language: str
     state: dict[str, Any] | None
-    session: AsyncSession
-    person_values: Sequence[Any] = ()
-    entity: Person | None = field(default=None)
-
-    def person(self) -> Person:
-        if self.entity is None:
-            self.entity = _attach(self.session.sync_session, self.person_values)
-        return self.entity
+    person_values: Sequence[Any]
 
 
-async def open_for(
-    session: AsyncSession, who: Identity, *, message_id: str | None, language: str, now: dt.datetime
+def open_turn(
+    run: Statements, who: Identity, *, message_id: str | None, language: str, now: dt.datetime
 ) -> Opened:
     """Record the message id (raising AlreadyHandled when it was seen before), then open the identity,
     its person and the saved conversation (all locked for this transaction where the database has row
     locks), creating identity and person on first contact (no personal data yet)."""
-    opened = await session.run_sync(_record_and_open, who, message_id, language, now)
-    if opened is not None:
-        row, state = opened
-        return _opened(session, who, row, state)
-    # The address is known but has no conversation (a person an admin added), or another worker
-    # created it first and has committed: locked now, a new statement sees the conversation that
-    # worker saved, if any.
-    where = {"channel": who.channel, "address": who.address}
-    row = (await session.execute(_OPEN, where)).one_or_none()
-    state = None if row is None else row[_STATE_AT]
-    if row is None:
-        row = (await session.execute(_IDENTITY, where)).one()
-    if _stale(row, now):
-        await session.execute(_TOUCH, {"identity": row[0], "now": now})
-    return _opened(session, who, row, state)
-
-
-async def save_and_commit(
-    session: AsyncSession, identity_id: int, state: dict[str, Any], now: dt.datetime, *, existed: bool
-) -> None:
-    """Write the state back and commit the turn, together with whatever the flow changed."""
-    await session.run_sync(_save_and_commit, identity_id, state, now, existed)
-
-
-def _record_and_open(
-    session: Session, who: Identity, message_id: str | None, language: str, now: dt.datetime
-) -> tuple[Sequence[Any], dict[str, Any] | None] | None:
-    """(identity and person row, saved state) or, when the address is taken without a conversation,
-    None. Straight on the connection: these plain statements need nothing of the session's execute."""
-    connection = session.connection()
     if message_id is not None:
-        try:
-            inbound.record_now(connection, who.channel, message_id, now)
-        except IntegrityError:
-            raise AlreadyHandled() from None
-    row = connection.execute(_OPEN, {"channel": who.channel, "address": who.address}).one_or_none()
-    if row is not None:
-        if _stale(row, now):
-            connection.execute(_TOUCH, {"identity": row[0], "now": now})
-        return row, row[_STATE_AT]
-    created = _create(connection, who, language, now)
-    return None if created is None else (created, None)
+        recorded = run.changed(
+            _RECORD[run.dialect_name], {"channel": who.channel, "message_id": message_id, "now": now}
+        )
+        if recorded == 0:
+            raise AlreadyHandled()
+    where = {"channel": who.channel, "address": who.address}
+    found = run.rows(_OPEN, where)
+    if found:
+        row = found[0]
+        state = row[_STATE_AT]
+    else:
+        created = _create(run, who, language, now)
+        if created is not None:
+            return _opened(who, created, None)
+        # The address is known but has no conversation (a person an admin added), or another worker
+        # created it first and has committed: locked now, a new statement sees the conversation that
+        # worker saved, if any.
+        found = run.rows(_OPEN, where)
+        row = found[0] if found else run.rows(_IDENTITY, where)[0]
+        state = row[_STATE_AT] if found else None
+    if _stale(row, now):
+        run.changed(_TOUCH, {"identity": row[0], "now": now})
+    return _opened(who, row, state)
 
 
-def _create(connection: Connection, who: Identity, language: str, now: dt.datetime) -> tuple[Any, ...] | None:
+def save_state(run: Statements, opened: Opened, state: dict[str, Any], now: dt.datetime) -> None:
+    """Write the state back (the caller commits, with whatever the flow changed)."""
+    statement = _SAVE if opened.state is not None else _CREATE
+    run.changed(statement, {"identity": opened.identity.id, "state": state, "now": now})
+
+
+def _create(run: Statements, who: Identity, language: str, now: dt.datetime) -> tuple[Any, ...] | None:
     """A new person behind a new address, first contact: a row shaped like `_IDENTITY`'s, or None when
     the address exists already, from an admin or from another worker's transaction (on PostgreSQL the
     insert waits for that transaction, then yields nothing once it has committed). The person row
     inserted for nothing is taken away again. No savepoint is needed: nothing here fails."""
-    person = connection.execute(_NEW_PERSON, {"language": language, "now": now}).one()
+    person = run.rows(_NEW_PERSON, {"language": language, "now": now})[0]
     person_id = person[_PERSON_ID]
-    identity_id = connection.execute(
-        _NEW_IDENTITY[connection.dialect.name],
+    identity = run.rows(
+        _NEW_IDENTITY[run.dialect_name],
         {"channel": who.channel, "address": who.address, "person": person_id, "now": now},
-    ).scalar_one_or_none()
-    if identity_id is None:
-        connection.execute(_DROP_PERSON, {"person": person_id})
+    )
+    if not identity:
+        run.changed(_DROP_PERSON, {"person": person_id})
         return None
-    return (identity_id, person_id, now, None, *person)
+    return (identity[0][0], person_id, now, None, *person)
 
 
-def _save_and_commit(
-    session: Session, identity_id: int, state: dict[str, Any], now: dt.datetime, existed: bool
-) -> None:
-    statement = _SAVE if existed else _CREATE
-    session.connection().execute(statement, {"identity": identity_id, "state": state, "now": now})
-    session.commit()
-
-
-def _stale(row: Any, now: dt.datetime) -> bool:
+def _stale(row: Sequence[Any], now: dt.datetime) -> bool:
     """Whether the identity's last inbound time needs a write, or its unreachable mark clearing."""
     last_inbound_at, unreachable_at = row[2], row[3]
     return unreachable_at is not None or last_inbound_at is None or now - last_inbound_at >= INBOUND_PRECISION
 
 
-def _opened(session: AsyncSession, who: Identity, row: Any, state: dict[str, Any] | None) -> Opened:
+def _opened(who: Identity, row: Sequence[Any], state: dict[str, Any] | None) -> Opened:
     identity = IdentityRow(row[0], who.channel, who.address, row[1])
-    return Opened(identity, row[_LANGUAGE_AT], state, session, tuple(row[_PERSON_AT:_STATE_AT]))
+    return Opened(identity, row[_LANGUAGE_AT], state, tuple(row[_PERSON_AT:_STATE_AT]))
 
 
-def _attach(session: Session, values: Sequence[Any]) -> Person:
+def attach_person(session: Session, values: Sequence[Any]) -> Person:
     """The person as a persistent entity of this session, built from its row without another query
     (or the one the session already holds, when a flow loaded it meanwhile)."""
     attributes = {key: value for (key, _), value in zip(_PERSON_FIELDS, values, strict=True)}

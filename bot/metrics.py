@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from apscheduler.events import EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobExecutionEvent, JobSubmissionEvent
 from apscheduler.schedulers.base import BaseScheduler
@@ -41,6 +42,7 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._per_update: dict[tuple[str, str], tuple[Any, Any]] = {}
         r = self.registry
         self.updates = Counter(
             "kaderbot_updates",
@@ -112,8 +114,15 @@ class Metrics:
         if outcome == "duplicate":
             self.duplicates.labels(channel=channel).inc()
             return
-        self.updates.labels(channel=channel, flow=flow or UNKNOWN_FLOW).inc()
-        self.update_seconds.labels(channel=channel).observe(seconds)
+        key = (channel, flow or UNKNOWN_FLOW)
+        children = self._per_update.get(key)
+        if children is None:  # looking the labelled children up costs more than counting, per update
+            children = self._per_update[key] = (
+                self.updates.labels(*key),
+                self.update_seconds.labels(channel),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
         if outcome == "error":
             self.update_errors.labels(channel=channel).inc()
 

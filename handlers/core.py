@@ -73,7 +73,7 @@ class Core:
         return Turn(
             storage=transaction,
             identity=opened.identity,
-            attach_person=functools.cache(functools.partial(transaction.person, opened)),
+            attach_person=functools.partial(transaction.person, opened),
             state=ConversationState.from_json(opened.state),
             t=self.catalogues.translator(opened.language),
             now=now,

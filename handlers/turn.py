@@ -62,6 +62,7 @@ class Turn:
     zone: ZoneInfo
     flows: Mapping[str, Flow]
     replies: list[Reply] = field(default_factory=list)
+    _person: Person | None = field(default=None, repr=False)
 
     @property
     def session(self) -> AsyncSession:
@@ -70,7 +71,9 @@ class Turn:
 
     @property
     def person(self) -> Person:
-        return self.attach_person()
+        if self._person is None:
+            self._person = self.attach_person()
+        return self._person
 
     @property
     def today(self) -> dt.date:

@@ -23,9 +23,9 @@ Processor = Callable[[Any], Any] | None
 class CompiledStatement:
     sql: str
     names: tuple[str, ...]  # bind parameter names in the order the driver takes them
-    defaults: Mapping[str, Any]  # values fixed in the statement itself (e.g. role="resident")
+    fixed: Mapping[str, Any]  # values written in the statement itself (e.g. role="resident")
     binders: tuple[Processor, ...]
-    readers: tuple[Processor, ...]  # one per returned column; empty when nothing is returned
+    readers: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, processor) where one is needed
 
     @classmethod
     def of(cls, statement: Executable, dialect: Dialect) -> CompiledStatement:
@@ -33,24 +33,35 @@ class CompiledStatement:
         if not dialect.positional or compiled.positiontup is None:
             raise ValueError(f"{dialect.name}: a positional paramstyle is needed")
         names = tuple(compiled.positiontup)
-        binders = tuple(
-            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-        )
+        binds = compiled.binds
+        if any(binds[name].expanding for name in names):
+            raise ValueError("IN with a list of values is expanded per call: write it as equalities")
+        fixed = {name: compiled.params[name] for name in names if not binds[name].required}
+        binders = tuple(binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
         returned = getattr(statement, "exported_columns", ())
         readers = tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in returned
+            (index, read)
+            for index, column in enumerate(returned)
+            if (read := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
         )
-        return cls(compiled.string, names, compiled.params, binders, readers)
+        return cls(compiled.string, names, fixed, binders, readers)
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        merged = {**self.defaults, **values}
+        if self.fixed:
+            values = {**self.fixed, **values}
         return tuple(
-            merged[name] if bind is None else bind(merged[name])
-            for name, bind in zip(self.names, self.binders, strict=True)
+            [
+                value if bind is None else bind(value)
+                for value, bind in zip(map(values.__getitem__, self.names), self.binders)  # noqa: B905
+            ]
         )
 
-    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(
-            value if read is None or value is None else read(value)
-            for value, read in zip(raw, self.readers, strict=True)
-        )
+    def row(self, raw: Sequence[Any]) -> Sequence[Any]:
+        if not self.readers:
+            return raw
+        row = list(raw)
+        for index, read in self.readers:
+            value = row[index]
+            if value is not None:
+                row[index] = read(value)
+        return row

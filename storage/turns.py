@@ -32,9 +32,29 @@ from sqlalchemy.sql.expression import Executable
 
 from handlers.types import Identity
 from storage.compiled import CompiledStatement
-from storage.inline_sqlite import InlineConnection
+from storage.inline_sqlite import BackgroundCheckpoints, InlineConnection
 from storage.models import Person
 from storage.repositories.conversations import Opened, attach_person, open_turn, save_state
+
+# Where a turn's session keeps its statement runner on the embedded SQLite (Session.info), for `read`.
+_RUNNER = "kaderbot.turn_statements"
+
+
+async def read(
+    session: AsyncSession, statement: Executable, values: Mapping[str, Any] | None = None
+) -> list[Sequence[Any]]:
+    """The rows of a plain read (a Core SELECT of columns). In a turn on the embedded SQLite it runs
+    straight on sqlite3, about a tenth of an ORM query's cost; anywhere else, and whenever the session
+    holds changes not yet flushed (which the read must see), through the session as usual."""
+    runner = session.info.get(_RUNNER)
+    if runner is not None and not _pending(session):
+        return runner.rows(statement, values or {})
+    return list((await session.execute(statement, values or {})).all())
+
+
+def _pending(session: AsyncSession) -> bool:
+    """Whether the session holds changes not yet flushed."""
+    return bool(session.new or session.dirty or session.deleted)
 
 
 class TurnTransaction(Protocol):
@@ -171,17 +191,19 @@ class InlineSqliteTurn:
         connection: AsyncConnection,
         statements: _SqliteStatements,
         sessions: async_sessionmaker[AsyncSession],
+        checkpoints: BackgroundCheckpoints,
     ) -> None:
         self._connection = connection
         self._statements = statements
         self._sessions = sessions
+        self._checkpoints = checkpoints
         self._session: AsyncSession | None = None
         self._committed = False
 
     @property
     def session(self) -> AsyncSession:
         if self._session is None:
-            self._session = self._sessions(bind=self._connection)
+            self._session = self._sessions(bind=self._connection, info={_RUNNER: self._statements})
         return self._session
 
     async def open(self, who: Identity, *, message_id: str | None, language: str, now: dt.datetime) -> Opened:
@@ -195,12 +217,14 @@ class InlineSqliteTurn:
         await self.commit()
 
     async def commit(self) -> None:
-        if self._session is not None:
-            await self._session.commit()  # flushes the flow's changes, commits the SQLite transaction
+        session = self._session
+        if session is not None and (session.in_transaction() or _pending(session)):
+            await session.commit()  # flushes the flow's changes, commits the SQLite transaction
         sqlite = self._statements.sqlite
         if sqlite.in_transaction:  # no session, or nothing of the turn went through it
             sqlite.commit()
         self._committed = True
+        self._checkpoints.committed()
 
     async def end(self) -> None:
         """Roll back whatever was not committed, the SQLite transaction first (no task switch before),
@@ -208,11 +232,11 @@ class InlineSqliteTurn:
         if not self._committed:
             self._statements.sqlite.rollback()
         session = self._session
-        if session is not None:
-            if session.in_transaction():
-                await session.rollback()
-            session.expunge_all()
-            await session.close()
+        if session is None:
+            return
+        if session.in_transaction():  # a failed turn: end the transaction the next turn must not join
+            await session.rollback()
+        session.expunge_all()  # no connection of its own to hand back: it was lent ours
 
 
 class InlineSqliteTurns:
@@ -223,12 +247,13 @@ class InlineSqliteTurns:
         self._connection: AsyncConnection | None = None
         self._statements: _SqliteStatements | None = None
         self._compiled: dict[Executable, CompiledStatement] = {}
+        self._checkpoints = BackgroundCheckpoints(str(engine.url.database))
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[InlineSqliteTurn]:
         async with self._lock:
             connection, statements = await self._ready()
-            turn = InlineSqliteTurn(connection, statements, self._sessions)
+            turn = InlineSqliteTurn(connection, statements, self._sessions, self._checkpoints)
             try:
                 yield turn
             finally:
@@ -243,6 +268,7 @@ class InlineSqliteTurns:
             raw = (await connection.get_raw_connection()).driver_connection
             if not isinstance(raw, InlineConnection):
                 raise TypeError("InlineSqliteTurns needs an engine made by storage.inline_sqlite")
+            BackgroundCheckpoints.quiet(raw.sqlite)
             self._statements = _SqliteStatements(raw.sqlite, connection.dialect, self._compiled)
         elif connection.in_transaction():
             await connection.rollback()  # left over by a turn cut short: never let the next one join it
@@ -254,3 +280,4 @@ class InlineSqliteTurns:
                 await self._connection.close()
                 self._connection = None
                 self._statements = None
+            await self._checkpoints.close()

@@ -8,8 +8,32 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Posyandu, Region
+from storage.turns import read
 
 TOP_LEVELS = ("kabupaten", "kota")
+
+
+@dataclass(frozen=True, slots=True)
+class RegionNode:
+    """A region as read for showing and walking the tree (read-only: no ORM entity to track)."""
+
+    code: str
+    parent_code: str | None
+    level: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PosyanduInfo:
+    """A Posyandu as read for showing and choosing (read-only)."""
+
+    id: int
+    code: str
+    region_code: str
+    name: str
+    address: str | None
+    has_fixed_place: bool
+    usual_day: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,32 +49,46 @@ class PosyanduPlace:
     kabupaten: str
 
 
-async def get(session: AsyncSession, code: str) -> Region | None:
-    return await session.get(Region, code)
+# The statements a registration runs on every step of walking the tree, built once (building a
+# statement costs more than SQLite takes to run it) and read as plain rows (storage/turns.read).
+_REGION = select(Region.code, Region.parent_code, Region.level, Region.name)
+_GET = _REGION.where(Region.code == bindparam("code"))
+_TOP = _REGION.where(or_(*(Region.level == level for level in TOP_LEVELS))).order_by(Region.name)
+_CHILDREN = _REGION.where(Region.parent_code == bindparam("code")).order_by(Region.name)
+_POSYANDU = select(
+    Posyandu.id,
+    Posyandu.code,
+    Posyandu.region_code,
+    Posyandu.name,
+    Posyandu.address,
+    Posyandu.has_fixed_place,
+    Posyandu.usual_day,
+)
+_GET_POSYANDU = _POSYANDU.where(Posyandu.id == bindparam("id"))
+_POSYANDU_IN = _POSYANDU.where(Posyandu.region_code == bindparam("code")).order_by(Posyandu.name)
 
 
-# The statements a registration runs on every step of walking the tree, built once: building a
-# statement costs more than SQLite takes to run it.
-_TOP = select(Region).where(Region.level.in_(TOP_LEVELS)).order_by(Region.name)
-_CHILDREN = select(Region).where(Region.parent_code == bindparam("code")).order_by(Region.name)
-_POSYANDU_IN = select(Posyandu).where(Posyandu.region_code == bindparam("code")).order_by(Posyandu.name)
+async def get(session: AsyncSession, code: str) -> RegionNode | None:
+    found = await read(session, _GET, {"code": code})
+    return RegionNode(*found[0]) if found else None
 
 
-async def top(session: AsyncSession) -> list[Region]:
+async def top(session: AsyncSession) -> list[RegionNode]:
     """Kabupaten and kota: where a person starts walking the tree."""
-    return list((await session.execute(_TOP)).scalars())
+    return [RegionNode(*row) for row in await read(session, _TOP)]
 
 
-async def children(session: AsyncSession, code: str) -> list[Region]:
-    return list((await session.execute(_CHILDREN, {"code": code})).scalars())
+async def children(session: AsyncSession, code: str) -> list[RegionNode]:
+    return [RegionNode(*row) for row in await read(session, _CHILDREN, {"code": code})]
 
 
-async def posyandu_in(session: AsyncSession, region_code: str) -> list[Posyandu]:
-    return list((await session.execute(_POSYANDU_IN, {"code": region_code})).scalars())
+async def posyandu_in(session: AsyncSession, region_code: str) -> list[PosyanduInfo]:
+    return [PosyanduInfo(*row) for row in await read(session, _POSYANDU_IN, {"code": region_code})]
 
 
-async def get_posyandu(session: AsyncSession, posyandu_id: int) -> Posyandu | None:
-    return await session.get(Posyandu, posyandu_id)
+async def get_posyandu(session: AsyncSession, posyandu_id: int) -> PosyanduInfo | None:
+    found = await read(session, _GET_POSYANDU, {"id": posyandu_id})
+    return PosyanduInfo(*found[0]) if found else None
 
 
 def _under(column: object, code: str) -> object:
@@ -89,8 +127,8 @@ _PLACE = _place_query().where(Posyandu.id == bindparam("id"))
 
 
 async def place(session: AsyncSession, posyandu_id: int) -> PosyanduPlace | None:
-    row = (await session.execute(_PLACE, {"id": posyandu_id})).one_or_none()
-    return PosyanduPlace(*row) if row else None
+    found = await read(session, _PLACE, {"id": posyandu_id})
+    return PosyanduPlace(*found[0]) if found else None
 
 
 @dataclass(frozen=True, slots=True)

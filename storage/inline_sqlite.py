@@ -12,8 +12,6 @@ blocks this event loop. Deployments with several processes use PostgreSQL.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -131,49 +129,3 @@ def creator(path: str, *, timeout: float) -> Callable[[], Any]:
         return InlineConnection(sqlite3.connect(path, timeout=timeout, check_same_thread=False))
 
     return connect
-
-
-class BackgroundCheckpoints:
-    """WAL checkpoints in a worker thread instead of inside a commit on the event loop.
-
-    A checkpoint copies the WAL back into the database file and waits for the disk (fsync) twice;
-    SQLite's automatic one runs inside whichever commit crosses 1,000 pages, which here would stop
-    every conversation for that long. SQLite's WAL documentation suggests exactly this for such
-    applications: turn the automatic checkpoint off on the busy connection (`quiet`) and run PASSIVE
-    checkpoints, which never block a writer, from another thread. sqlite3 lets go of the GIL while it
-    works, so the loop runs on meanwhile."""
-
-    def __init__(self, path: str, *, every: int = 256) -> None:
-        self._path, self._every = path, every
-        self._commits = 0
-        self._task: asyncio.Future[None] | None = None
-        self._connection: sqlite3.Connection | None = None  # used by one worker thread at a time
-
-    @staticmethod
-    def quiet(connection: sqlite3.Connection) -> None:
-        connection.execute("PRAGMA wal_autocheckpoint=0")
-
-    def committed(self) -> None:
-        self._commits += 1
-        if self._commits >= self._every and (self._task is None or self._task.done()):
-            self._commits = 0
-            self._task = asyncio.ensure_future(asyncio.to_thread(self._checkpoint))
-            self._task.add_done_callback(_log_failure)
-
-    def _checkpoint(self) -> None:
-        if self._connection is None:
-            self._connection = sqlite3.connect(self._path, timeout=30, check_same_thread=False)
-        self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-
-    async def close(self) -> None:
-        if self._task is not None:
-            await asyncio.wait([self._task])
-            self._task = None
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-
-def _log_failure(task: asyncio.Future[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        logging.getLogger("kaderbot.storage").warning("WAL checkpoint failed", exc_info=task.exception())

@@ -32,7 +32,7 @@ from sqlalchemy.sql.expression import Executable
 
 from handlers.types import Identity
 from storage.compiled import CompiledStatement
-from storage.inline_sqlite import BackgroundCheckpoints, InlineConnection
+from storage.inline_sqlite import InlineConnection
 from storage.models import Person
 from storage.repositories.conversations import Opened, attach_person, open_turn, save_state
 
@@ -191,12 +191,10 @@ class InlineSqliteTurn:
         connection: AsyncConnection,
         statements: _SqliteStatements,
         sessions: async_sessionmaker[AsyncSession],
-        checkpoints: BackgroundCheckpoints,
     ) -> None:
         self._connection = connection
         self._statements = statements
         self._sessions = sessions
-        self._checkpoints = checkpoints
         self._session: AsyncSession | None = None
         self._committed = False
 
@@ -224,7 +222,6 @@ class InlineSqliteTurn:
         if sqlite.in_transaction:  # no session, or nothing of the turn went through it
             sqlite.commit()
         self._committed = True
-        self._checkpoints.committed()
 
     async def end(self) -> None:
         """Roll back whatever was not committed, the SQLite transaction first (no task switch before),
@@ -247,13 +244,12 @@ class InlineSqliteTurns:
         self._connection: AsyncConnection | None = None
         self._statements: _SqliteStatements | None = None
         self._compiled: dict[Executable, CompiledStatement] = {}
-        self._checkpoints = BackgroundCheckpoints(str(engine.url.database))
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[InlineSqliteTurn]:
         async with self._lock:
             connection, statements = await self._ready()
-            turn = InlineSqliteTurn(connection, statements, self._sessions, self._checkpoints)
+            turn = InlineSqliteTurn(connection, statements, self._sessions)
             try:
                 yield turn
             finally:
@@ -268,7 +264,6 @@ class InlineSqliteTurns:
             raw = (await connection.get_raw_connection()).driver_connection
             if not isinstance(raw, InlineConnection):
                 raise TypeError("InlineSqliteTurns needs an engine made by storage.inline_sqlite")
-            BackgroundCheckpoints.quiet(raw.sqlite)
             self._statements = _SqliteStatements(raw.sqlite, connection.dialect, self._compiled)
         elif connection.in_transaction():
             await connection.rollback()  # left over by a turn cut short: never let the next one join it
@@ -280,4 +275,3 @@ class InlineSqliteTurns:
                 await self._connection.close()
                 self._connection = None
                 self._statements = None
-            await self._checkpoints.close()

@@ -19,7 +19,7 @@ class MyReportsFlow(Flow):
     roles = frozenset({"cadre"})
 
     async def begin(self, turn: Turn, **args: Any) -> None:
-        cadre = await cadres.of_person(turn.session, turn.person.id)
+        cadre = await cadres.standing(turn.session, turn.identity.person_id)
         if cadre is None:
             turn.say("report.not_cadre")
             await turn.goto("menu")

@@ -45,7 +45,7 @@ class RegistrationFlow(FormFlow):
     roles = frozenset({"resident", "cadre"})
 
     async def context(self, turn: Turn, **args: Any) -> dict[str, Any] | None:
-        cadre = await cadres.of_person(turn.session, turn.person.id)
+        cadre = await cadres.standing(turn.session, turn.identity.person_id)
         if cadre is not None and cadre.verification == "verified":
             turn.say("registration.already_verified")
             await turn.goto("menu")

@@ -79,7 +79,7 @@ class ReportMonthField(Field):
         if month < shift_months(this, -MONTHS_BACK):
             raise Invalid("form.err.month_too_old", months=MONTHS_BACK)
         month_key = month.strftime("%Y-%m")
-        if fc.answers.get(self.name) != month_key and await reports.for_month(session, posyandu_id, month):
+        if fc.answers.get(self.name) != month_key and await reports.filed(session, posyandu_id, month):
             fc.local["revise"] = month_key
             return Stay()
         return Accept(month_key)
@@ -226,7 +226,7 @@ class ReportFlow(FormFlow):
     roles = frozenset({"cadre"})
 
     async def context(self, turn: Turn, **args: Any) -> dict[str, Any] | None:
-        cadre = await cadres.of_person(turn.session, turn.person.id)
+        cadre = await cadres.standing(turn.session, turn.identity.person_id)
         if cadre is None or cadre.verification == "rejected":
             turn.say("report.not_cadre")
             await turn.goto("menu")

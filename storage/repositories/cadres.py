@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Cadre, Person
+from storage.turns import read
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a cadre serves and whether they are verified: what the cadre's own flows check first."""
+
+    posyandu_id: int
+    verification: str
+
+
+_STANDING = select(Cadre.posyandu_id, Cadre.verification).where(Cadre.person_id == bindparam("person"))
+
+
+async def standing(session: AsyncSession, person_id: int) -> Standing | None:
+    found = await read(session, _STANDING, {"person": person_id})
+    return Standing(*found[0]) if found else None
 
 
 async def of_person(session: AsyncSession, person_id: int) -> Cadre | None:

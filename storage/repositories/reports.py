@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import MonthlyReport, ReportRevision
+from storage.turns import read
 
 REPORT_COLUMNS = (
     "held",
@@ -36,6 +37,16 @@ async def for_month(session: AsyncSession, posyandu_id: int, month: dt.date) -> 
             )
         )
     ).scalar_one_or_none()
+
+
+_FILED = select(MonthlyReport.id).where(
+    MonthlyReport.posyandu_id == bindparam("posyandu"), MonthlyReport.month == bindparam("month")
+)
+
+
+async def filed(session: AsyncSession, posyandu_id: int, month: dt.date) -> bool:
+    """Whether the Posyandu has a report for the month already."""
+    return bool(await read(session, _FILED, {"posyandu": posyandu_id, "month": month}))
 
 
 def _snapshot(values: dict[str, Any]) -> dict[str, Any]:

@@ -161,7 +161,7 @@ class Core:
         except Exception:
             log.exception("could not apologise channel=%s", event.identity.channel)
             t = self.catalogues.translator(self.catalogues.default_language)
-            return Outcome(replies=[Text(t("core.error"))])
+            return Outcome(replies=[Text(t("core.error"))], stored=False)
 
     async def _open_again(self, transaction: TurnTransaction, event: IncomingEvent) -> Opened:
         language, now = self.catalogues.default_language, self.clock()

@@ -106,3 +106,6 @@ class Outcome:
     duplicate: bool = False
     language: str = "id"
     flow: str | None = None  # the flow the person was in when the event came (for metrics)
+    # False when the core could not record the event at all (the database failed even for the
+    # apology): the message is not kept, so a channel should let the platform deliver it again.
+    stored: bool = True

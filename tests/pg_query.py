@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -105,3 +105,31 @@ def plain(value: Any) -> Any:
 
 def plain_rows(rows: list[Row]) -> list[Row]:
     return [tuple(plain(value) for value in row) for row in rows]
+
+
+def _away(table: str) -> tuple[str, str]:
+    return (f"ALTER TABLE {table} RENAME TO {table}_away", f"ALTER TABLE {table}_away RENAME TO {table}")
+
+
+@contextlib.contextmanager
+def table_missing(url: str, table: str) -> Iterator[None]:
+    """The bot's database with `table` gone for a while (renamed away and back): storage failing in a
+    way that survives the core's own apology, on SQLite and PostgreSQL alike."""
+    away, back = _away(table)
+    execute(url, away)
+    try:
+        yield
+    finally:
+        execute(url, back)
+
+
+@contextlib.asynccontextmanager
+async def table_missing_meanwhile(url: str, table: str) -> AsyncIterator[None]:
+    """`table_missing` for a test whose event loop also runs the bot: the statements go from a thread,
+    so the bot (maybe holding a lock the rename waits for) goes on meanwhile."""
+    away, back = _away(table)
+    await asyncio.to_thread(execute, url, away)
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(execute, url, back)

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import pg_query
 from tests.fakes.bot_api import FakeBotAPI, running_fake_bot_api
 from tests.telegram_support import (
     BotProcess,
@@ -113,3 +114,17 @@ def test_a_redelivery_after_a_restart_is_still_handled_once(
     webhook_bot.start()  # a new process: nothing about the update is left in memory
     assert fake.post_to_webhook(fake.update(update_id)) == 200
     assert len(fake.calls("sendMessage", CHAT)) == 1
+
+
+def test_a_turn_the_database_could_not_store_is_asked_for_again(
+    fake: FakeBotAPI, webhook_bot: BotProcess, db_url: str
+) -> None:
+    """Not even the apology could be stored: 503, no reply, and Telegram's next delivery is handled."""
+    update_id = fake.push_text(CHAT, "/start")
+    with pg_query.table_missing(db_url, "inbound_message"):
+        assert fake.post_to_webhook(update_id) == 503
+        assert fake.calls("sendMessage") == []
+    assert fake.post_to_webhook(fake.update(update_id)) == 200
+    assert "Silakan pilih bahasa" in fake.sent_texts(CHAT)[0]
+    assert len(fake.calls("sendMessage", CHAT)) == 1
+    assert "turn not stored" in webhook_bot.log()

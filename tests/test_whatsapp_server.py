@@ -28,6 +28,7 @@ from bot.web import create_web_app
 from storage.models import ChannelIdentity, InboundMessage
 from storage.models_whatsapp import WhatsAppOutboundMessage
 from storage.repositories import whatsapp as deliveries
+from tests import pg_query
 from tests.chat import Clock
 from tests.fakes import whatsapp_webhooks as wh
 from tests.fakes.graph_api import FakeGraphAPI
@@ -380,6 +381,20 @@ async def test_a_crash_answers_500_so_meta_delivers_again(
     monkeypatch.setattr(app.kaderbot.core, "handle", working)
     assert (await app.post(body)).status_code == 200  # Meta's redelivery is handled, once
     assert app.fake.sent_messages(to=SARI)
+    assert await app.count(InboundMessage) == 1
+
+
+async def test_a_message_the_database_could_not_store_answers_500_so_meta_delivers_again(
+    app: Served, db_url: str
+) -> None:
+    """The real core this time: it cannot even store its apology, so nothing is sent and Meta's next
+    delivery of the same body is handled normally."""
+    body = wh.load_fixture("text")
+    async with pg_query.table_missing_meanwhile(db_url, "inbound_message"):
+        assert (await app.post(body)).status_code == 500
+        assert app.fake.sent_messages(to=SARI) == []
+    assert (await app.post(body)).status_code == 200
+    assert len(app.fake.sent_messages(to=SARI)) == 1
     assert await app.count(InboundMessage) == 1
 
 

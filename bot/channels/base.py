@@ -31,6 +31,11 @@ class WindowClosed(DeliveryError):
     """WhatsApp: outside the 24-hour window only a template may be sent (131047)."""
 
 
+class TurnNotStored(Exception):
+    """The core could not record an incoming message (its database failed): the platform must
+    deliver it again, so the webhook answers 5xx and polling does not confirm the update."""
+
+
 class PlatformChannel(Protocol):
     name: str
 

@@ -30,7 +30,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import BaseRateLimiter, ExtBot
 
 from bot.app import KaderBot
-from bot.channels.base import RateLimited, Unreachable
+from bot.channels.base import RateLimited, TurnNotStored, Unreachable
 from bot.channels.telegram_render import (
     OutFile,
     Outgoing,
@@ -180,7 +180,8 @@ class TelegramChannel:
             update = None
         if update is None:
             return Response(status_code=400)
-        await self.process(update)
+        if not await self.process(update):
+            return Response(status_code=503)  # not stored: Telegram delivers it again later
         # 200 only after the turn is stored: a crash before it makes Telegram deliver again, and the
         # persisted update ids turn that second delivery into a no-op if the first got through.
         return Response(status_code=200)
@@ -213,13 +214,19 @@ class TelegramChannel:
         if chat is not None:
             await self._apologise(chat.id, user.language_code if user else None)
 
-    async def process(self, update: Update) -> None:
-        """Webhook: handle one update completely (turn and replies). Never raises."""
+    async def process(self, update: Update) -> bool:
+        """Webhook: handle one update completely (turn and replies). Never raises. False when the
+        core could not store the turn: nothing is sent, and Telegram should deliver it again."""
         chat = update.effective_chat
         async with self._chat_locks.hold(chat.id if chat else 0):
-            answered = await self._guarded(update, self._turn(update))
+            try:
+                answered = await self._guarded(update, self._turn(update))
+            except TurnNotStored:
+                log.warning("telegram update %s: turn not stored; asking for redelivery", update.update_id)
+                return False
             if answered is not None:
                 await self._guarded(update, self._respond(answered), answered.outcome.language)
+            return True
 
     async def _turn(self, update: Update) -> Answered | None:
         """The core's part: the event in, the outcome stored. None when there is nothing to send."""
@@ -235,6 +242,8 @@ class TelegramChannel:
         finally:
             if answering is not None and (outcome is None or outcome.duplicate):
                 await answering  # nothing will follow it
+        if not outcome.stored:
+            raise TurnNotStored(f"update {update.update_id}")
         if outcome.duplicate:
             return None
         return Answered(update, update.effective_chat.id, outcome, answering)  # type: ignore[union-attr]
@@ -262,9 +271,12 @@ class TelegramChannel:
 
     async def _guarded(self, update: Update, work: Awaitable[T], lang: str | None = None) -> T | None:
         """Run a step of an update; log a failure with the update id and apologise (in `lang`, or
-        the phone's language), never raise: one bad update cannot stop polling or fail the webhook."""
+        the phone's language), never raise: one bad update cannot stop polling or fail the webhook.
+        Only TurnNotStored goes through: that update is to come again, not to be apologised for."""
         try:
             return await work
+        except TurnNotStored:
+            raise  # not a failure to apologise for now: the update comes again
         except RetryAfter:
             log.warning("telegram update %s: still rate limited after retries", update.update_id)
         except Exception:

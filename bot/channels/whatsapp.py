@@ -22,7 +22,7 @@ from fastapi import APIRouter
 from pywa_async import WhatsApp, errors, types
 from pywa_async.types.templates import BodyText, TemplateLanguage
 
-from bot.channels.base import DeliveryError, RateLimited, Unreachable, WindowClosed
+from bot.channels.base import DeliveryError, RateLimited, TurnNotStored, Unreachable, WindowClosed
 from bot.channels.whatsapp_render import Labels, WaButtons, WaList, WaMedia, WaMessage, WaText, render
 from bot.channels.whatsapp_templates import TemplateBook
 from bot.channels.whatsapp_webhook import (
@@ -187,6 +187,8 @@ class WhatsAppChannel:
         address = message.event.identity.address
         async with self._lock(address):
             outcome = await self._bot.core.handle(message.event)
+            if not outcome.stored:  # → 5xx: Meta delivers the body again
+                raise TurnNotStored(f"whatsapp message {message.event.message_id}")
             if outcome.duplicate:
                 log.info("whatsapp message %s already handled", message.event.message_id)
                 return

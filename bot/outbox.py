@@ -516,6 +516,8 @@ async def _standalone(settings: Settings) -> None:
     try:
         await run_outbox(kaderbot, channels, stop_event=stop)
     finally:
+        for channel in channels:  # their HTTP sessions: closed, not left to the garbage collector
+            await channel.stop()
         await kaderbot.close()
 
 

@@ -145,6 +145,7 @@ async def test_sigkill_five_times_mid_broadcast_sends_nobody_twice_and_loses_nob
         lambda: broadcast_done(db) and fake.sent_texts(COORDINATOR), "the end of the broadcast", sender
     )
     assert sender.stop() in (0, -signal.SIGTERM), sender.logs()
+    assert "Unclosed" not in sender.logs()  # a clean stop closes the Bot API session too
 
     calls = [c for c in fake.calls("sendMessage") if str(c.chat_id) != COORDINATOR]
     per_chat = Counter(str(c.chat_id) for c in calls)

@@ -240,7 +240,7 @@ class TelegramChannel:
         try:
             outcome = await self.kaderbot.core.handle(event)
         finally:
-            if answering is not None and (outcome is None or outcome.duplicate):
+            if answering is not None and (outcome is None or outcome.duplicate or not outcome.stored):
                 await answering  # nothing will follow it
         if not outcome.stored:
             raise TurnNotStored(f"update {update.update_id}")

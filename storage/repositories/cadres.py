@@ -43,11 +43,14 @@ async def register(
     now: dt.datetime,
 ) -> Cadre:
     """Make a person a cadre awaiting verification (or update a pending registration)."""
+    # Whether they are one already, read before anything changes (a plain read, no entity to load
+    # for a first registration, the usual case).
+    known = await standing(session, person.id)
     person.full_name = full_name
     person.phone = phone
     if person.role in ("resident",):
         person.role = "cadre"
-    cadre = await of_person(session, person.id)
+    cadre = None if known is None else await of_person(session, person.id)
     if cadre is None:
         cadre = Cadre(person_id=person.id, registered_at=now, posyandu_id=posyandu_id, position=position)
         session.add(cadre)

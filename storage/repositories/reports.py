@@ -69,7 +69,10 @@ async def submit(
     full = {column: values.get(column) for column in REPORT_COLUMNS}
     full["visits"] = full["visits"] or {}
     full["photos"] = full["photos"] or []
-    report = await for_month(session, posyandu_id, month)
+    # A plain read first: a month's first report (the usual case) needs no entity loaded.
+    report = None
+    if await filed(session, posyandu_id, month):
+        report = await for_month(session, posyandu_id, month)
     if report is None:
         report = MonthlyReport(
             posyandu_id=posyandu_id,

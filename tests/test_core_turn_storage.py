@@ -1,26 +1,41 @@
 """What a turn reads and writes besides the conversation: a person an admin added before they ever
 wrote keeps who they are, the last inbound time and the unreachable mark follow the person's
-messages, and a change a flow makes to the person is saved with the turn."""
+messages, and a change a flow makes to the person is saved with the turn.
+
+On the embedded SQLite a turn's own statements skip SQLAlchemy's execution machinery
+(storage/turns.py), so these also check that what it writes is exactly what the rest of KaderBot
+reads, and that its transaction behaves like any other (reads see unflushed changes, a failure
+leaves nothing)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.dialects import sqlite
 
 from bot.app import KaderBot
+from handlers.core import Core
+from handlers.flows.base import Flow
+from handlers.flows.registry import build_flows
+from handlers.turn import Input, Turn
 from handlers.types import Identity, IncomingEvent
-from storage.models import ChannelIdentity, Conversation, Person
+from storage.compiled import CompiledStatement
+from storage.models import ChannelIdentity, Conversation, InboundMessage, Person, Region
+from storage.repositories import regions
 from tests.chat import Chat, Clock
+from tests.flows import onboard
 
 
-async def _identity(kaderbot: KaderBot, address: str) -> ChannelIdentity:
+async def _identity(kaderbot: KaderBot, address: str, *, channel: str = "console") -> ChannelIdentity:
     async with kaderbot.db.sessions() as session:
         found = (
             await session.execute(
                 select(ChannelIdentity).where(
-                    ChannelIdentity.channel == "console", ChannelIdentity.address == address
+                    ChannelIdentity.channel == channel, ChannelIdentity.address == address
                 )
             )
         ).scalar_one()
@@ -106,9 +121,9 @@ async def test_consent_given_in_a_turn_is_saved_with_it(kaderbot: KaderBot, cloc
 async def test_a_redelivered_message_lets_go_of_the_database_before_anyone_else_runs(
     kaderbot: KaderBot,
 ) -> None:
-    """SQLite runs on the event loop: a duplicate's failed insert holds the write lock until rolled
-    back. Another person's turn started alongside must not find it still held (it would wait for the
-    lock on the loop the rollback needs, then fail with 'database is locked')."""
+    """SQLite runs on the event loop: a duplicate's turn, which began with a write, holds the write
+    lock until rolled back. Another person's turn started alongside must not find it still held (it
+    would wait for the lock on the loop the rollback needs, then fail with 'database is locked')."""
     first = IncomingEvent(Identity("telegram", "9001"), text="/start", message_id="tg-1")
     assert not (await kaderbot.core.handle(first)).duplicate
     other = asyncio.create_task(
@@ -118,3 +133,97 @@ async def test_a_redelivered_message_lets_go_of_the_database_before_anyone_else_
     answer = await other
     assert not answer.duplicate and answer.flow == "welcome"
     assert all("Maaf" not in getattr(reply, "text", "") for reply in answer.replies), answer.replies
+
+
+async def test_what_a_turn_writes_reads_back_the_same_through_the_orm(
+    kaderbot: KaderBot, clock: Clock
+) -> None:
+    chat = Chat(kaderbot.core, "900001", channel="telegram")
+    await chat.say("/start")
+    started = clock.now
+    identity = await _identity(kaderbot, "900001", channel="telegram")
+    async with kaderbot.db.sessions() as session:
+        person = await session.get(Person, identity.person_id)
+        conversation = await session.get(Conversation, identity.id)
+        received = (await session.execute(select(InboundMessage.received_at))).scalars().all()
+        # Timestamps compared in SQL (the WhatsApp window, retention) must order like the ORM's own.
+        window = select(func.count()).select_from(ChannelIdentity).where(ChannelIdentity.address == "900001")
+        inside = (
+            await session.execute(window.where(ChannelIdentity.last_inbound_at >= started))
+        ).scalar_one()
+        later = started + dt.timedelta(microseconds=1)
+        outside = (await session.execute(window.where(ChannelIdentity.last_inbound_at >= later))).scalar_one()
+    assert identity.last_inbound_at == started and identity.last_inbound_at.tzinfo is not None
+    assert identity.unreachable_at is None
+    assert person is not None and person.created_at == started and person.role == "resident"
+    assert person.language == "id" and person.consent_at is None
+    assert conversation is not None and conversation.updated_at == started
+    assert conversation.state["flow"] == "welcome"
+    assert [o[1] for o in conversation.state["prompt"]["options"]] == ["Bahasa Indonesia", "English"]
+    assert received == [started]
+    assert (inside, outside) == (1, 0)
+
+
+async def test_a_read_in_a_turn_sees_what_the_turn_has_not_flushed_and_nothing_stays(
+    kaderbot: KaderBot,
+) -> None:
+    now = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+    async with kaderbot.db.turns.begin() as turn:
+        await turn.open(Identity("console", "ana"), message_id="r-1", language="id", now=now)
+        turn.session.add(
+            Region(code="64.99", parent_code="64", level="kabupaten", name="Kabupaten Percobaan")
+        )
+        found = await regions.get(turn.session, "64.99")
+        below = [r.code for r in await regions.children(turn.session, "64")]
+        # leaves without committing
+    assert found is not None and found.name == "Kabupaten Percobaan"
+    assert "64.99" in below
+    async with kaderbot.db.sessions() as session:
+        assert await regions.get(session, "64.99") is None
+        assert (await session.execute(select(func.count()).select_from(InboundMessage))).scalar_one() == 0
+    # The next turn runs on its own transaction and commits normally.
+    outcome = await kaderbot.core.handle(
+        IncomingEvent(Identity("console", "ana"), text="/start", message_id="r-1")
+    )
+    assert not outcome.duplicate and outcome.replies
+
+
+class AddsThenFails(Flow):
+    """Writes through the ORM and flushes, then fails: nothing of it may reach the database."""
+
+    name = "menu"
+
+    async def begin(self, turn: Turn, **args: Any) -> None:
+        turn.ask("menu", [("x", "X")])
+
+    async def handle(self, turn: Turn, inp: Input) -> None:
+        turn.session.add(Region(code="64.98", parent_code="64", level="kabupaten", name="Tidak Jadi"))
+        await turn.session.flush()
+        raise RuntimeError("boom")
+
+
+async def test_a_failed_turn_leaves_nothing_for_the_next_one(kaderbot: KaderBot, clock: Clock) -> None:
+    core = Core(
+        kaderbot.db,
+        kaderbot.catalogues,
+        {**build_flows(), "menu": AddsThenFails()},
+        kaderbot.core.zone,
+        clock,
+    )
+    failing, next_one = Chat(core, "budi"), Chat(core, "wati")
+    for chat in (failing, next_one):
+        await onboard(chat, role="warga")
+    await failing.press("X")
+    assert "Maaf, terjadi gangguan" in failing.text
+    await next_one.say("/bahasa")  # a turn that commits right after the failed one
+    await next_one.press("English")
+    async with kaderbot.db.sessions() as session:
+        assert await regions.get(session, "64.98") is None
+        changed = await session.get(Person, (await _identity(kaderbot, "wati")).person_id)
+    assert changed is not None and changed.language == "en"  # the next turn committed on its own
+
+
+def test_a_list_expanded_per_call_is_refused_with_the_way_round_it() -> None:
+    statement = select(Region.code).where(Region.level.in_(("kabupaten", "kota")))
+    with pytest.raises(ValueError, match="equalities"):
+        CompiledStatement.of(statement, sqlite.dialect(paramstyle="qmark"))

@@ -23,13 +23,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, from pyproject.toml alone, so a code change does not reinstall them.
-# tzdata: time zones (WITA, WIB, WIT) even if the base image lacks the system's zoneinfo files.
+# Dependencies first, pinned by requirements/run.lock (the versions every machine runs), so a code
+# change does not reinstall them (tzdata among them: WITA, WIB and WIT even where the base image
+# lacks the system zoneinfo files).
 COPY pyproject.toml README.md ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt tzdata \
-    && rm /tmp/requirements.txt
+COPY requirements/run.lock ./requirements/run.lock
+RUN pip install -r requirements/run.lock
 
 # The application. Installed in place (editable): the catalogues under locales/ are found next to
 # the code, as in a checkout.

@@ -1,38 +1,56 @@
 # KaderBot — two commands on a fresh machine: `make run` and `make test`.
+#
+# Every machine installs the same versions: requirements/run.lock (what the bot needs) and
+# requirements/test.lock (that plus the test tools), both pinned, installed with uv, which is
+# bootstrapped inside the virtualenv. `make lock` writes them again after pyproject.toml changes.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+UV := $(BIN)/uv
+UV_VERSION := 0.13.9
+UV_PIP := $(UV) pip install --quiet --python $(BIN)/python
 
-.PHONY: run test bench lint install clean
+.PHONY: run test bench lint install lock clean
 
-$(STAMP): pyproject.toml
+$(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-install: $(STAMP)
+$(VENV)/.installed-run: $(UV) requirements/run.lock pyproject.toml
+	$(UV_PIP) -r requirements/run.lock
+	$(UV_PIP) --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-run requirements/test.lock
+	$(UV_PIP) -r requirements/test.lock
+	touch $@
+
+install: $(VENV)/.installed-test
 
 ## make run: install, migrate the SQLite database, load demo data, start the bot
-run: $(STAMP)
+run: $(VENV)/.installed-run
 	$(BIN)/kaderbot db upgrade
 	$(BIN)/kaderbot seed --demo
 	$(BIN)/kaderbot run
 
 ## make test: lint, then the whole test suite on SQLite and again on a throw-away PostgreSQL
 ## (installed from the distribution's packages if missing; KADERBOT_SKIP_POSTGRES=1 skips it)
-test: $(STAMP)
+test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m tests.run_suites
 
 ## make bench: print throughput, latency and memory figures beside their baselines
-bench: $(STAMP)
+bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks
 
-lint: $(STAMP)
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## make lock: pin the whole dependency tree again (after a change to pyproject.toml)
+lock: $(UV)
+	$(UV) pip compile --quiet --python-version 3.11 --no-header pyproject.toml -o requirements/run.lock
+	$(UV) pip compile --quiet --python-version 3.11 --no-header --extra test pyproject.toml -o requirements/test.lock
 
 clean:
 	rm -rf $(VENV) data

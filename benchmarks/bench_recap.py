@@ -96,7 +96,7 @@ async def measure(
         async with kaderbot.db.sessions() as session:
             region = await session.get(Region, coordinator.region_code)
             assert region is not None
-            found = await recap.summarise(session, region, scale_data.LAST_MONTH)
+            found = await recap.summarise(session, region, scale_data.LAST_MONTH, zone=kaderbot.settings.zone)
 
         async def turn(identity: Identity = Identity("bench", coordinator.address)) -> object:
             event = IncomingEvent(identity, text=f"/rekap {MONTH_ARGUMENT}", message_id=f"r{next(_ids)}")
@@ -104,11 +104,13 @@ async def measure(
 
         async def query(region: Region = region) -> recap.Summary:
             async with kaderbot.db.sessions() as session:
-                return await recap.summarise(session, region, scale_data.LAST_MONTH)
+                return await recap.summarise(
+                    session, region, scale_data.LAST_MONTH, zone=kaderbot.settings.zone
+                )
 
         async def export_query(region: Region = region) -> recap.Recap:
             async with kaderbot.db.sessions() as session:
-                return await recap.build(session, region, scale_data.LAST_MONTH)
+                return await recap.build(session, region, scale_data.LAST_MONTH, zone=kaderbot.settings.zone)
 
         async def chat_text(found: recap.Summary = found) -> str:
             return recap.text(t, found)

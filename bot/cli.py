@@ -54,7 +54,7 @@ def seed(
     async def _run() -> None:
         db = open_database(settings.database_url)
         try:
-            result = await seed_demo(db)
+            result = await seed_demo(db, at_console=True)  # broadcasts reach the demo people there
         finally:
             await db.dispose()
         typer.echo(
@@ -65,16 +65,9 @@ def seed(
 
 
 async def _chat(settings: Settings, handle: str) -> None:
-    from bot.app import build
-    from bot.channels.console import ConsoleChannel
-    from bot.notifier import ConsoleNotices
+    from bot.runner import console
 
-    kaderbot = build(settings)
-    notices = ConsoleNotices(kaderbot.db, kaderbot.catalogues, clock=kaderbot.core.clock)
-    try:
-        await ConsoleChannel(kaderbot.core, handle, notices=notices).run(sys.stdin)
-    finally:
-        await kaderbot.close()
+    await console(settings, handle, source=sys.stdin, out=sys.stdout)
 
 
 def _default_handle() -> str:
@@ -88,7 +81,9 @@ def _default_handle() -> str:
 def chat(
     as_: Annotated[str | None, typer.Option("--as", help="Who you are on the console (e.g. sari).")] = None,
 ) -> None:
-    """Talk to KaderBot in the terminal (or pipe a script of lines into it)."""
+    """Talk to KaderBot in the terminal (or pipe a script of lines into it, e.g. examples/tour.txt).
+
+    Without a Telegram or WhatsApp channel configured, the scheduler and the outbox sender run too."""
     settings = _settings()
     asyncio.run(_chat(settings, as_ or _default_handle()))
 
@@ -99,14 +94,19 @@ def run(
         str | None, typer.Option("--as", help="Console identity when no channel is configured.")
     ] = None,
 ) -> None:
-    """Start KaderBot: Telegram when TELEGRAM_BOT_TOKEN is set, otherwise the console chat."""
+    """Start KaderBot: Telegram/WhatsApp when configured, otherwise the console chat; either way with
+    the scheduler (reminders) and the outbox sender (broadcasts, notices)."""
     settings = _settings()
     if settings.telegram_enabled or settings.whatsapp_enabled:
         from bot.runner import serve
 
         asyncio.run(serve(settings))
         return
-    typer.echo("TELEGRAM_BOT_TOKEN is not set: starting the console chat (Ctrl-D to leave).", err=True)
+    typer.echo(
+        "TELEGRAM_BOT_TOKEN is not set: starting the console chat with the scheduler and the outbox "
+        "(Ctrl-D to leave; try --as siti, --as sari or --as budi).",
+        err=True,
+    )
     asyncio.run(_chat(settings, as_ or _default_handle()))
 
 
@@ -117,7 +117,8 @@ def ask(
     ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Language of the answer: id or en.")] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help='One JSON object: {"topic", "score", "answer"}.')
+        bool,
+        typer.Option("--json", help='One JSON object: {"topic", "score", "answer", "emergency"}.'),
     ] = False,
     batch: Annotated[bool, typer.Option("--batch", help="Read one question per line from stdin.")] = False,
 ) -> None:
@@ -296,7 +297,13 @@ def admin_incentive_rule(
 WhoPhone = Annotated[str | None, typer.Option("--phone", help="Phone number the person registered with.")]
 WhoTelegram = Annotated[str | None, typer.Option("--telegram", help="Telegram user id (digits).")]
 WhoWhatsapp = Annotated[str | None, typer.Option("--whatsapp", help="WhatsApp number (0812… or +62812…).")]
-NameOption = Annotated[str | None, typer.Option("--name", help="Name, for someone who has not written yet.")]
+WhoConsole = Annotated[
+    str | None, typer.Option("--console", help="Console name, as in `kaderbot chat --as NAME`.")
+]
+NameOption = Annotated[
+    str | None,
+    typer.Option("--name", help="Name, for someone who has not written yet (with --phone: creates them)."),
+]
 
 
 def _coordinator_admin(lang: str | None, work: object) -> None:
@@ -318,14 +325,16 @@ def admin_add_coordinator(
     phone: WhoPhone = None,
     telegram: WhoTelegram = None,
     whatsapp: WhoWhatsapp = None,
+    console: WhoConsole = None,
     name: NameOption = None,
     lang: LangOption = None,
 ) -> None:
-    """Make someone a coordinator of a region (and everything below it)."""
+    """Make someone a coordinator of a region (and everything below it), creating them if new:
+    --phone with --name (reached on WhatsApp at that number), --telegram, --whatsapp or --console."""
     from bot.coordinator_admin import Who, add_coordinator
     from handlers.core import utcnow
 
-    who = Who(phone, telegram, whatsapp)
+    who = Who(phone, telegram, whatsapp, console)
     _coordinator_admin(lang, lambda tools: add_coordinator(tools, who, region, name=name, now=utcnow()))
 
 
@@ -334,6 +343,7 @@ def admin_remove_coordinator(
     phone: WhoPhone = None,
     telegram: WhoTelegram = None,
     whatsapp: WhoWhatsapp = None,
+    console: WhoConsole = None,
     region: Annotated[str | None, typer.Option("--region", help="Only this region (default: all).")] = None,
     lang: LangOption = None,
 ) -> None:
@@ -341,7 +351,7 @@ def admin_remove_coordinator(
     from bot.coordinator_admin import Who, remove_coordinator
     from handlers.core import utcnow
 
-    who = Who(phone, telegram, whatsapp)
+    who = Who(phone, telegram, whatsapp, console)
     _coordinator_admin(lang, lambda tools: remove_coordinator(tools, who, region, now=utcnow()))
 
 
@@ -368,10 +378,13 @@ def admin_audit(
 def export(
     month: Annotated[str, typer.Option("--month", help="YYYY-MM.")],
     region: Annotated[str, typer.Option("--region", help="Kode wilayah, e.g. 64.02.")],
-    out: Annotated[Path, typer.Option("--out", help="The .xlsx file to write.")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="The file to write: .xlsx (workbook) or .csv; its folder must exist."),
+    ],
     lang: LangOption = None,
 ) -> None:
-    """Write a month's Posyandu reporting workbook for a region (as /ekspor sends it)."""
+    """Write a month's Posyandu reporting workbook for a region (as /ekspor sends it), or as CSV."""
     from bot.coordinator_admin import export as write_export
     from handlers.core import utcnow
 

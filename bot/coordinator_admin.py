@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,11 +55,16 @@ def run(settings: Settings, lang: str | None, work: Callable[[Tools], Awaitable[
 
 @dataclass(frozen=True, slots=True)
 class Who:
-    """How the operator names a person: exactly one of a phone number, a Telegram id, a WhatsApp number."""
+    """How the operator names a person: exactly one of a phone number, a Telegram id, a WhatsApp
+    number, a console name."""
 
     phone: str | None = None
     telegram: str | None = None
     whatsapp: str | None = None
+    console: str | None = None
+
+
+CONSOLE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
 
 
 def _e164(raw: str, t: Translator) -> str:
@@ -72,8 +78,8 @@ def _e164(raw: str, t: Translator) -> str:
 
 
 def _address(who: Who, t: Translator) -> tuple[str, str] | None:
-    """(channel, address) for a Telegram id or WhatsApp number; None for a phone number."""
-    given = [value for value in (who.phone, who.telegram, who.whatsapp) if value]
+    """(channel, address) for a Telegram id, WhatsApp number or console name; None for a phone number."""
+    given = [value for value in (who.phone, who.telegram, who.whatsapp, who.console) if value]
     if len(given) != 1:
         raise AdminError(t("coordinator.admin.one_of"))
     if who.telegram:
@@ -82,31 +88,67 @@ def _address(who: Who, t: Translator) -> tuple[str, str] | None:
         return "telegram", who.telegram.strip()
     if who.whatsapp:
         return "whatsapp", _e164(who.whatsapp, t).removeprefix("+")  # WhatsApp ids are digits only
+    if who.console:
+        if CONSOLE_NAME.fullmatch(who.console.strip()) is None:
+            raise AdminError(t("console.admin.bad_console", name=who.console))
+        return "console", who.console.strip()
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    person: Person
+    created: str | None = None  # "channel:address" of a person created just now
 
 
 async def _person(
     session: AsyncSession, who: Who, t: Translator, *, create: bool, name: str | None, now: dt.datetime
-) -> Person:
+) -> Found:
     found = _address(who, t)
     if found is None:
-        person = await scopes.find_person(session, phone=_e164(who.phone or "", t))
-        if person is None:
+        phone = _e164(who.phone or "", t)
+        person = await scopes.find_person(session, phone=phone)
+        if person is not None:
+            return Found(person)
+        if not (create and name):
             raise AdminError(t("coordinator.admin.no_phone", phone=who.phone))
-        return person
+        # Someone who has not written yet: WhatsApp knows people by their number, so they are a
+        # coordinator from their first WhatsApp message (add --telegram ID for Telegram as well).
+        channel, address = "whatsapp", phone.removeprefix("+")
+        person = await scopes.find_person(session, channel=channel, address=address)
+        if person is None:
+            person = await _create(session, channel, address, name=name, phone=phone, now=now)
+            return Found(person, f"{channel}:{address}")
+        return Found(person)
     channel, address = found
     person = await scopes.find_person(session, channel=channel, address=address)
     if person is None:
         if not create:
             raise AdminError(t("coordinator.admin.not_found", who=f"{channel}:{address}"))
         # Not written to the bot yet: they will be a coordinator from their first message.
-        person = Person(full_name=name, language="id", role="resident", created_at=now)
-        session.add(person)
-        await session.flush()
-        session.add(ChannelIdentity(channel=channel, address=address, person_id=person.id, created_at=now))
-        await session.flush()
-    elif name and not person.full_name:
+        if channel == "console" and not name:
+            name = address.capitalize()
+        person = await _create(session, channel, address, name=name, phone=None, now=now)
+        return Found(person, f"{channel}:{address}")
+    if name and not person.full_name:
         person.full_name = name
+    return Found(person)
+
+
+async def _create(
+    session: AsyncSession,
+    channel: str,
+    address: str,
+    *,
+    name: str | None,
+    phone: str | None,
+    now: dt.datetime,
+) -> Person:
+    person = Person(full_name=name, phone=phone, language="id", role="resident", created_at=now)
+    session.add(person)
+    await session.flush()
+    session.add(ChannelIdentity(channel=channel, address=address, person_id=person.id, created_at=now))
+    await session.flush()
     return person
 
 
@@ -122,7 +164,8 @@ async def add_coordinator(
         region = await regions.get(session, region_code)
         if region is None:
             raise AdminError(t("coordinator.admin.unknown_region", code=region_code))
-        person = await _person(session, who, t, create=True, name=name, now=now)
+        found = await _person(session, who, t, create=True, name=name, now=now)
+        person = found.person
         added = await scopes.grant(session, person, region_code)
         await audit.record(
             session,
@@ -133,7 +176,10 @@ async def add_coordinator(
             now=now,
         )
         key = "coordinator.admin.added" if added else "coordinator.admin.already"
-        return [t(key, person=_label(person), region=f"{region.code} {region.name}")]
+        lines = [t(key, person=_label(person), region=f"{region.code} {region.name}")]
+        if found.created is not None:
+            lines.append(t("console.admin.created", person=_label(person), reach=found.created))
+        return lines
 
 
 async def remove_coordinator(
@@ -141,7 +187,7 @@ async def remove_coordinator(
 ) -> list[str]:
     db, t = tools.db, tools.t
     async with db.sessions() as session, session.begin():
-        person = await _person(session, who, t, create=False, name=None, now=now)
+        person = (await _person(session, who, t, create=False, name=None, now=now)).person
         removed = await scopes.revoke(session, person, region_code)
         if not removed:
             raise AdminError(t("coordinator.admin.nothing_removed", person=_label(person)))
@@ -203,21 +249,33 @@ async def audit_lines(tools: Tools, *, limit: int) -> list[str]:
 
 
 async def export(tools: Tools, *, month: str, region_code: str, out: Path, now: dt.datetime) -> list[str]:
-    """`kaderbot export --month YYYY-MM --region KODE --out FILE.xlsx`: the same workbook as /ekspor."""
+    """`kaderbot export --month YYYY-MM --region KODE --out FILE.xlsx|FILE.csv`: the same workbook as
+    /ekspor, or its Posyandu sheet as CSV (the extension decides). The folder must exist."""
     db, t, zone = tools.db, tools.t, tools.zone
-    first = parse_month(month, now.astimezone(zone).date())
+    today = now.astimezone(zone).date()
+    first = parse_month(month, today)
     if first is None:
         raise AdminError(t("coordinator.admin.bad_month", month=month))
+    if first > today.replace(day=1):
+        raise AdminError(t("trust.export.future_month", month=f"{first:%Y-%m}", latest=f"{today:%Y-%m}"))
+    kind = out.suffix.casefold().removeprefix(".")
+    if kind not in ("xlsx", "csv"):
+        raise AdminError(t("trust.export.bad_extension", file=out.name))
+    if not out.parent.is_dir():
+        raise AdminError(t("trust.export.no_folder", folder=str(out.parent)))
     async with db.sessions() as session, session.begin():
         region = await regions.get(session, region_code)
         if region is None:
             raise AdminError(t("coordinator.admin.unknown_region", code=region_code))
-        found = await recap.build(session, region, first)
-        data = workbook.build(t, found, zone=zone, generated_at=now)
+        found = await recap.build(session, region, first, zone=zone)
+        if kind == "csv":
+            data = workbook.build_csv(t, found, zone=zone)
+        else:
+            data = workbook.build(t, found, zone=zone, generated_at=now)
         await audit.record(
             session,
             actor=None,
-            action="export.xlsx",
+            action=f"export.{kind}",
             target=f"{region.code} {first:%Y-%m}",
             details={
                 "region_code": region.code,
@@ -242,5 +300,4 @@ async def export(tools: Tools, *, month: str, region_code: str, out: Path, now: 
 
 
 def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    path.write_bytes(data)  # a missing folder is the operator's to create: refused above

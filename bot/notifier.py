@@ -4,7 +4,7 @@ There is one delivery path: a notice (ticket news, a reminder, a training seat) 
 written by its producer (storage/repositories/notifications.py) and sent by the outbox sender
 (bot/outbox.py), which renders it with `render` in the recipient's language at send time. The
 console has no push channel, so the sender leaves console rows alone and the console shows them
-at the person's next turn through `ConsoleNotices`.
+(notices and broadcasts alike) at the person's next turn through `ConsoleNotices`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from handlers.core import utcnow
 from handlers.i18n import Catalogues
 from storage.db import Database
+from storage.models_outbox import Broadcast
 from storage.repositories import notifications, outbox
 
 
@@ -32,7 +33,7 @@ def render(catalogues: Catalogues, lang: str, key: str, params: Mapping[str, Any
 
 @dataclass
 class ConsoleNotices:
-    """What the console shows before a person's next turn: their due notices, each once."""
+    """What the console shows before a person's next turn: their due notices and broadcasts, each once."""
 
     db: Database
     catalogues: Catalogues
@@ -43,13 +44,27 @@ class ConsoleNotices:
             taken = await notifications.take_console(session, address, now=self.clock())
             people = [t.person_id for t in taken if t.person_id is not None]
             languages = await outbox.languages(session, people)
+            broadcasts = await outbox.get_many(
+                session, {t.broadcast_id for t in taken if t.broadcast_id is not None}
+            )
         default = self.catalogues.default_language
-        return [
-            render(self.catalogues, languages.get(t.person_id or 0, default), t.message_key, t.params or {})
-            if t.message_key is not None
-            else t.text or ""
-            for t in taken
-        ]
+        shown: list[str] = []
+        for t in taken:
+            lang = languages.get(t.person_id or 0, default)
+            if t.broadcast_id is not None and t.broadcast_id in broadcasts:
+                shown.append(self._broadcast(lang, broadcasts[t.broadcast_id]))
+            elif t.message_key is not None:
+                shown.append(render(self.catalogues, lang, t.message_key, t.params or {}))
+            else:
+                shown.append(t.text or "")
+        return shown
+
+    def _broadcast(self, lang: str, broadcast: Broadcast) -> str:
+        text = self.catalogues.text(lang, "console.broadcast", text=broadcast.text)
+        if broadcast.attachment_ref:
+            name = broadcast.attachment_name or broadcast.attachment_ref
+            text += "\n" + self.catalogues.text(lang, "console.broadcast.attachment", path=name)
+        return text
 
 
 __all__ = ["ConsoleNotices", "render"]

@@ -68,7 +68,7 @@ from handlers.types import File, Reply, Text
 from storage.db import Database
 from storage.models_outbox import CANCELLED, DONE, Broadcast, OutboxMessage
 from storage.repositories import notifications, outbox, people
-from storage.repositories.audience import DELIVERABLE, Recipient
+from storage.repositories.audience import REACHABLE, Recipient
 
 log = logging.getLogger("kaderbot.outbox")
 
@@ -443,7 +443,7 @@ class OutboxSender:
     async def _enqueue_summary(
         self, session: AsyncSession, broadcast: Broadcast, counts: outbox.Counts, now: dt.datetime
     ) -> None:
-        if broadcast.origin_channel not in DELIVERABLE or broadcast.created_by is None:
+        if broadcast.origin_channel not in REACHABLE or broadcast.created_by is None:
             return
         lang = (await outbox.languages(session, [broadcast.created_by])).get(
             broadcast.created_by, self.catalogues.default_language

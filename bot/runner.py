@@ -1,16 +1,22 @@
-"""`kaderbot run` with platform channels: one process, one event loop, the web app in front."""
+"""`kaderbot run`: with platform channels one process, one event loop, the web app in front; without
+them (and for `kaderbot chat`) the console chat, with the same scheduler and outbox sender beside it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sys
+from pathlib import Path
+from typing import TextIO
 
 import uvicorn
+from sqlalchemy.engine import make_url
 
 from bot.app import KaderBot, build
 from bot.channels.base import PlatformChannel
 from bot.outbox import run_outbox
-from bot.scheduler import scheduler_loop
+from bot.scheduler import SchedulerHandle, scheduler_loop, start_scheduler
 from bot.settings import Settings
 from bot.web import BackgroundLoop, create_web_app
 
@@ -50,3 +56,48 @@ async def serve(settings: Settings) -> None:
         app, host=settings.web_host, port=settings.web_port, log_level="warning", log_config=None
     )
     await uvicorn.Server(config).serve()
+
+
+def console_files(settings: Settings) -> Path:
+    """Where the console saves what the bot sends: CONSOLE_DIR, else `console/` beside the SQLite file
+    (./data/console for the default database), else ./data/console."""
+    if settings.console_dir is not None:
+        return settings.console_dir
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).parent / "console"
+    return Path("data") / "console"
+
+
+async def console(
+    settings: Settings, handle: str, *, source: TextIO = sys.stdin, out: TextIO = sys.stdout
+) -> None:
+    """The console chat. Without a platform channel configured this process is the whole bot: the
+    scheduler plans and dispatches reminders (its first pass done before the first line is read) and
+    the outbox sender keeps broadcasts' books, while console people see what reaches them at their
+    next turn, or at once while they are the one typing. With platform channels configured, the
+    server (`kaderbot run`) does that work and the console only chats."""
+    from bot.channels.console import ConsoleChannel
+    from bot.notifier import ConsoleNotices
+
+    kaderbot = build(settings)
+    notices = ConsoleNotices(kaderbot.db, kaderbot.catalogues, clock=kaderbot.core.clock)
+    channel = ConsoleChannel(
+        kaderbot.core, handle, out=out, notices=notices, files=console_files(settings), watch=2.0
+    )
+    stop = asyncio.Event()
+    scheduler: SchedulerHandle | None = None
+    sender: asyncio.Task[None] | None = None
+    try:
+        if not (settings.telegram_enabled or settings.whatsapp_enabled):
+            scheduler = await start_scheduler(kaderbot, clock=kaderbot.core.clock, catch_up=True)
+            sender = asyncio.create_task(run_outbox(kaderbot, [], stop_event=stop), name="outbox")
+        await channel.run(source)
+    finally:
+        stop.set()
+        if sender is not None:
+            with contextlib.suppress(Exception):
+                await sender
+        if scheduler is not None:
+            await scheduler.stop()
+        await kaderbot.close()

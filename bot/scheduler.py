@@ -14,7 +14,8 @@ starts APScheduler with one job, the lease job, every `renew_every` seconds:
 Every work job renews the lease first, so a process that lost it does no work.
 
 Wiring: in bot/runner.py, `background_loops` returns `[outbox, scheduler_loop(kaderbot)]` (due
-reminders become outbox rows, which the outbox sender delivers);
+reminders become outbox rows, which the outbox sender delivers); the console chat (`console`
+there) starts it with `catch_up=True`;
 or by hand, on the server's event loop: `handle = await start_scheduler(kaderbot)` … `await handle.stop()`.
 """
 
@@ -188,9 +189,11 @@ async def start_scheduler(
     clock: Callable[[], dt.datetime] = utcnow,
     config: SchedulerConfig | None = None,
     holder: str | None = None,
+    catch_up: bool = False,
 ) -> SchedulerHandle:
     """Start APScheduler on the running event loop, in the configured time zone. Takes the lease if
-    it is free (leader) or stands by; either way returns at once."""
+    it is free (leader) or stands by; either way returns at once — with `catch_up`, a leader first
+    plans and dispatches once (the console does, so a scripted session sees its reminders)."""
     config = config or SchedulerConfig.from_settings(kaderbot.settings)
     zone = kaderbot.settings.zone
     # APScheduler logs every run at INFO: with a job each minute that is noise; failures still show.
@@ -214,6 +217,9 @@ async def start_scheduler(
     scheduler.start()
     async with handle._busy:
         await handle.renew()
+    if catch_up and handle.leader:
+        await handle.plan()
+        await handle.dispatch()
     return handle
 
 

@@ -24,9 +24,17 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Makassar"
     default_language: Literal["id", "en"] = "id"
     locales_dir: Path = PROJECT_ROOT / "locales"
+    # Where the console chat saves the pictures and documents the bot sends (recaps, workbooks);
+    # unset: `console/` beside the SQLite database file, or ./data/console with PostgreSQL.
+    console_dir: Path | None = None
 
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
+    # The largest request body any route reads (webhooks); a larger one is refused with 413 while
+    # it arrives, chunked or not (bot/body_limit.py). Meta's and Telegram's bodies are a few KB.
+    web_max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # When set, GET /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>`.
+    metrics_token: str | None = None
 
     telegram_bot_token: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
@@ -72,6 +80,9 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # The level of the HTTP libraries' own loggers (python-telegram-bot, httpx, httpcore, aiohttp,
+    # pywa): WARNING unless asked, as they quote request URLs and bodies. Secrets are masked anyway.
+    log_level_libraries: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
     @field_validator("database_url")
     @classmethod
@@ -111,6 +122,19 @@ class Settings(BaseSettings):
         ):
             raise ValueError("1-256 characters of letters, digits, '_' or '-'")
         return value
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every configured secret, for the log filter that masks them (bot/logging_setup.py)."""
+        values = (
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.whatsapp_token,
+            self.whatsapp_app_secret,
+            self.whatsapp_verify_token,
+            self.metrics_token,
+        )
+        return tuple(v for v in values if v)
 
     @property
     def zone(self) -> ZoneInfo:

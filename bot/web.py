@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from bot.app import KaderBot
+from bot.body_limit import BodyLimit
 from bot.channels.base import PlatformChannel
 from bot.metrics import CONTENT_TYPE
+from storage.health import write_probe
 
 log = logging.getLogger("kaderbot.web")
+
+PROBE_EVERY = 5.0  # seconds between two write probes of /healthz
 
 # A loop that runs beside the channels (the outbox sender, the scheduler) until the
 # event is set at shutdown.
@@ -51,6 +57,9 @@ def create_web_app(
             await kaderbot.close()
 
     app = FastAPI(title="KaderBot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    settings = kaderbot.settings
+    app.add_middleware(BodyLimit, max_bytes=settings.web_max_body_bytes)
+    writes = WriteProbe(kaderbot)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
@@ -60,7 +69,8 @@ def create_web_app(
                 await connection.execute(text("SELECT 1"))
         except Exception:
             database = False
-        status = {"database": database}
+        # Reads are not enough: a full disk or a read-only standby still answers SELECT 1.
+        status = {"database": database and await writes.ok()}
         for channel in channels:
             try:
                 status[channel.name] = await channel.healthy()
@@ -71,9 +81,11 @@ def create_web_app(
         return JSONResponse({"ok": ok, **status}, status_code=200 if ok else 503)
 
     @app.get("/metrics")
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
         # Prometheus text format. Counts only, no personal data; still, keep it off the public
-        # internet (see deploy/nginx.conf).
+        # internet (see deploy/nginx.conf), and set METRICS_TOKEN where it cannot be.
+        if settings.metrics_token and not _bearer_matches(request, settings.metrics_token):
+            return Response("Unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"})
         await kaderbot.metrics.refresh_outbox_depth(kaderbot.db, [channel.name for channel in channels])
         return Response(kaderbot.metrics.render(), media_type=CONTENT_TYPE)
 
@@ -82,3 +94,38 @@ def create_web_app(
         if router is not None:
             app.include_router(router)
     return app
+
+
+def _bearer_matches(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.casefold() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+class WriteProbe:
+    """Whether the database takes a write (storage/health.py), probed at most every PROBE_EVERY
+    seconds; callers meanwhile share the last answer. A busy database keeps the last answer."""
+
+    def __init__(self, kaderbot: KaderBot) -> None:
+        self._kaderbot = kaderbot
+        self._lock = asyncio.Lock()
+        self._last: bool = True
+        self._at: float | None = None
+
+    async def ok(self) -> bool:
+        async with self._lock:
+            now = time.monotonic()
+            if self._at is not None and now - self._at < PROBE_EVERY:
+                return self._last
+            try:
+                result = await write_probe(self._kaderbot.db, now=self._kaderbot.core.clock())
+            except Exception:
+                log.exception("health: the write probe failed")
+                result = False
+            if result is None:
+                log.info("health: the database is busy; write probe not conclusive")
+            else:
+                if not result:
+                    log.warning("health: the database refused a write")
+                self._last = result
+            self._at = now
+            return self._last

@@ -13,12 +13,16 @@ from zoneinfo import ZoneInfo
 from handlers.commands import Command, parse_command
 from handlers.flows.base import Flow
 from handlers.flows.language import interrupt_for_language
+from handlers.forms.answers import pick_by_meaning, small_number
 from handlers.i18n import Catalogues
 from handlers.state import ConversationState
+from handlers.text_clean import clean_event
 from handlers.turn import Input, Turn, turn_token
 from handlers.types import IncomingEvent, Outcome, Text
 from storage.db import Database
+from storage.inline_sqlite import DatabaseBusy
 from storage.repositories.conversations import AlreadyHandled, Opened
+from storage.repositories.turn_replies import Kept
 from storage.turns import TurnTransaction
 
 log = logging.getLogger("kaderbot.core")
@@ -38,17 +42,29 @@ class Core:
     # Told of every event: (channel, flow, "ok" | "duplicate" | "error", seconds); bot/metrics.py
     # counts them. A plain callable, so the core knows nothing of Prometheus.
     observer: Callable[[str, str | None, str, float], None] | None = None
+    # Channels whose turns keep their replies in the database until sent (bot/replies.py), so a
+    # crash between the commit and the send does not lose them.
+    durable_channels: frozenset[str] = frozenset({"telegram", "whatsapp"})
 
     async def handle(self, event: IncomingEvent) -> Outcome:
         """Handle one event exactly once. On a flow error the person's earlier answers stay intact."""
+        event = clean_event(event)  # no control characters past the channel boundary (handlers/text_clean.py)
         started, kind = time.perf_counter(), "ok"
         try:
             outcome = await self._turn(event)
         except AlreadyHandled:
             outcome, kind = Outcome(duplicate=True), "duplicate"
-        except Exception:
-            log.exception("flow error channel=%s message_id=%s", event.identity.channel, event.message_id)
-            outcome, kind = await self._apologise(event), "error"
+        except Exception as error:
+            if _busy(error):  # not used up with an apology: the platform is to deliver it again
+                log.warning(
+                    "turn not stored, the database stayed locked: channel=%s message_id=%s",
+                    event.identity.channel,
+                    event.message_id,
+                )
+                outcome, kind = Outcome(stored=False), "error"
+            else:
+                log.exception("flow error channel=%s message_id=%s", event.identity.channel, event.message_id)
+                outcome, kind = await self._apologise(event), "error"
         if self.observer is not None:
             self.observer(event.identity.channel, outcome.flow, kind, time.perf_counter() - started)
         return outcome
@@ -66,8 +82,16 @@ class Core:
             turn = self._turn_for(transaction, opened, now)
             entered = turn.state.flow
             await self._route(turn, event)
-            await transaction.save_and_commit(opened, turn.state.to_json(), now)
-            return Outcome(replies=turn.replies, language=turn.t.lang, flow=entered)
+            kept = self._kept(event, turn, now)
+            await transaction.save_and_commit(opened, turn.state.to_json(), now, replies=kept)
+            return Outcome(replies=turn.replies, language=turn.t.lang, flow=entered, kept=kept is not None)
+
+    def _kept(self, event: IncomingEvent, turn: Turn, now: dt.datetime) -> Kept | None:
+        """The replies to keep with the turn until the channel has sent them, if any."""
+        who = event.identity
+        if not turn.replies or event.message_id is None or who.channel not in self.durable_channels:
+            return None
+        return Kept(who.channel, event.message_id, who.address, turn.t.lang, list(turn.replies), now)
 
     def _turn_for(self, transaction: TurnTransaction, opened: Opened, now: dt.datetime) -> Turn:
         return Turn(
@@ -85,6 +109,9 @@ class Core:
         command = parse_command(event.text)
         if command is not None:
             await self._command(turn, command)
+            return
+        intercept = getattr(self.flows.get("safety"), "intercept", None)  # handlers/safety: danger first
+        if intercept is not None and event.payload is None and await intercept(turn, event.text):
             return
         flow = self.flows[turn.state.flow]
         if event.payload is not None:
@@ -116,7 +143,7 @@ class Core:
         prompt = turn.state.prompt
         value = None
         if text is not None and prompt is not None and prompt.options:
-            value = match_option(text, prompt.options, numbered=prompt.numbered)
+            value = match_option(text, prompt.options, numbered=prompt.numbered, lang=turn.lang)
         return Input(text=text, value=value, attachments=event.attachments)
 
     async def _command(self, turn: Turn, command: Command) -> None:
@@ -152,25 +179,37 @@ class Core:
         """After a failed turn: record the message as handled, say sorry, show the question again."""
         try:
             async with self.db.turns.begin() as transaction:
-                opened = await self._open_again(transaction, event)
-                turn = self._turn_for(transaction, opened, self.clock())
+                opened, recorded = await self._open_again(transaction, event)
+                now = self.clock()
+                turn = self._turn_for(transaction, opened, now)
                 turn.say("core.error")
                 turn.show_prompt()
-                await transaction.commit()
-                return Outcome(replies=turn.replies, language=turn.t.lang)
+                kept = self._kept(event, turn, now) if recorded else None
+                await transaction.commit(replies=kept)
+                return Outcome(replies=turn.replies, language=turn.t.lang, kept=kept is not None)
         except Exception:
             log.exception("could not apologise channel=%s", event.identity.channel)
             t = self.catalogues.translator(self.catalogues.default_language)
             return Outcome(replies=[Text(t("core.error"))], stored=False)
 
-    async def _open_again(self, transaction: TurnTransaction, event: IncomingEvent) -> Opened:
+    async def _open_again(self, transaction: TurnTransaction, event: IncomingEvent) -> tuple[Opened, bool]:
+        """The conversation, and whether the message id was recorded by this opening (so the
+        apology may be kept under it)."""
         language, now = self.catalogues.default_language, self.clock()
         try:
-            return await transaction.open(
+            opened = await transaction.open(
                 event.identity, message_id=event.message_id, language=language, now=now
             )
+            return opened, True
         except AlreadyHandled:  # another worker handled a redelivery meanwhile; still say sorry here
-            return await transaction.open(event.identity, message_id=None, language=language, now=now)
+            opened = await transaction.open(event.identity, message_id=None, language=language, now=now)
+            return opened, False
+
+
+def _busy(error: BaseException) -> bool:
+    """Whether a turn failed because the database stayed locked (raised as is, or wrapped by
+    SQLAlchemy when it came through the ORM session)."""
+    return isinstance(error, DatabaseBusy) or isinstance(getattr(error, "orig", None), DatabaseBusy)
 
 
 HELP_BY_ROLE = {
@@ -181,8 +220,10 @@ HELP_BY_ROLE = {
 }
 
 
-def match_option(text: str, options: list[list[str]], *, numbered: bool) -> str | None:
-    """Map a typed answer to an option: its number (when numbered) or its label, ignoring case."""
+def match_option(text: str, options: list[list[str]], *, numbered: bool, lang: str = "id") -> str | None:
+    """Map a typed answer to an option: its number (when numbered), its label ignoring case and
+    punctuation, or what it means ('iya', 'ga tau', 'udah' → the one option meaning yes, don't know,
+    done; the words are data in locales/{lang}/answers.yaml)."""
     typed = text.strip().casefold()
     if not typed:
         return None
@@ -192,12 +233,12 @@ def match_option(text: str, options: list[list[str]], *, numbered: bool) -> str 
     for option in options:
         if _plain(option[1]) == _plain(typed):
             return option[0]
-    return None
+    return pick_by_meaning(typed, options, lang)
 
 
 def _small_number(text: str) -> bool:
     """ASCII digits only, and few: str.isdigit() also accepts '²', and int() refuses 5,000 digits."""
-    return 0 < len(text) <= 6 and text.isascii() and text.isdigit()
+    return small_number(text)
 
 
 def _plain(label: str) -> str:

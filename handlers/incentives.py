@@ -29,6 +29,9 @@ from storage.repositories import cadre_directory, incentives, reminders
 from storage.repositories.cadre_directory import CadreRow
 
 MONTHS_SHOWN = 6
+# Shown, never stored: the month's deadline has not passed and no report is in yet, so nothing can
+# be said about it (it was shown as "belum memenuhi syarat" a month before it was due).
+NOT_DUE = "belum_jatuh_tempo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +63,9 @@ def judge(
     if verification != "verified":
         return MonthView(month, NOT_ELIGIBLE, "not_verified", amount=terms.amount)
     if first_submitted_at is None:
-        reason = "no_report" if past(due, now) else "report_due"
-        return MonthView(month, NOT_ELIGIBLE, reason, {"deadline": due}, amount=terms.amount)
+        if not past(due, now):
+            return MonthView(month, NOT_DUE, "report_due", {"deadline": due}, amount=terms.amount)
+        return MonthView(month, NOT_ELIGIBLE, "no_report", {"deadline": due}, amount=terms.amount)
     if not on_time(first_submitted_at, due):
         return MonthView(
             month,
@@ -73,6 +77,12 @@ def judge(
     return MonthView(month, ELIGIBLE, amount=terms.amount)
 
 
+def could_report(cadre: CadreRow, month: dt.date, *, terms: Terms, zone: ZoneInfo) -> bool:
+    """A cadre counts for a month when they registered before its report deadline: one who joins
+    on 3 December may still send November's report (due 5 December), and is judged on it."""
+    return on_time(cadre.registered_at, deadline(terms, month, zone))
+
+
 @dataclass(frozen=True, slots=True)
 class CadreIncentives:
     terms: Terms
@@ -82,11 +92,15 @@ class CadreIncentives:
 async def of_cadre(
     session: AsyncSession, cadre: CadreRow, *, now: dt.datetime, zone: ZoneInfo, count: int = MONTHS_SHOWN
 ) -> CadreIncentives:
-    """The last `count` months, newest first, from the month the cadre registered."""
+    """The last `count` months, newest first, that the cadre could still report for when they
+    registered (see `could_report`)."""
     terms = terms_for(await incentives.rules(session), cadre.region_code)
     this = month_start(now.astimezone(zone).date())
-    joined = month_start(cadre.registered_at.astimezone(zone).date())
-    months = [m for m in (shift_months(this, -i) for i in range(count)) if m >= joined]
+    months = [
+        m
+        for m in (shift_months(this, -i) for i in range(count))
+        if could_report(cadre, m, terms=terms, zone=zone)
+    ]
     sent = await cadre_directory.first_submissions(session, [cadre.posyandu_id], months)
     records = await incentives.records_of(session, cadre.cadre_id, months[-1]) if months else {}
     views = [
@@ -125,7 +139,7 @@ async def region_month(
     found = [
         c
         for c in await cadre_directory.in_regions(session, [region_code])
-        if month_start(c.registered_at.astimezone(zone).date()) <= month
+        if could_report(c, month, terms=terms_for(rules, c.region_code), zone=zone)
     ]
     sent = await cadre_directory.first_submissions(session, (c.posyandu_id for c in found), [month])
     records = await incentives.records_for(session, (c.cadre_id for c in found), month)

@@ -29,6 +29,7 @@ class ConversationState:
     prompt: Prompt | None = None
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
     resume_to: dict[str, Any] | None = None  # where an interruption (/bahasa) returns to
+    after_consent: dict[str, Any] | None = None  # {"flow", "args"} chosen before consent, opened after it
 
     def to_json(self) -> dict[str, Any]:
         # Shallow on purpose: everything inside is already plain JSON, and the database layer
@@ -41,6 +42,7 @@ class ConversationState:
             "prompt": None if prompt is None else prompt.to_json(),
             "drafts": self.drafts,
             "resume_to": self.resume_to,
+            "after_consent": self.after_consent,
         }
 
     @classmethod

@@ -63,6 +63,7 @@ class Turn:
     flows: Mapping[str, Flow]
     replies: list[Reply] = field(default_factory=list)
     _person: Person | None = field(default=None, repr=False)
+    _begun_with: dict[str, Any] = field(default_factory=dict, repr=False)  # the last goto's arguments
 
     @property
     def session(self) -> AsyncSession:
@@ -121,13 +122,20 @@ class Turn:
     async def goto(self, flow_name: str, /, **args: Any) -> None:
         """Leave the current flow and begin another, if this person may use it."""
         flow = self.flows[flow_name]
+        asks_consent = flow_name == "welcome" and args.get("step") == "consent"
+        if asks_consent and self.state.flow not in ("menu", "welcome"):
+            # A flow asking for consent (the urgent TRC form) is begun again, as it was, after it.
+            self.state.after_consent = {"flow": self.state.flow, "args": dict(self._begun_with)}
         denial = await flow.refusal(self)
         if denial is not None:
             self.say(denial)
+            if denial == "access.need_consent":  # opened once consent is given (flows/welcome.py)
+                self.state.after_consent = {"flow": flow_name, "args": args}
             flow_name, flow = "menu", self.flows["menu"]
         self.state.flow = flow_name
         self.state.data = {}
         self.state.prompt = None
+        self._begun_with = args
         await flow.begin(self, **args)
 
     async def resume(self) -> None:

@@ -109,3 +109,6 @@ class Outcome:
     # False when the core could not record the event at all (the database failed even for the
     # apology): the message is not kept, so a channel should let the platform deliver it again.
     stored: bool = True
+    # True when the replies were kept in the database with the turn, under the event's message id:
+    # the channel sends them through bot/replies.py (claimed before, recorded after), once.
+    kept: bool = False

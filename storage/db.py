@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage import inline_sqlite
 from storage.turns import InlineSqliteTurns, PooledTurns, Turns
 
+DEFAULT_BUSY_LIMIT = 30.0  # seconds an SQLite statement waits for another process's write lock in all
+
 
 @dataclass(frozen=True)
 class Database:
@@ -37,8 +39,10 @@ def open_database(url: str, *, echo: bool = False) -> Database:
     kwargs: dict[str, object] = {"echo": echo}
     inline = parsed.get_backend_name() == "sqlite" and bool(parsed.database) and parsed.database != ":memory:"
     if inline:
-        # Wait up to 30 s for a competing writer (another process) instead of failing at once.
-        kwargs["async_creator"] = inline_sqlite.creator(str(parsed.database), timeout=30)
+        # Wait up to 30 s (or the URL's `?timeout=`) for a competing writer, another process, instead
+        # of failing at once; without blocking the event loop meanwhile (storage/inline_sqlite.py).
+        timeout = float(str(parsed.query.get("timeout", DEFAULT_BUSY_LIMIT)))
+        kwargs["async_creator"] = inline_sqlite.creator(str(parsed.database), timeout=timeout)
     elif parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": 30}
     else:

@@ -69,6 +69,8 @@ class Region(Base):
 
 
 class Posyandu(Base):
+    """A Posyandu; `status`: active, proposed (by a registering cadre), rejected or withdrawn."""
+
     __tablename__ = "posyandu"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -79,6 +81,9 @@ class Posyandu(Base):
     has_fixed_place: Mapped[bool] = mapped_column(Boolean, default=True)
     usual_day: Mapped[int | None] = mapped_column(Integer)  # day of month it is usually held
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=_utcnow)
+    # A cadre may propose a Posyandu that is not listed; it waits, with that cadre, for a coordinator.
+    status: Mapped[str] = mapped_column(String(12), default="active", server_default="active")
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
 
     region: Mapped[Region] = relationship(lazy="raise")
 

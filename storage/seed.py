@@ -41,13 +41,17 @@ def load_demo(path: Path = DEMO_FILE) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-async def seed_demo(db: Database, *, path: Path = DEMO_FILE, now: dt.datetime | None = None) -> SeedResult:
+async def seed_demo(
+    db: Database, *, path: Path = DEMO_FILE, now: dt.datetime | None = None, at_console: bool = False
+) -> SeedResult:
+    """`at_console`: the demo people count as having used the console chat already, so broadcasts
+    reach them there (`kaderbot seed --demo` does; tests start from people who have not)."""
     data = load_demo(path)
     now = now or dt.datetime.now(dt.UTC)
     async with db.sessions() as session, session.begin():
         regions_added = await _regions(session, _walk(data["regions"], None))
         posyandu_added = await _posyandu(session, data["posyandu"])
-        people_added = await _people(session, data["people"], now)
+        people_added = await _people(session, data["people"], now, at_console=at_console)
     return SeedResult(regions_added, posyandu_added, people_added)
 
 
@@ -78,7 +82,9 @@ async def _posyandu(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     return len(new)
 
 
-async def _people(session: AsyncSession, rows: list[dict[str, Any]], now: dt.datetime) -> int:
+async def _people(
+    session: AsyncSession, rows: list[dict[str, Any]], now: dt.datetime, *, at_console: bool = False
+) -> int:
     added = 0
     posyandu_ids = dict((await session.execute(select(Posyandu.code, Posyandu.id))).all())
     for row in rows:
@@ -100,7 +106,15 @@ async def _people(session: AsyncSession, rows: list[dict[str, Any]], now: dt.dat
         )
         session.add(person)
         await session.flush()
-        session.add(ChannelIdentity(channel="console", address=handle, person_id=person.id, created_at=now))
+        session.add(
+            ChannelIdentity(
+                channel="console",
+                address=handle,
+                person_id=person.id,
+                last_inbound_at=now if at_console else None,
+                created_at=now,
+            )
+        )
         for code in row.get("scope", []):
             session.add(CoordinatorScope(person_id=person.id, region_code=str(code)))
         if row["role"] == "cadre":

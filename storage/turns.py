@@ -13,6 +13,12 @@ Two ways to run the same statements (storage/repositories/conversations.py), cho
   Plain reads a flow makes in the turn go the same way (`read`). What this saves is the per-turn
   SQLAlchemy machinery (session, pool checkout and reset, execution context, a greenlet hop per
   call): `make bench` went from 0.92 to 0.42 ms CPU per update on the 2-core bench machine.
+
+A turn's replies are written in its own transaction (storage/repositories/turn_replies.py), so a crash
+after the commit cannot lose them; `Turns.write` runs the short transactions that claim, record and
+sweep them (bot/replies.py). On the embedded SQLite a turn that finds another process holding the
+write lock is rolled back and tried again after an `asyncio.sleep`, up to the overall limit
+(storage/inline_sqlite.py), so the event loop keeps serving meanwhile; then `DatabaseBusy`.
 """
 
 from __future__ import annotations
@@ -20,9 +26,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
@@ -33,9 +39,12 @@ from sqlalchemy.sql.expression import Executable
 
 from handlers.types import Identity
 from storage.compiled import CompiledStatement
-from storage.inline_sqlite import InlineConnection
+from storage.inline_sqlite import InlineConnection, is_busy, patiently
 from storage.models import Person
-from storage.repositories.conversations import Opened, attach_person, open_turn, save_state
+from storage.repositories.conversations import Opened, Statements, attach_person, open_turn, save_state
+from storage.repositories.turn_replies import Kept
+
+T = TypeVar("T")
 
 # Where a turn's session keeps its statement runner on the embedded SQLite (Session.info), for `read`.
 _RUNNER = "kaderbot.turn_statements"
@@ -72,16 +81,25 @@ class TurnTransaction(Protocol):
 
     def person(self, opened: Opened) -> Person: ...
 
-    async def save_and_commit(self, opened: Opened, state: dict[str, Any], now: dt.datetime) -> None: ...
+    async def save_and_commit(
+        self, opened: Opened, state: dict[str, Any], now: dt.datetime, *, replies: Kept | None = None
+    ) -> None:
+        """Save the state, keep the replies (when given), commit."""
+        ...
 
-    async def commit(self) -> None:
-        """Commit without saving a state (the apology after a failed turn)."""
+    async def commit(self, *, replies: Kept | None = None) -> None:
+        """Commit without saving a state (the apology after a failed turn), keeping the replies."""
         ...
 
 
 class Turns(Protocol):
     def begin(self) -> AbstractAsyncContextManager[TurnTransaction]:
         """`async with turns.begin() as turn:` a TurnTransaction, rolled back unless committed."""
+        ...
+
+    async def write(self, work: Callable[[Statements], T]) -> T:
+        """`work` in a short transaction of its own, committed. On the embedded SQLite it may run
+        again from the start (after a rollback) while another process holds the write lock."""
         ...
 
     async def close(self) -> None: ...
@@ -117,14 +135,21 @@ class PooledTurn:
     def person(self, opened: Opened) -> Person:
         return attach_person(self.session.sync_session, opened.person_values)
 
-    async def save_and_commit(self, opened: Opened, state: dict[str, Any], now: dt.datetime) -> None:
+    async def save_and_commit(
+        self, opened: Opened, state: dict[str, Any], now: dt.datetime, *, replies: Kept | None = None
+    ) -> None:
         def run(session: Session) -> None:
-            save_state(_ConnectionStatements(session.connection()), opened, state, now)
+            statements = _ConnectionStatements(session.connection())
+            save_state(statements, opened, state, now)
+            if replies is not None:
+                replies.record(statements)
             session.commit()
 
         await self.session.run_sync(run)
 
-    async def commit(self) -> None:
+    async def commit(self, *, replies: Kept | None = None) -> None:
+        if replies is not None:
+            await self.session.run_sync(lambda s: replies.record(_ConnectionStatements(s.connection())))
         await self.session.commit()
 
 
@@ -149,6 +174,16 @@ class PooledTurns:
             else:
                 session.expunge_all()  # committed: no connection held, only the entities to let go
 
+    async def write(self, work: Callable[[Statements], T]) -> T:
+        async with self._sessions() as session:
+
+            def run(sync: Session) -> T:
+                result = work(_ConnectionStatements(sync.connection()))
+                sync.commit()
+                return result
+
+            return await session.run_sync(run)
+
     async def close(self) -> None:
         return None
 
@@ -156,13 +191,18 @@ class PooledTurns:
 class _SqliteStatements:
     """conversations.Statements straight on sqlite3, each statement compiled once (storage/compiled.py)."""
 
-    __slots__ = ("_compiled", "_dialect", "dialect_name", "sqlite")
+    __slots__ = ("_compiled", "_dialect", "dialect_name", "limit", "sqlite")
 
     def __init__(
-        self, sqlite: sqlite3.Connection, dialect: Dialect, compiled: dict[Executable, CompiledStatement]
+        self,
+        sqlite: sqlite3.Connection,
+        dialect: Dialect,
+        compiled: dict[Executable, CompiledStatement],
+        limit: float,
     ) -> None:
         self.sqlite, self._dialect, self._compiled = sqlite, dialect, compiled
         self.dialect_name = dialect.name
+        self.limit = limit  # seconds to wait for another process's write lock in all
 
     def _statement(self, statement: Executable) -> CompiledStatement:
         compiled = self._compiled.get(statement)
@@ -192,12 +232,14 @@ class InlineSqliteTurn:
         connection: AsyncConnection,
         statements: _SqliteStatements,
         sessions: async_sessionmaker[AsyncSession],
+        limit: float,
     ) -> None:
         self._connection = connection
         self._statements = statements
         self._sessions = sessions
         self._session: AsyncSession | None = None
         self._committed = False
+        self._limit = limit
 
     @property
     def session(self) -> AsyncSession:
@@ -206,22 +248,52 @@ class InlineSqliteTurn:
         return self._session
 
     async def open(self, who: Identity, *, message_id: str | None, language: str, now: dt.datetime) -> Opened:
-        return open_turn(self._statements, who, message_id=message_id, language=language, now=now)
+        """The turn's first statement takes the write lock; while another process holds it, the
+        opening is rolled back and tried again without blocking the event loop."""
+        statements = self._statements
+        try:  # the usual case, without a coroutine for the retry loop
+            return open_turn(statements, who, message_id=message_id, language=language, now=now)
+        except sqlite3.OperationalError as error:
+            if not is_busy(error, snapshot=True):
+                raise
+        statements.sqlite.rollback()
+        return await patiently(
+            lambda: open_turn(statements, who, message_id=message_id, language=language, now=now),
+            limit=self._limit,
+            snapshot=True,
+            before_retry=statements.sqlite.rollback,
+        )
 
     def person(self, opened: Opened) -> Person:
         return attach_person(self.session.sync_session, opened.person_values)
 
-    async def save_and_commit(self, opened: Opened, state: dict[str, Any], now: dt.datetime) -> None:
-        save_state(self._statements, opened, state, now)
-        await self.commit()
+    async def save_and_commit(
+        self, opened: Opened, state: dict[str, Any], now: dt.datetime, *, replies: Kept | None = None
+    ) -> None:
+        statements = self._statements
+        try:
+            save_state(statements, opened, state, now)
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise
+            await patiently(lambda: save_state(statements, opened, state, now), limit=self._limit)
+        await self.commit(replies=replies)
 
-    async def commit(self) -> None:
+    async def commit(self, *, replies: Kept | None = None) -> None:
         session = self._session
+        if replies is not None:
+            statements = self._statements
+            await patiently(lambda: replies.record(statements), limit=self._limit)
         if session is not None and (session.in_transaction() or _pending(session)):
             await session.commit()  # flushes the flow's changes, commits the SQLite transaction
         sqlite = self._statements.sqlite
         if sqlite.in_transaction:  # no session, or nothing of the turn went through it
-            sqlite.commit()
+            try:
+                sqlite.commit()
+            except sqlite3.OperationalError as error:
+                if not is_busy(error):
+                    raise
+                await patiently(sqlite.commit, limit=self._limit)
         self._committed = True
 
     async def end(self) -> None:
@@ -250,11 +322,28 @@ class InlineSqliteTurns:
     async def begin(self) -> AsyncIterator[InlineSqliteTurn]:
         async with self._lock:
             connection, statements = await self._ready()
-            turn = InlineSqliteTurn(connection, statements, self._sessions)
+            turn = InlineSqliteTurn(connection, statements, self._sessions, statements.limit)
             try:
                 yield turn
             finally:
                 await turn.end()
+
+    async def write(self, work: Callable[[Statements], T]) -> T:
+        async with self._lock:
+            _, statements = await self._ready()
+            sqlite = statements.sqlite
+            try:
+                result = await patiently(
+                    lambda: work(statements),
+                    limit=statements.limit,
+                    snapshot=True,
+                    before_retry=sqlite.rollback,
+                )
+                await patiently(sqlite.commit, limit=statements.limit)
+            except BaseException:
+                sqlite.rollback()
+                raise
+            return result
 
     async def _ready(self) -> tuple[AsyncConnection, _SqliteStatements]:
         connection = self._connection
@@ -265,7 +354,7 @@ class InlineSqliteTurns:
             raw = (await connection.get_raw_connection()).driver_connection
             if not isinstance(raw, InlineConnection):
                 raise TypeError("InlineSqliteTurns needs an engine made by storage.inline_sqlite")
-            self._statements = _SqliteStatements(raw.sqlite, connection.dialect, self._compiled)
+            self._statements = _SqliteStatements(raw.sqlite, connection.dialect, self._compiled, raw.limit)
         elif connection.in_transaction():
             await connection.rollback()  # left over by a turn cut short: never let the next one join it
         return connection, self._statements

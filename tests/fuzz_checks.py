@@ -190,7 +190,7 @@ def knowledge_texts(programs: Programs) -> list[str]:
     found: list[str] = []
     for base in programs.bases.values():
         for topic in base:
-            found += [topic.title, topic.answer, topic.next_step, topic.source]
+            found += [topic.title, topic.short, topic.answer, topic.next_step, topic.source]
     return found
 
 
@@ -237,6 +237,25 @@ async def database_problems(
     found += await _reports(session)
     found += await _people(session, set(flow_names), addresses)
     found += await _tickets_and_trainings(session)
+    found += await _proposals(session)
+    return found
+
+
+async def _proposals(session: AsyncSession) -> list[str]:
+    """A Posyandu's status is known; one still proposed waits with its proposer as a pending cadre."""
+    found: list[str] = []
+    rows = await session.execute(select(Posyandu.id, Posyandu.status, Posyandu.proposed_by))
+    for posyandu_id, status, proposer in rows.all():
+        if status not in ("active", "proposed", "rejected", "withdrawn"):
+            found.append(f"Posyandu {posyandu_id}: status {status!r}")
+        elif status == "proposed" and proposer is not None:
+            waiting = await session.execute(
+                select(Cadre.verification).where(
+                    Cadre.person_id == proposer, Cadre.posyandu_id == posyandu_id
+                )
+            )
+            if waiting.scalar_one_or_none() != "pending":
+                found.append(f"Posyandu {posyandu_id}: proposed, but its proposer does not wait on it")
     return found
 
 

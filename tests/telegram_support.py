@@ -244,8 +244,9 @@ def report_answers(user: TelegramUser, *, start_at: int = 0) -> None:
 
 
 def start_report(user: TelegramUser) -> None:
-    user.say("/lapor", expect=f"(1/{REPORT_STEPS}) Laporan untuk bulan apa?")
-    user.press(this_month(), expect=f"(2/{REPORT_STEPS})")
+    # "(1)", "(2)": the number of questions waits for "held, or not?" (issue 15)
+    user.say("/lapor", expect="(1) Laporan untuk bulan apa?")
+    user.press(this_month(), expect="(2) Apakah Posyandu dilaksanakan")
     user.press("tempat biasa", expect=f"(3/{REPORT_STEPS})")
     user.press("Hari ini", expect=f"(4/{REPORT_STEPS})")
 

@@ -94,7 +94,7 @@ Hari ini
 12
 2
 9
-30
+0
 Penimbangan lancar
 !foto {photo}
 1

@@ -89,3 +89,77 @@ async def test_by_phone_back_to_cadre_and_refusals(kaderbot: KaderBot, db_url: s
     for args, message in refusals.items():
         refused = await cli(db_url, "admin", "add-coordinator", *args)
         assert refused.returncode == 2 and message in refused.stderr, (args, refused.stderr)
+
+
+async def test_a_new_coordinator_by_console_name_or_by_phone_and_name(
+    kaderbot: KaderBot, db_url: str
+) -> None:
+    made = await cli(
+        db_url,
+        "admin",
+        "add-coordinator",
+        "--console",
+        "dedi",
+        "--name",
+        "Dedi Kurniawan",
+        "--region",
+        "64.02.06",
+    )
+    assert made.returncode == 0, made.stderr
+    assert "Dedi Kurniawan (#" in made.stdout and "sekarang koordinator 64.02.06 Tenggarong." in made.stdout
+    assert "dibuat sebagai orang baru; dapat dihubungi lewat console:dedi." in made.stdout
+    dedi = Chat(kaderbot.core, "dedi")  # `kaderbot chat --as dedi`
+    await onboard(dedi, role="warga")
+    assert "Menu utama, Dedi" in dedi.question and "✅ Verifikasi kader" in dedi.labels
+
+    # Someone who never wrote and never registered: a phone number and a name are enough.
+    anton = await cli(
+        db_url,
+        "admin",
+        "add-coordinator",
+        "--phone",
+        "0813-5555-4444",
+        "--name",
+        "Anton Wijaya",
+        "--region",
+        "64.02",
+    )
+    assert anton.returncode == 0, anton.stderr
+    assert "lewat whatsapp:6281355554444." in anton.stdout
+    roles = await cli(db_url, "admin", "roles")
+    [line] = [line for line in roles.stdout.splitlines() if "Anton Wijaya" in line]
+    assert "+6281355554444" in line and "whatsapp:6281355554444" in line
+    on_whatsapp = Chat(kaderbot.core, "6281355554444", channel="whatsapp")  # his first WhatsApp message
+    await onboard(on_whatsapp, role="warga")
+    assert "📢 Kirim siaran" in on_whatsapp.labels
+    again = await cli(db_url, "admin", "add-coordinator", "--phone", "+6281355554444", "--region", "64.02")
+    assert again.returncode == 0 and "dibuat" not in again.stdout  # found by phone now, not created twice
+
+    refused = await cli(db_url, "admin", "add-coordinator", "--console", "Siti Baru!", "--region", "64.02")
+    assert refused.returncode == 2 and "Nama konsol Siti Baru! tidak valid" in refused.stderr
+    no_name = await cli(db_url, "admin", "add-coordinator", "--phone", "081299998888", "--region", "64.02")
+    assert no_name.returncode == 2 and "Tambahkan --name" in no_name.stderr
+
+
+async def test_a_coordinator_who_is_also_a_cadre_keeps_the_cadre_menu(
+    kaderbot: KaderBot, db_url: str
+) -> None:
+    made = await cli(db_url, "admin", "add-coordinator", "--phone", "0811-0000-0011", "--region", "64.02")
+    assert made.returncode == 0 and "Sari Wulandari" in made.stdout, made.stderr
+    sari = Chat(kaderbot.core, "sari")
+    await sari.say("/menu")
+    assert "✅ Verifikasi kader" in sari.labels and "🧺 Menu kader" in sari.labels
+    assert len(sari.labels) <= 10  # one WhatsApp list
+    await sari.press("Menu kader")
+    assert sari.question.startswith("Menu kader")
+    assert sari.labels[:3] == ["Lapor kegiatan bulanan", "Laporan Posyandu saya", "💰 Insentif saya"]
+    assert sari.labels[-1] == "🏠 Menu utama"
+    await sari.press("Insentif saya")
+    assert "Posyandu Melati 1" in sari.text and "BPJS Ketenagakerjaan" in sari.text  # her own, not the desk
+    await sari.say("/lapor")
+    assert "bukan untuk peran" not in sari.text and "Laporan untuk bulan apa?" in sari.question
+    await sari.say("/batal")
+    await sari.say("/menu")
+    await sari.press("Menu kader")
+    await sari.press("Menu utama")
+    assert "✅ Verifikasi kader" in sari.labels

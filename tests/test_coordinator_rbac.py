@@ -172,7 +172,7 @@ async def test_other_region_cannot_recap_or_export_outside_it(kaderbot: KaderBot
         assert await effects(kaderbot) == before
     await yohana.say("/rekap")
     await yohana.press("Balikpapan")
-    assert "Rekap November 2026 — Balikpapan" in yohana.text
+    assert "Rekap Oktober 2026 — Balikpapan" in yohana.text  # the last month whose deadline has passed
     for forged in ("r64.02", "r64.02.06"):
         await yohana.press_payload(f"{yohana.choice.turn}.{forged}")
         assert yohana.text.startswith(STALE)

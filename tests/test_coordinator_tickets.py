@@ -25,7 +25,13 @@ async def test_a_coordinator_moves_a_ticket_on_and_the_resident_is_told(
     await siti.press(ordinary)
     assert f"Tiket {ordinary}" in siti.question and "Melayu, Tenggarong, Kutai Kartanegara" in siti.question
     assert "****************" in siti.question  # the NIK the resident typed was never kept
-    assert siti.labels == ["Ubah ke: Diproses", "Ubah ke: Selesai", "Ubah ke: Ditolak", "◀ Kembali"]
+    assert siti.labels == [
+        "Ubah ke: Diproses",
+        "Ubah ke: Selesai",
+        "Ubah ke: Ditolak",
+        "✉️ Tulis pesan ke pelapor",
+        "◀ Kembali",
+    ]
     await siti.press("Diproses")
     await siti.say("Kami cek ke desa minggu ini")
     assert f"Status {ordinary} sekarang Diproses. Warga akan diberi tahu." in siti.text
@@ -54,7 +60,7 @@ async def test_a_coordinator_moves_a_ticket_on_and_the_resident_is_told(
     assert entry.actor == "Siti Rahmawati" and entry.target == ordinary
 
     await siti.press(ordinary)
-    assert siti.labels == ["Ubah ke: Selesai", "Ubah ke: Ditolak", "◀ Kembali"]
+    assert siti.labels == ["Ubah ke: Selesai", "Ubah ke: Ditolak", "✉️ Tulis pesan ke pelapor", "◀ Kembali"]
     assert "• Diproses: Kami cek ke desa minggu ini" in siti.question
     await siti.press("Selesai")
     await siti.press("Lewati")

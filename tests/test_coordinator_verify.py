@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.app import KaderBot
-from storage.models import Cadre, Person
+from storage.models import Cadre, ChannelIdentity, Person
 from storage.models_outbox import AuditLog, OutboxMessage
 from tests.chat import Chat, Clock
 from tests.flows import register_cadre
@@ -32,8 +32,22 @@ async def decisions(kaderbot: KaderBot) -> list[AuditLog]:
     return [e for e in await table(kaderbot, AuditLog) if not e.action.startswith("personal.")]
 
 
+async def wrote_from(kaderbot: KaderBot, channel: str, address: str, clock: Clock) -> None:
+    """The person last wrote from this identity: notices go there."""
+    async with kaderbot.db.sessions() as session, session.begin():
+        identity = (
+            await session.execute(
+                select(ChannelIdentity).where(
+                    ChannelIdentity.channel == channel, ChannelIdentity.address == address
+                )
+            )
+        ).scalar_one()
+        identity.last_inbound_at = clock.now
+
+
 async def test_approving_a_cadre_tells_them_and_is_audited(kaderbot: KaderBot, clock: Clock) -> None:
     await add_identity(kaderbot.db, "rina", "telegram", "880013")
+    await wrote_from(kaderbot, "telegram", "880013", clock)
     siti = Chat(kaderbot.core, "siti")
     await siti.say("/verifikasi")
     assert siti.question == "Ada 1 kader menunggu verifikasi. Pilih kader untuk dilihat:"
@@ -60,8 +74,9 @@ async def test_approving_a_cadre_tells_them_and_is_audited(kaderbot: KaderBot, c
     assert entry.details["cadre_id"] == rina.id and entry.at == clock.now
 
 
-async def test_rejecting_asks_a_reason_and_passes_it_on(kaderbot: KaderBot) -> None:
+async def test_rejecting_asks_a_reason_and_passes_it_on(kaderbot: KaderBot, clock: Clock) -> None:
     await add_identity(kaderbot.db, "rina", "whatsapp", "6281100000013")
+    await wrote_from(kaderbot, "whatsapp", "6281100000013", clock)
     siti = Chat(kaderbot.core, "siti")
     await siti.say("/verifikasi")
     await siti.press("Rina")
@@ -100,7 +115,8 @@ async def test_a_suggested_reason_and_going_back(kaderbot: KaderBot) -> None:
     await siti.press("Tolak")
     await siti.press("Data tidak sesuai")
     assert (await cadre_of(kaderbot, "Rina Kusumawati")).rejection_reason == "Data tidak sesuai"
-    assert "belum dapat dihubungi lewat Telegram/WhatsApp" in siti.text  # Rina is only on the console
+    # Rina is only on the console: the notice waits for her next console turn.
+    assert "Rina Kusumawati akan menerima pemberitahuan." in siti.text
 
 
 async def test_a_cadre_handled_meanwhile_by_another_coordinator(kaderbot: KaderBot) -> None:

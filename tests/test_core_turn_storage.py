@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
+import sqlite3
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import make_url
 
-from bot.app import KaderBot
+from bot.app import KaderBot, build
+from bot.settings import load_settings
 from handlers.core import Core
 from handlers.flows.base import Flow
 from handlers.flows.registry import build_flows
@@ -25,7 +29,8 @@ from handlers.turn import Input, Turn
 from handlers.types import Identity, IncomingEvent
 from storage.compiled import CompiledStatement
 from storage.models import ChannelIdentity, Conversation, InboundMessage, Person, Region
-from storage.repositories import regions
+from storage.models_replies import TurnReply
+from storage.repositories import regions, turn_replies
 from tests.chat import Chat, Clock
 from tests.flows import onboard
 
@@ -227,3 +232,58 @@ def test_a_list_expanded_per_call_is_refused_with_the_way_round_it() -> None:
     statement = select(Region.code).where(Region.level.in_(("kabupaten", "kota")))
     with pytest.raises(ValueError, match="equalities"):
         CompiledStatement.of(statement, sqlite.dialect(paramstyle="qmark"))
+
+
+async def test_a_telegram_turn_keeps_its_replies_in_its_own_transaction(
+    kaderbot: KaderBot, clock: Clock
+) -> None:
+    """The replies are written with the turn (so a crash after the commit cannot lose them), the way
+    the channel will read them back; the console keeps none (it needs no crash recovery)."""
+    telegram, console = Chat(kaderbot.core, "4242", channel="telegram"), Chat(kaderbot.core, "4242")
+    outcome = await telegram.say("/start")
+    assert outcome.kept and not (await console.say("/start")).kept
+    async with kaderbot.db.sessions() as session:
+        rows = (await session.execute(select(TurnReply))).scalars().all()
+    assert [(r.channel, r.address, r.status) for r in rows] == [("telegram", "4242", "pending")]
+    assert turn_replies.decode(rows[0].replies) == outcome.replies
+    unsent = await kaderbot.db.turns.write(
+        lambda run: turn_replies.unsent(run, "telegram", rows[0].message_id)
+    )
+    assert unsent is not None and unsent.replies == outcome.replies and unsent.language == outcome.language
+
+
+async def test_kept_replies_are_claimed_once_and_go_when_sent(kaderbot: KaderBot, clock: Clock) -> None:
+    outcome = await Chat(kaderbot.core, "4343", channel="whatsapp").say("Halo")
+    async with kaderbot.db.sessions() as session:
+        (message_id,) = (await session.execute(select(TurnReply.message_id))).scalars().all()
+    claim = functools.partial(turn_replies.claim, channel="whatsapp", message_ids=[message_id], now=clock())
+    assert outcome.kept
+    assert await kaderbot.db.turns.write(claim) == {message_id}
+    assert await kaderbot.db.turns.write(claim) == set()  # a redelivery or a sweep: not again
+    await kaderbot.db.turns.write(
+        lambda run: turn_replies.settle(run, "whatsapp", sent=[message_id], failed=[])
+    )
+    async with kaderbot.db.sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(TurnReply))).scalar_one() == 0
+
+
+async def test_a_turn_locked_out_by_another_process_is_not_stored_and_not_apologised_for(
+    db_url: str, clock: Clock
+) -> None:
+    """SQLite: another writer holds the lock past the overall limit. The turn is not stored (the
+    platform is to deliver it again), and nothing of an apology is recorded in its place."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's database-wide write lock")
+    kaderbot = build(load_settings(database_url=f"{db_url}?timeout=0.3"), clock=clock)
+    other = sqlite3.connect(str(make_url(db_url).database), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        event = IncomingEvent(Identity("telegram", "4444"), text="/start", message_id="777")
+        outcome = await kaderbot.core.handle(event)
+        assert (outcome.stored, outcome.replies, outcome.duplicate) == (False, [], False)
+        other.execute("ROLLBACK")
+        again = await kaderbot.core.handle(event)  # the platform's next delivery
+        assert again.stored and again.kept and "Silakan pilih bahasa" in again.replies[-1].text  # type: ignore[union-attr]
+    finally:
+        other.close()
+        await kaderbot.close()

@@ -4,15 +4,19 @@ chart (a real PNG, one bar per child region), and a workbook whose numbers are t
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
 import io
 import os
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image
 from sqlalchemy import select
 
@@ -93,7 +97,9 @@ async def test_recap_message_counts_missing_posyandu_and_coverage(reported: None
     assert "Belum melapor (13):" in text
     assert "• Posyandu Kasih Ibu (Loa Ipuh) — kader: Nurhayati Lestari (+6281100000012)" in text
     assert "Melati 1 (" not in text  # reported, so not listed
-    assert sorted(siti.labels) == sorted([*KUKAR_CHILDREN_WITH_POSYANDU, "🏠 Menu"])
+    assert sorted(siti.labels) == sorted(
+        [*KUKAR_CHILDREN_WITH_POSYANDU, "📅 Rekap Oktober 2026", "📅 Rekap September 2026", "🏠 Menu"]
+    )
 
 
 async def test_chart_is_a_png_with_one_bar_per_child_region(reported: None, kaderbot: KaderBot) -> None:
@@ -108,7 +114,7 @@ async def test_chart_is_a_png_with_one_bar_per_child_region(reported: None, kade
     async with kaderbot.db.sessions() as session:
         kukar = await session.get(Region, "64.02")
         assert kukar is not None
-        found = await recap.build(session, kukar, NOVEMBER)
+        found = await recap.build(session, kukar, NOVEMBER, zone=ZoneInfo("Asia/Makassar"))
     figure = chart.figure("t", found.rates, axis_label="%")
     [axes] = figure.axes
     bars = axes.patches
@@ -137,6 +143,8 @@ async def test_drilling_down_shows_the_child_region(reported: None, kaderbot: Ka
         "Melayu",
         "Sukarame",
         "🏠 Menu",
+        "📅 Rekap Oktober 2026",
+        "📅 Rekap September 2026",
     ]
 
 
@@ -152,6 +160,7 @@ def check_workbook(data: bytes, kaderbot_reports: dict[str, MonthlyReport]) -> N
     assert book.sheetnames == ["Posyandu", "Ringkasan"]
     sheet = book["Posyandu"]
     header = [cell.value for cell in sheet[1]]
+    check_table_layout(sheet)
     rows = [
         dict(zip(header, (cell.value for cell in row), strict=True)) for row in sheet.iter_rows(min_row=2)
     ]
@@ -179,6 +188,24 @@ def check_workbook(data: bytes, kaderbot_reports: dict[str, MonthlyReport]) -> N
     assert summary["Jumlah S"] == sum(r.s or 0 for r in held)
     assert summary["Jumlah D"] == sum(r.d or 0 for r in held)
     assert summary["D/S"] == pytest.approx(sum(r.d or 0 for r in held) / sum(r.s or 0 for r in held))
+
+
+def check_table_layout(sheet: Worksheet) -> None:
+    """Header frozen, a filter over the whole table, every column sized to what it holds."""
+    assert sheet.freeze_panes == "A2"
+    last = get_column_letter(sheet.max_column)
+    assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}"
+    assert all(cell.font.bold for cell in sheet[1])
+    for column in range(1, sheet.max_column + 1):
+        letter = get_column_letter(column)
+        width = sheet.column_dimensions[letter].width
+        assert width is not None and 8 <= width <= 50, (letter, width)
+        longest = (
+            max(len(str(c.value)) for c in sheet[letter] if isinstance(c.value, str))
+            if any(isinstance(c.value, str) for c in sheet[letter])
+            else 0
+        )
+        assert width >= min(longest, 50), (letter, width, longest)
 
 
 async def kukar_reports(kaderbot: KaderBot) -> dict[str, MonthlyReport]:
@@ -209,6 +236,7 @@ async def test_command_line_export_writes_the_same_workbook(
     reported: None, kaderbot: KaderBot, db_url: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "laporan" / "kukar.xlsx"
+    out.parent.mkdir()
     done = await asyncio.to_thread(
         kaderbot_cli, db_url, "export", "--month", "2026-11", "--region", "64.02", "--out", str(out)
     )
@@ -223,3 +251,60 @@ async def test_command_line_export_writes_the_same_workbook(
         kaderbot_cli, db_url, "export", "--month", "2026-11", "--region", "99.99", "--out", str(out)
     )
     assert refused.returncode == 2 and "Kode wilayah 99.99 tidak dikenal." in refused.stderr
+
+
+def export_cli(db_url: str, out: Path, month: str = "2026-11") -> subprocess.CompletedProcess[str]:
+    return kaderbot_cli(db_url, "export", "--month", month, "--region", "64.02", "--out", str(out))
+
+
+async def test_the_extension_decides_the_format(reported: None, db_url: str, tmp_path: Path) -> None:
+    as_csv = tmp_path / "y.csv"
+    done = await asyncio.to_thread(export_cli, db_url, as_csv)
+    assert done.returncode == 0, done.stderr
+    data = as_csv.read_bytes()
+    assert not data.startswith(b"PK")  # not a workbook's zip
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Kode kab/kota", "Kabupaten/Kota"]
+    assert len(rows) == 1 + 17
+    by_code = {row[rows[0].index("Kode Posyandu")]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert by_code["PY-6402-0001"]["S (jumlah balita)"] == "40"
+    assert by_code["PY-6402-0001"]["Waktu lapor"] == "2026-11-12 11:30"
+    assert by_code["PY-6402-0002"]["Sudah melapor"] == "Tidak"
+
+    upper = tmp_path / "Z.XLSX"
+    done = await asyncio.to_thread(export_cli, db_url, upper)
+    assert done.returncode == 0, done.stderr
+    assert upper.read_bytes().startswith(b"PK")
+
+    for name in ("y.txt", "y.xls", "y"):
+        refused = await asyncio.to_thread(export_cli, db_url, tmp_path / name)
+        assert refused.returncode == 2
+        assert f"Nama berkas {name} harus berakhiran .xlsx (Excel) atau .csv." in refused.stderr
+        assert not (tmp_path / name).exists()
+
+
+async def test_a_missing_folder_is_an_error(reported: None, db_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "tidak-ada" / "kukar.xlsx"
+    refused = await asyncio.to_thread(export_cli, db_url, out)
+    assert refused.returncode == 2
+    assert f"Folder {out.parent} tidak ada." in refused.stderr
+    assert not out.parent.exists()
+
+
+async def test_a_future_month_is_refused(
+    reported: None, kaderbot: KaderBot, db_url: str, tmp_path: Path
+) -> None:
+    today = dt.datetime.now(ZoneInfo("Asia/Makassar")).date()  # the CLI runs on the real clock
+    following = (today.replace(day=28) + dt.timedelta(days=5)).replace(day=1)
+    for month in (f"{following:%Y-%m}", "2099-01"):
+        out = tmp_path / f"{month}.xlsx"
+        refused = await asyncio.to_thread(export_cli, db_url, out, month)
+        assert refused.returncode == 2
+        assert f"Bulan {month} belum berjalan." in refused.stderr
+        assert not out.exists()
+    current = tmp_path / "now.xlsx"
+    done = await asyncio.to_thread(export_cli, db_url, current, f"{today:%Y-%m}")
+    assert done.returncode == 0, done.stderr
+    async with kaderbot.db.sessions() as session:
+        actions = (await session.execute(select(AuditLog.action))).scalars().all()
+    assert actions == ["export.xlsx"]  # refusals leave no trace of an export

@@ -54,8 +54,8 @@ async def test_a_report_one_minute_after_the_deadline_is_late(kaderbot: KaderBot
     await send_report(sari, clock, wita(2026, 11, 6, 0, 0), month="Oktober 2026")
     screen = await incentive_screen(sari, clock)
     assert line(screen, "Oktober 2026") == (
-        "⚠️ Oktober 2026: belum memenuhi syarat — laporan dikirim 6 November 2026 00.00 WITA, "
-        "lewat dari batas 5 November 2026 23.59 WITA"
+        "⏰ Oktober 2026: terlambat — laporan dikirim 6 November 2026 00.00 WITA, "
+        "lewat dari batas 5 November 2026 23.59 WITA, jadi belum memenuhi syarat"
     )
 
 
@@ -96,8 +96,9 @@ async def test_a_late_report_stays_late_after_a_revision(kaderbot: KaderBot, clo
 
 async def test_this_month_and_months_without_a_report_say_why(kaderbot: KaderBot, clock: Clock) -> None:
     screen = await incentive_screen(Chat(kaderbot.core, "sari"), clock)
-    assert line(screen, "November 2026").endswith(
-        "laporan bulan ini belum dikirim (batas 5 Desember 2026 23.59 WITA)"
+    # The current month is not yet due: no warning a month before the deadline (issue #15).
+    assert line(screen, "November 2026") == (
+        "⏳ November 2026: belum jatuh tempo — laporan ditunggu paling lambat 5 Desember 2026 23.59 WITA"
     )
     assert line(screen, "September 2026").endswith(
         "laporan tidak dikirim sampai batas 5 Oktober 2026 23.59 WITA"

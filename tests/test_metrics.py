@@ -26,7 +26,6 @@ from handlers.flows.registry import build_flows
 from handlers.types import IncomingEvent
 from storage.models_outbox import OutboxMessage
 from tests.chat import Chat, Clock
-from tests.fakes import whatsapp_webhooks as wh
 from tests.fakes.bot_api import running_fake_bot_api
 from tests.outbox_support import MemoryChannel, Unreachable, add_cadres, compose_broadcast, make_coordinator
 from tests.telegram_support import BotProcess, wait_until
@@ -37,6 +36,7 @@ from tests.test_whatsapp_server import (  # noqa: F401 - shared fixtures
     app_fixture,
     fake_fixture,
     graph_api_fixture,
+    recent,
 )
 
 CHAT = 5_557_201
@@ -117,7 +117,7 @@ async def test_a_failed_turn_counts_as_an_error_of_its_channel(kaderbot: KaderBo
 
 
 async def test_whatsapp_webhook_updates_and_redeliveries_over_http(app: Served) -> None:
-    body = wh.load_fixture("text")
+    body = recent("text", app.clock.now)
     assert (await app.post(body)).status_code == 200
     assert (await app.post(body)).status_code == 200  # Meta delivers the same wamid again
 

@@ -132,3 +132,49 @@ async def test_seeded_cadre_sees_report_items(kaderbot: KaderBot) -> None:
     await sari.say("/start")
     assert "Menu utama, Sari" in sari.question
     assert "Lapor kegiatan bulanan" in sari.labels and "Laporan Posyandu saya" in sari.labels
+
+
+# -- an action chosen before consent is opened after it (issue 13, point 5) -----------------------
+async def test_an_action_chosen_before_consent_opens_after_consenting(chat: Chat, kaderbot: KaderBot) -> None:
+    await chat.say("/start")
+    await chat.press("Indonesia")
+    await chat.press("Tidak setuju")
+    await chat.say("/pengaduan")
+    assert "menyetujui penggunaan data pribadi" in chat.text
+    await chat.press("Beri persetujuan")
+    await chat.press("Setuju")
+    assert "Jenis permohonan/pengaduan?" in chat.question  # the complaint, not the main menu
+    assert (await person_of(kaderbot, "budi")).consent_at is not None
+
+
+async def test_a_first_command_that_needs_consent_comes_back_after_it(chat: Chat) -> None:
+    await chat.say("/sekolahrakyat")
+    assert "menyetujui penggunaan data pribadi" in chat.text
+    await chat.press("Beri persetujuan")
+    await chat.say("setuju")
+    assert "Berapa usia anak" in chat.question
+
+
+async def test_the_urgent_form_comes_back_after_consent(chat: Chat) -> None:
+    await chat.say("/darurat")
+    assert "UU 27/2022" in chat.question  # asked for consent at once, numbers first
+    await chat.press("Setuju")
+    assert "Menu utama" not in chat.question
+    assert "Apa yang terjadi?" in chat.question  # back in the urgent (TRC) form
+
+
+async def test_consent_without_a_chosen_action_still_asks_who_one_is(chat: Chat) -> None:
+    await chat.say("/start")
+    await chat.press("Indonesia")
+    await chat.press("Setuju")
+    assert chat.labels == ["Saya kader Posyandu", "Saya warga"]
+
+
+async def test_reporting_danger_before_consent_keeps_what_was_typed(chat: Chat) -> None:
+    await chat.say("suami saya pukul saya tiap hari")
+    await chat.press("TRC")
+    assert "UU 27/2022" in chat.question
+    await chat.press("Setuju")
+    assert "Di mana lokasinya?" in chat.question  # "what happened" already answered by the message
+    await chat.say("kembali")
+    assert "suami saya pukul saya" in " ".join(o.description or o.label for o in chat.choice.options)

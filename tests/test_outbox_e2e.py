@@ -36,7 +36,7 @@ def broadcast_through_the_bot(fake: FakeBotAPI, db_url: str, workdir: Path) -> N
     bot.start()
     try:
         siti = TelegramUser(fake, COORDINATOR)
-        siti.say("/siaran", expect="(1/5) Tulis isi siaran")
+        siti.say("/siaran", expect="(1) Tulis isi siaran")
         siti.say(
             "Pertemuan kader Jumat pukul 09.00 di aula kecamatan.", expect="Lampirkan foto atau dokumen?"
         )

@@ -11,13 +11,14 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, func, select
+from sqlalchemy import JSON, String, Text, delete, func, select
 
 from bot.app import KaderBot
 from storage.migrate import upgrade
 from storage.models import Base, Cadre, ChannelIdentity, MonthlyReport, Person, Posyandu, ReportRevision
 from storage.models_bpjs import ENROLLED
 from storage.models_outbox import AuditLog, Broadcast
+from storage.models_replies import TurnReply
 from storage.models_tickets import Ticket
 from storage.models_training import TrainingSeat
 from storage.repositories import bpjs, erasure, incentives, tickets, whatsapp
@@ -99,6 +100,10 @@ async def traces_left(
 ) -> list[str]:
     """Every table in the metadata, every row: the person's name, phone, Telegram id or WhatsApp
     number in any text or JSON column, and any foreign key (or JSON id) pointing at them."""
+    async with kaderbot.db.sessions() as session, session.begin():
+        # The last turn's kept replies (the goodbye) are the channel's to send, then they go
+        # (bot/replies.py); in-process there is no channel, so they go here.
+        await session.execute(delete(TurnReply).where(TurnReply.status == "pending"))
     cadres = {cadre} if cadre is not None else set()
     doomed = {"person": {person}, "channel_identity": identities, "cadre": cadres}
     id_keys = {"person_id": {person}, "cadre_id": cadres, "identity_id": identities}

@@ -6,9 +6,11 @@ import pytest
 
 from bot.settings import PROJECT_ROOT
 from handlers.programs import Programs, load_normalizer
+from handlers.programs.stem import english_variants, stem
 
 programs = Programs.load(PROJECT_ROOT / "locales")
 normalizer = load_normalizer(PROJECT_ROOT / "locales")
+THRESHOLD = programs.matcher.tuning.threshold
 
 
 @pytest.mark.parametrize(
@@ -30,7 +32,7 @@ normalizer = load_normalizer(PROJECT_ROOT / "locales")
 def test_everyday_questions_find_their_topic(question: str, topic: str) -> None:
     match = programs.match(question)
     assert match.topic == topic, match.candidates[:3]
-    assert match.score >= 0.5
+    assert match.score >= THRESHOLD
 
 
 @pytest.mark.parametrize(
@@ -50,7 +52,7 @@ def test_everyday_questions_find_their_topic(question: str, topic: str) -> None:
 def test_questions_outside_social_services_get_no_topic(question: str) -> None:
     match = programs.match(question)
     assert match.topic is None
-    assert 0.0 <= match.score < 0.5
+    assert 0.0 <= match.score < THRESHOLD
 
 
 def test_below_the_threshold_it_offers_the_closest_topics_instead_of_guessing() -> None:
@@ -58,6 +60,32 @@ def test_below_the_threshold_it_offers_the_closest_topics_instead_of_guessing() 
     assert match.topic is None
     assert 1 <= len(match.suggestions) <= 3
     assert set(match.suggestions) <= {topic for topic, _ in match.candidates}
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("bansos saya kok ga cair", "bansos_pencairan"),
+        ("my bansos has not been paid", "bansos_pencairan"),
+        ("santunan kematian kukar brp", "santunan_kematian"),
+        ("gmn cara daftar pkh", "pkh"),
+        ("pendaftaran dtsen lewat desa gmn", "dtsen_usulan"),
+    ],
+)
+def test_questions_the_issue_found_misread(question: str, topic: str) -> None:
+    assert programs.match(question).topic == topic
+
+
+def test_sastrawi_and_chat_forms_fold_onto_the_same_root() -> None:
+    assert stem("pendaftaran") == stem("mendaftarkan") == stem("daftarin") == "daftar"
+    assert stem("pencairan") == stem("dicairin") == "cair"
+    assert stem("ngurusnya") == "urus"
+    assert stem("bansos") == "bansos"  # a word Sastrawi does not know stays as typed
+    assert "flood" in english_variants("flooded") and "benefit" in english_variants("benefits")
+
+
+def test_an_english_inflection_reads_as_the_plain_word_the_knowledge_base_uses() -> None:
+    assert programs.matcher.terms("flooded houses") == programs.matcher.terms("flood house")
 
 
 def test_a_question_on_a_new_subject_offers_nothing() -> None:
@@ -88,3 +116,29 @@ def test_scores_are_between_zero_and_one_and_candidates_are_ranked() -> None:
         assert 0.0 <= match.score <= 1.0
         scores = [score for _, score in match.candidates]
         assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_a_dictionary_word_is_not_read_as_a_typo() -> None:
+    # "sabtu" (Saturday) is one letter from "sabu" (meth): a real word is never a misspelling.
+    assert programs.match("jam buka bank bri sabtu").topic is None
+
+
+def test_clitics_and_chat_prefixes_on_programme_words() -> None:
+    assert programs.matcher.terms("bansosnya pkhku") == programs.matcher.terms("bansos pkh")
+    assert stem("nyairin") == "cair"  # "ny-" stands for c-/s-, not "air"
+    assert stem("ngurus") == "urus"  # after "ng-" the bare rest comes first
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("bansosnya blm turun2", "bansos_pencairan"),
+        ("bansos durung cair", "bansos_pencairan"),  # Javanese "durung" = belum, not "dikurung"
+        ("bantuan sy telat cair", "bansos_pencairan"),
+        ("my social assistance is late again", "bansos_pencairan"),
+        ("adik sy nyabu, bs direhab", "rehabilitasi"),
+        ("beras bantuan bulog kapan dibagi", "bpnt"),
+    ],
+)
+def test_the_weak_topics_of_the_heldout_counts(question: str, topic: str) -> None:
+    assert programs.match(question).topic == topic

@@ -61,7 +61,7 @@ async def test_full_report_is_stored_with_coverage_in_the_summary(cadre: Chat, k
         "usia_produktif": 10,
         "lansia": 12,
     }
-    assert (report.referrals_gizi, report.immunizations, report.vitamin_a) == (2, 9, 30)
+    assert (report.referrals_gizi, report.immunizations, report.vitamin_a) == (2, 9, 0)
     assert report.notes == "Penimbangan lancar" and report.photos == [
         {"ref": "photo-1", "mime_type": "image/jpeg"}
     ]
@@ -139,8 +139,10 @@ async def test_typed_month_within_range(cadre: Chat) -> None:
     [
         ("25", "belum lewat"),  # 25 November is after 'today' (20 November)
         ("3/10/2026", "tidak di bulan November 2026"),
-        ("31", "Tanggal tidak dikenali"),
-        ("kemarin sore", "Tanggal tidak dikenali"),
+        ("31", "November 2026 hanya 30 hari"),
+        ("31 November", "November 2026 hanya 30 hari"),
+        ("minggu lalu", "Tanggal tidak dikenali"),
+        ("besok", "Tanggal tidak dikenali"),
     ],
 )
 async def test_bad_dates(cadre: Chat, typed: str, reason: str) -> None:

@@ -7,6 +7,7 @@ from bot.app import KaderBot
 from tests.chat import Chat
 from tests.flows import onboard
 
+FLOOR = "🆘 Darurat: lapor TRC"  # the safety floor under every refusal (tests/test_safety_net.py)
 RESIDENT_MENU = [
     "Tanya program",
     "Cek syarat Sekolah Rakyat",
@@ -31,8 +32,17 @@ async def test_free_text_in_the_menu_is_answered_with_next_step_source_and_optio
     answer = chat.text
     assert answer.startswith("Sekolah Rakyat")
     assert "Inpres No. 8 Tahun 2025" in answer and "Langkah berikutnya:" in answer
-    assert "Sumber: Inpres No. 8 Tahun 2025" in answer and "(dicek 24 Nov 2026)" in answer
-    assert chat.labels == ["Cek syarat Sekolah Rakyat", "Tanya lagi", "Tanya ke petugas", "Menu utama"]
+    assert len(answer) <= 350  # one phone screen; the rest and the source are one tap away
+    assert chat.labels == [
+        "Selengkapnya",
+        "Sumber & tanggal cek",
+        "Cek syarat Sekolah Rakyat",
+        "Tanya lagi",
+        "Tanya ke petugas",
+        "Menu utama",
+    ]
+    await chat.press("Sumber")
+    assert "Sumber: Inpres No. 8 Tahun 2025" in chat.text and "24 Nov 2026" in chat.text
     # Another question typed straight away is answered too.
     await chat.say("sy blm dpt bansos knp ya")
     assert chat.text.startswith("DTSEN")
@@ -44,7 +54,7 @@ async def test_tanya_program_asks_then_answers_and_lists_topics(chat: Chat) -> N
     await chat.press("Tanya program")
     assert "ketik pertanyaan" in chat.question
     await chat.press("Lihat daftar topik")
-    assert len(chat.labels) == 16 and chat.labels[0] == "Sekolah Rakyat" and chat.labels[-1] == "Menu utama"
+    assert len(chat.labels) == 24 and chat.labels[0] == "Sekolah Rakyat" and chat.labels[-1] == "Menu utama"
     await chat.press("Santunan PMKS")
     assert "Rp200.000 per bulan" in chat.text
     await chat.press("Tanya lagi")
@@ -62,8 +72,8 @@ async def test_below_the_threshold_it_offers_three_topics_and_a_person(chat: Cha
     await onboard(chat, role="warga")
     await chat.say("bantuan")
     assert "belum yakin" in chat.question
-    assert chat.labels[-3:] == ["Tanya ke petugas", "Lihat daftar topik", "Menu utama"]
-    topics = chat.labels[:-3]
+    assert chat.labels[-4:] == ["Tanya ke petugas", "Lihat daftar topik", "Menu utama", FLOOR]
+    topics = chat.labels[:-4]
     assert 1 <= len(topics) <= 3
     await chat.press(topics[0])
     assert chat.text.startswith(topics[0])
@@ -73,7 +83,7 @@ async def test_out_of_scope_gets_no_guess(chat: Chat) -> None:
     await onboard(chat, role="warga")
     await chat.say("cuaca besok")
     assert "di luar layanan sosial" in chat.question
-    assert chat.labels == ["Tanya ke petugas", "Lihat daftar topik", "Menu utama"]
+    assert chat.labels == ["Tanya ke petugas", "Lihat daftar topik", "Menu utama", FLOOR]
 
 
 async def test_asking_a_person_opens_a_request_with_the_question_ready(chat: Chat) -> None:
@@ -106,7 +116,8 @@ async def test_public_menu_answers_questions_without_consent(chat: Chat) -> None
     ]
     await chat.say("pkh kpn cair")
     assert chat.text.startswith("PKH")
-    assert chat.labels == ["Tanya lagi", "Tanya ke petugas", "Menu utama"]
+    more = ["Selengkapnya", "Sumber & tanggal cek"]
+    assert chat.labels == [*more, "Tanya lagi", "Tanya ke petugas", "Menu utama"]
     # A person can only answer through a ticket, and a ticket needs consent: ask for it.
     await chat.press("Tanya ke petugas")
     assert "persetujuan data pribadi" in chat.text
@@ -126,8 +137,10 @@ async def test_english_speaker_gets_english_answers(chat: Chat) -> None:
     await onboard(chat, role="resident", language="English")
     await chat.say("how do i get a wheelchair")
     assert chat.text.startswith("Help for Neglected Elderly People")
-    assert "Next step:" in chat.text and "Source:" in chat.text
+    assert "Next step:" in chat.text
     assert "Ask another question" in chat.labels
+    await chat.press("Source")
+    assert "Sources:" in chat.text and "Permensos No. 16 Tahun 2020" in chat.text
 
 
 async def _sekolah_rakyat(

@@ -103,9 +103,10 @@ def test_pressed_buttons_are_answered_and_closed_and_pages_edit_in_place(
         user.say("0812 3456 7890", expect="Pilih kabupaten/kota")
         user.press("Kutai Kartanegara", expect="pilih kecamatan")
         first_page = [text for text, _ in user.buttons()]
+        # Kota Bangun Darat has no desa listed: it is not offered.
         assert first_page[:8] == [
             "Anggana", "Kembang Janggut", "Kenohan", "Kota Bangun",
-            "Kota Bangun Darat", "Loa Janan", "Loa Kulu", "Marang Kayu",
+            "Loa Janan", "Loa Kulu", "Marang Kayu", "Muara Badak",
         ]  # fmt: skip
         assert first_page[8:] == ["Berikutnya ▶", "◀ Kembali"]
         keyboard_message = fake.last_bot_message(CHAT)
@@ -114,7 +115,7 @@ def test_pressed_buttons_are_answered_and_closed_and_pages_edit_in_place(
 
         user.page("Berikutnya")
         second_page = [text for text, _ in user.buttons()]
-        assert second_page[0] == "Muara Badak" and second_page[8:] == [
+        assert second_page[0] == "Muara Jawa" and second_page[8:] == [
             "◀ Sebelumnya",
             "Berikutnya ▶",
             "◀ Kembali",

@@ -8,9 +8,10 @@ webhook answers 200 only then, for the same reason. Every update goes the same w
 update → incoming event → `Core.handle` → replies rendered as Telegram messages. Nothing that must
 survive a restart is kept here: the core persists conversations and the update ids it has handled.
 
-What a crash can still lose is a reply: the turn is stored before its replies are sent, so replies
-not yet out when the process dies are not sent again (the update is a duplicate after a restart).
-The person's input is kept, and their next message shows the open question again.
+A turn's replies are kept with the turn (`Outcome.kept`) and sent through bot/replies.py: claimed
+right before they go out, recorded after. Replies not yet out when the process dies go out after the
+restart, once: on Telegram's redelivery of the update (a duplicate for the core), or by the sweep for
+updates already confirmed. A reply whose send was under way at the crash is settled as unconfirmed.
 """
 
 from __future__ import annotations
@@ -50,10 +51,12 @@ from bot.channels.telegram_updates import (
     incoming_event,
     retry_after_seconds,
 )
+from bot.replies import ReplyLedger
 from bot.settings import Settings
 from handlers.types import Choice, Outcome, Reply, Text
 from storage.models import Person
 from storage.repositories import people, scopes
+from storage.repositories.turn_replies import Unsent
 
 log = logging.getLogger("kaderbot.telegram")
 
@@ -116,6 +119,9 @@ class TelegramChannel:
         self._chat_locks = ChatLocks()
         self._delivery_slots = asyncio.Semaphore(MAX_DELIVERIES)
         self._deliveries: set[asyncio.Task[None]] = set()
+        self._replies = ReplyLedger(
+            kaderbot.db, CHANNEL, clock=kaderbot.core.clock, in_doubt_after=settings.outbox_in_doubt_after
+        )
 
     @property
     def bot(self) -> ExtBot[Any]:
@@ -147,6 +153,7 @@ class TelegramChannel:
             self._polling = LongPolling(self.bot, self._on_update, self._abandon)
             self._polling.start()
             log.info("telegram long polling started")
+        self._replies.start(self._send_kept)  # replies a stopped process left unsent
         self._receiving = True
 
     async def stop(self) -> None:
@@ -156,6 +163,7 @@ class TelegramChannel:
             self._polling = None
         if self._deliveries:
             await asyncio.gather(*self._deliveries, return_exceptions=True)
+        await self._replies.stop()
         await self.application.shutdown()
 
     async def healthy(self) -> bool:
@@ -245,7 +253,11 @@ class TelegramChannel:
         if not outcome.stored:
             raise TurnNotStored(f"update {update.update_id}")
         if outcome.duplicate:
-            return None
+            # Handled before; its replies still go out if a crash stopped them (kept, never claimed).
+            unsent = await self._replies.unsent(event.message_id or "")
+            if unsent is None:
+                return None
+            outcome = Outcome(replies=unsent.replies, language=unsent.language, kept=True)
         return Answered(update, update.effective_chat.id, outcome, answering)  # type: ignore[union-attr]
 
     async def _respond_in_order(self, answered: Answered) -> None:
@@ -258,10 +270,24 @@ class TelegramChannel:
     def _delivered(self, task: asyncio.Task[None]) -> None:
         self._deliveries.discard(task)
 
+    async def _send_kept(self, unsent: Unsent) -> None:
+        """Kept replies of an update a stopped process had stored but not answered (the sweep)."""
+        chat_id = int(unsent.address)
+        t = self._translator(unsent.language)
+        async with self._chat_locks.hold(chat_id):
+            await self._replies.send(unsent.message_id, lambda: self._deliver(chat_id, unsent.replies, t))
+
     async def _respond(self, answered: Answered) -> None:
-        """The channel's part: close the pressed button's message, then send the replies."""
+        """The channel's part: close the pressed button's message, then send the replies (kept
+        ones claimed first, so they go out once: see bot/replies.py)."""
         if answered.answering is not None:
             await answered.answering
+        if answered.outcome.kept:
+            await self._replies.send(str(answered.update.update_id), lambda: self._respond_now(answered))
+        else:
+            await self._respond_now(answered)
+
+    async def _respond_now(self, answered: Answered) -> None:
         outcome, query = answered.outcome, answered.update.callback_query
         t = self._translator(outcome.language)
         if query is not None and isinstance(query.message, Message):

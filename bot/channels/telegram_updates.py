@@ -39,24 +39,32 @@ def incoming_event(update: Update) -> IncomingEvent | None:
         return None
     identity = Identity(CHANNEL, str(user.id))
     message_id = str(update.update_id)
-    hint = user.language_code
+    hint = _string(user.language_code)
     query = update.callback_query
     if query is not None:
-        return IncomingEvent(identity, payload=query.data or "", message_id=message_id, language_hint=hint)
+        return IncomingEvent(
+            identity, payload=_string(query.data) or "", message_id=message_id, language_hint=hint
+        )
     message = update.message
     if message is None:
         return None
-    if message.text is not None:
-        return IncomingEvent(identity, text=message.text, message_id=message_id, language_hint=hint)
+    text = _string(message.text)
+    if text is not None:
+        return IncomingEvent(identity, text=text, message_id=message_id, language_hint=hint)
     # A caption travels with its picture; stickers, voice notes and the like arrive empty and the
     # core asks its question again.
     return IncomingEvent(
         identity,
-        text=message.caption,
+        text=_string(message.caption),
         attachments=attachments(message),
         message_id=message_id,
         language_hint=hint,
     )
+
+
+def _string(value: object) -> str | None:
+    """PTB passes JSON values through unchecked: a `text` of 5 or [] is no text at all."""
+    return value if isinstance(value, str) else None
 
 
 def attachments(message: Message) -> tuple[Attachment, ...]:

@@ -4,6 +4,10 @@ pywa (async) is used for sending and media download only; webhook bodies are par
 `whatsapp_webhook` (see there why). Replies to a message are always inside WhatsApp's 24-hour
 window; a message KaderBot starts itself (`send`) is free text inside the window and an approved
 template outside it, as configured in `whatsapp_templates.yaml`.
+
+A turn's replies are kept with the turn and sent through bot/replies.py (claimed before, recorded
+after): after a crash, Meta's redelivery of the unanswered body (a duplicate for the core) or the
+sweep sends the ones never sent; one whose send was under way is settled as unconfirmed.
 """
 
 from __future__ import annotations
@@ -32,11 +36,13 @@ from bot.channels.whatsapp_webhook import (
     parse_body,
     webhook_router,
 )
+from bot.replies import ReplyLedger
 from bot.settings import Settings
 from handlers.i18n import Translator
 from handlers.types import Choice, File, Reply, Text
 from storage.repositories import people
 from storage.repositories import whatsapp as deliveries
+from storage.repositories.turn_replies import Unsent
 
 if TYPE_CHECKING:
     from bot.app import KaderBot
@@ -124,6 +130,9 @@ class WhatsAppChannel:
         self._session: httpx.AsyncClient | None = None
         # One conversation at a time per person, so replies leave in the order messages came in.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._replies = ReplyLedger(
+            kaderbot.db, CHANNEL, clock=kaderbot.core.clock, in_doubt_after=settings.outbox_in_doubt_after
+        )
 
     # -- PlatformChannel ----------------------------------------------------------------------
     def router(self) -> APIRouter:
@@ -141,8 +150,10 @@ class WhatsAppChannel:
         self._client = WhatsApp(
             phone_id=self._phone_id, token=self._settings.whatsapp_token, session=self._session, server=None
         )
+        self._replies.start(self._send_kept)  # replies a stopped process left unsent
 
     async def stop(self) -> None:
+        await self._replies.stop()
         session, self._session, self._client = self._session, None, None
         if session is not None:
             await session.aclose()
@@ -177,7 +188,9 @@ class WhatsAppChannel:
     # -- inbound ------------------------------------------------------------------------------
     async def handle_body(self, body: Any) -> None:
         """One webhook body: every message and status in it, in order. Errors propagate (→ 5xx)."""
-        for update in parse_body(body, phone_number_id=self._phone_id):
+        # Older than the inbound-id retention: its id may be purged, so a replay would count as new.
+        oldest = self._now() - dt.timedelta(days=self._settings.retention_inbound_days)
+        for update in parse_body(body, phone_number_id=self._phone_id, not_before=oldest):
             if isinstance(update, StatusUpdate):
                 await self._on_status(update)
             else:
@@ -189,21 +202,43 @@ class WhatsAppChannel:
             outcome = await self._bot.core.handle(message.event)
             if not outcome.stored:  # → 5xx: Meta delivers the body again
                 raise TurnNotStored(f"whatsapp message {message.event.message_id}")
+            message_id = message.event.message_id or ""
             if outcome.duplicate:
-                log.info("whatsapp message %s already handled", message.event.message_id)
+                log.info("whatsapp message %s already handled", message_id)
+                unsent = await self._replies.unsent(message_id)
+                if unsent is not None:  # a crash stopped its replies: they go out now, once
+                    await self._replies.send(
+                        message_id, lambda: self._reply(address, message_id, unsent.replies, unsent.language)
+                    )
                 return
             replies = list(outcome.replies)
             if not message.supported:
                 replies.insert(0, Text(self._t(outcome.language)("whatsapp.unsupported")))
-            try:
-                await self._send_free(address, replies, outcome.language, "reply")
-            except WindowClosed:
-                # Only when Meta delivered the message late, after its window had closed.
-                await self._send_template_quietly(address, replies)
-            except DeliveryError as exc:
-                # The turn is saved and the message recorded as handled; the failure is in the
-                # delivery table. Answering 5xx would not help: a redelivery is a duplicate.
-                log.warning("whatsapp reply to %s not delivered: %s", message.event.message_id, exc)
+            if outcome.kept:
+                await self._replies.send(
+                    message_id, lambda: self._reply(address, message_id, replies, outcome.language)
+                )
+            else:
+                await self._reply(address, message_id, replies, outcome.language)
+
+    async def _reply(self, address: str, message_id: str, replies: Sequence[Reply], lang: str) -> None:
+        try:
+            await self._send_free(address, replies, lang, "reply")
+        except WindowClosed:
+            # Only when Meta delivered the message late, after its window had closed.
+            await self._send_template_quietly(address, replies)
+        except DeliveryError as exc:
+            # The turn is saved and the message recorded as handled; the failure is in the
+            # delivery table. Answering 5xx would not help: a redelivery is a duplicate.
+            log.warning("whatsapp reply to %s not delivered: %s", message_id, exc)
+
+    async def _send_kept(self, unsent: Unsent) -> None:
+        """Kept replies of a message a stopped process had stored but not answered (the sweep)."""
+        async with self._lock(unsent.address):
+            await self._replies.send(
+                unsent.message_id,
+                lambda: self._reply(unsent.address, unsent.message_id, unsent.replies, unsent.language),
+            )
 
     async def _send_template_quietly(self, address: str, replies: Sequence[Reply]) -> None:
         async with self._bot.db.sessions() as session:

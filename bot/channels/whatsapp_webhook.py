@@ -25,7 +25,6 @@ log = logging.getLogger("kaderbot.whatsapp")
 
 CHANNEL = "whatsapp"
 WEBHOOK_PATH = "/whatsapp/webhook"
-MAX_BODY_BYTES = 1_000_000  # Meta's bodies are a few KB; refuse anything huge before hashing it
 IGNORED_TYPES = frozenset({"reaction", "system", "request_welcome"})  # nothing to answer
 
 
@@ -64,11 +63,13 @@ def signature_valid(app_secret: str, raw_body: bytes, header: str | None) -> boo
     return hmac.compare_digest(expected, given.strip().lower())
 
 
-def parse_body(body: Any, *, phone_number_id: str) -> list[Update]:
+def parse_body(body: Any, *, phone_number_id: str, not_before: dt.datetime | None = None) -> list[Update]:
     """Every message and status of every change of every entry, in order.
 
     Changes addressed to another phone number of the same app are skipped: we cannot answer them.
     A malformed item is logged and skipped, so one odd message cannot make Meta redeliver forever.
+    A message sent before `not_before` (the inbound-id retention: its id may already be purged, so a
+    replayed body would be handled again) is logged and skipped too.
     """
     if not isinstance(body, dict) or body.get("object") != "whatsapp_business_account":
         return []
@@ -90,6 +91,13 @@ def parse_body(body: Any, *, phone_number_id: str) -> list[Update]:
                 except (KeyError, TypeError, ValueError):
                     log.warning("malformed whatsapp message skipped: id=%s", message.get("id"))
                     continue
+                if parsed is not None and _too_old(parsed, not_before):
+                    log.warning(
+                        "whatsapp message %s sent %s, before the retention window: not handled",
+                        parsed.event.message_id,
+                        parsed.event.received_at,
+                    )
+                    continue
                 if parsed is not None:
                     updates.append(parsed)
             for item in _dicts(value.get("statuses")):
@@ -98,6 +106,11 @@ def parse_body(body: Any, *, phone_number_id: str) -> list[Update]:
                 except (KeyError, TypeError, ValueError):
                     log.warning("malformed whatsapp status skipped: id=%s", item.get("id"))
     return updates
+
+
+def _too_old(message: InboundMessage, not_before: dt.datetime | None) -> bool:
+    sent = message.event.received_at
+    return not_before is not None and sent is not None and sent < not_before
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
@@ -188,18 +201,14 @@ def webhook_router(
 
     @router.post(WEBHOOK_PATH)
     async def receive(request: Request) -> Response:
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return PlainTextResponse("Payload Too Large", status_code=413)
-        raw = await request.body()
-        if len(raw) > MAX_BODY_BYTES:
-            return PlainTextResponse("Payload Too Large", status_code=413)
+        raw = await request.body()  # at most WEB_MAX_BODY_BYTES: bot/body_limit.py refuses more
         if not signature_valid(app_secret, raw, request.headers.get("x-hub-signature-256")):
             log.warning("whatsapp webhook with a missing or wrong signature refused")
             return PlainTextResponse("Unauthorized", status_code=401)
         try:
             body = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
+            log.warning("whatsapp webhook body is not JSON we can read; refused (400)")
             return PlainTextResponse("Bad Request", status_code=400)
         try:
             await on_body(body)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,10 +15,12 @@ from handlers.broadcast_text import number
 from handlers.broadcast_text import percent as share
 from handlers.forms.dates import month_name
 from handlers.i18n import Translator
+from handlers.scheduling.deadlines import deadline, on_time, terms_for
 from handlers.skdn import percent
 from storage.models import Region
-from storage.repositories import compliance
-from storage.repositories.compliance import AreaCount, PosyanduMonth, PosyanduStatus
+from storage.models_incentives import IncentiveRule
+from storage.repositories import compliance, incentives
+from storage.repositories.compliance import AreaCount, Cutoffs, PosyanduMonth, PosyanduStatus
 
 MISSING_SHOWN = 25  # Posyandu listed by name in a chat message; the export has them all
 
@@ -50,16 +53,33 @@ class Summary:
     skdn: Mapping[str, int]  # S, K, D and N summed over the reports of Posyandu that held their day
     rates: list[Rate]
     missing: list[PosyanduStatus]  # the first `shown`, ordered by region, then name
+    late: int = 0  # reports first sent after their region's deadline
 
     @property
     def missing_count(self) -> int:
         return self.total - self.reported
 
 
+def cutoffs(rules: list[IncentiveRule], region_code: str, month: dt.date, zone: ZoneInfo) -> Cutoffs:
+    """When `month`'s report becomes late under `region_code`: its own rule's deadline, and that
+    of every more specific rule below it (a report is late from the minute after the deadline)."""
+
+    def late_from(code: str) -> dt.datetime:
+        return deadline(terms_for(rules, code), month, zone) + dt.timedelta(minutes=1)
+
+    inner = sorted(
+        (r.region_code for r in rules if r.region_code.startswith(region_code + ".")), key=len, reverse=True
+    )
+    return Cutoffs(late_from(region_code), tuple((code, late_from(code)) for code in inner))
+
+
 async def summarise(
-    session: AsyncSession, region: Region, month: dt.date, *, shown: int = MISSING_SHOWN
+    session: AsyncSession, region: Region, month: dt.date, *, zone: ZoneInfo, shown: int = MISSING_SHOWN
 ) -> Summary:
-    areas = await compliance.area_counts(session, region.code, month)
+    rules = await incentives.rules(session)
+    areas = await compliance.area_counts(
+        session, region.code, month, cutoffs=cutoffs(rules, region.code, month, zone)
+    )
     total = sum(a.total for a in areas)
     reported = sum(a.reported for a in areas)
     missing: list[PosyanduStatus] = []
@@ -78,6 +98,7 @@ async def summarise(
         skdn={letter: sum(getattr(a, letter) for a in areas) for letter in "skdn"},
         rates=rates,
         missing=missing,
+        late=sum(a.late for a in areas),
     )
 
 
@@ -104,6 +125,11 @@ class Recap:
     month: dt.date
     posyandu: list[PosyanduMonth]
     rates: list[Rate]
+    late_ids: frozenset[int] = frozenset()  # Posyandu whose report was first sent after the deadline
+
+    def is_late(self, p: PosyanduMonth) -> bool | None:
+        """Whether the report came late; None when there is no report."""
+        return None if p.report is None else p.id in self.late_ids
 
     @property
     def total(self) -> int:
@@ -124,12 +150,19 @@ class Recap:
         )
 
 
-async def build(session: AsyncSession, region: Region, month: dt.date) -> Recap:
+async def build(session: AsyncSession, region: Region, month: dt.date, *, zone: ZoneInfo) -> Recap:
     posyandu = await compliance.posyandu_month(session, region.code, month)
     rates = await child_rates(session, region, await compliance.area_counts(session, region.code, month))
     if not rates:
         rates = [Rate(p.code, p.name, 1, int(p.reported)) for p in posyandu]
-    return Recap(region, month, posyandu, rates)
+    rules = await incentives.rules(session)
+    late = frozenset(
+        p.id
+        for p in posyandu
+        if p.report is not None
+        and not on_time(p.report.first_submitted_at, deadline(terms_for(rules, p.region_code), month, zone))
+    )
+    return Recap(region, month, posyandu, rates, late)
 
 
 def text(t: Translator, recap: Summary) -> str:
@@ -152,6 +185,8 @@ def text(t: Translator, recap: Summary) -> str:
     ]
     if recap.not_held:
         lines.append(t("coordinator.recap.not_held", count=number(recap.not_held, lang)))
+    if recap.late:
+        lines.append(t("coordinator.recap.late", count=number(recap.late, lang)))
     if not recap.missing_count:
         lines += ["", t("coordinator.recap.all_reported")]
         return "\n".join(lines)

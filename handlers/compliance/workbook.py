@@ -1,7 +1,8 @@
 """The Excel export for the office: a sheet with one row per Posyandu and a summary sheet.
 
 Numbers are written as numbers (not text), dates as dates in local time, so the office can sort,
-filter and sum in Excel straight away.
+filter and sum in Excel straight away; every string as text, never a formula (handlers/spreadsheet.py).
+`kaderbot export` can also write the Posyandu sheet as CSV.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from handlers.compliance.recap import Recap
 from handlers.forms.dates import month_name
 from handlers.i18n import Translator
+from handlers.spreadsheet import append_row, csv_bytes, format_table, size_columns
 from storage.repositories.compliance import PosyanduMonth
 
 VISIT_GROUPS = ("ibu_hamil", "balita", "remaja", "usia_produktif", "lansia")
@@ -40,7 +41,9 @@ def _yes_no(t: Translator, value: bool | None) -> str:
     return "-" if value is None else t("coordinator.xlsx.yes" if value else "coordinator.xlsx.no")
 
 
-def _columns(t: Translator, zone: ZoneInfo) -> list[tuple[str, Callable[[PosyanduMonth], Any], str | None]]:
+def _columns(
+    t: Translator, zone: ZoneInfo, recap: Recap
+) -> list[tuple[str, Callable[[PosyanduMonth], Any], str | None]]:
     """(header key, value of a row, number format) for every column of the Posyandu sheet."""
 
     def report(name: str) -> Callable[[PosyanduMonth], Any]:
@@ -86,38 +89,50 @@ def _columns(t: Translator, zone: ZoneInfo) -> list[tuple[str, Callable[[Posyand
         ("revision", report("revision"), None),
         ("submitted_by", lambda p: p.submitter, None),
         ("submitted_at", submitted, "yyyy-mm-dd hh:mm"),
+        ("late", lambda p: _yes_no(t, recap.is_late(p)), None),  # first sent after the deadline
         ("submitter_verified", lambda p: _yes_no(t, p.submitter_verified) if p.report else None, None),
         ("cadres", lambda p: len(p.cadres), None),
         ("cadres_verified", lambda p: sum(c.verification == "verified" for c in p.cadres), None),
     ]
 
 
-def _header(sheet: Worksheet, titles: list[str]) -> None:
-    sheet.append(titles)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for index, title in enumerate(titles, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(title) + 2))
+def _table(
+    t: Translator, recap: Recap, zone: ZoneInfo
+) -> tuple[list[str], list[list[Any]], list[str | None]]:
+    """The Posyandu sheet as (titles, rows, number format per column): the XLSX and the CSV alike."""
+    columns = _columns(t, zone, recap)
+    titles = [t(f"coordinator.xlsx.col.{key}") for key, _, _ in columns]
+    rows = [[value(p) for _, value, _ in columns] for p in recap.posyandu]
+    return titles, rows, [number_format for _, _, number_format in columns]
 
 
 def build(t: Translator, recap: Recap, *, zone: ZoneInfo, generated_at: dt.datetime) -> bytes:
+    """The workbook: every string written as text (spreadsheet.append_row), so nothing a person
+    typed can become a formula; a sized, filterable Posyandu table under a frozen header."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = t("coordinator.xlsx.sheet.posyandu")[:31]
-    columns = _columns(t, zone)
-    _header(sheet, [t(f"coordinator.xlsx.col.{key}") for key, _, _ in columns])
-    for p in recap.posyandu:
-        sheet.append([value(p) for _, value, _ in columns])
-    for index, (_, _, number_format) in enumerate(columns, 1):
+    titles, rows, formats = _table(t, recap, zone)
+    append_row(sheet, titles)
+    for values in rows:
+        append_row(sheet, values)
+    for index, number_format in enumerate(formats, 1):
         if number_format:
             for row in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 row[0].number_format = number_format
+    format_table(sheet)
     _summary(book.create_sheet(t("coordinator.xlsx.sheet.summary")[:31]), t, recap, zone, generated_at)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def build_csv(t: Translator, recap: Recap, *, zone: ZoneInfo) -> bytes:
+    """The Posyandu sheet alone as CSV (the summary is the workbook's): one header line, one line per
+    Posyandu; text that could start a formula is behind an apostrophe (spreadsheet.csv_field)."""
+    titles, rows, _ = _table(t, recap, zone)
+    return csv_bytes([titles, *rows])
 
 
 def _summary(
@@ -140,22 +155,21 @@ def _summary(
         ("generated_at", generated_at.astimezone(zone).replace(tzinfo=None), "yyyy-mm-dd hh:mm"),
     ]
     for key, value, number_format in rows:
-        sheet.append([t(f"coordinator.xlsx.summary.{key}"), value])
+        append_row(sheet, [t(f"coordinator.xlsx.summary.{key}"), value])
         if number_format:
             sheet.cell(row=sheet.max_row, column=2).number_format = number_format
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
-    sheet.append([])
-    sheet.append(
-        [t(f"coordinator.xlsx.rates.{key}") for key in ("code", "name", "total", "reported", "rate")]
+    append_row(sheet, [])
+    append_row(
+        sheet, [t(f"coordinator.xlsx.rates.{key}") for key in ("code", "name", "total", "reported", "rate")]
     )
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for rate in recap.rates:
-        sheet.append([rate.code, rate.name, rate.total, rate.reported, rate.rate])
+        append_row(sheet, [rate.code, rate.name, rate.total, rate.reported, rate.rate])
         sheet.cell(row=sheet.max_row, column=5).number_format = PERCENT
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 36
+    size_columns(sheet)
 
 
-def filename(recap: Recap) -> str:
-    return f"rekap-posyandu-{recap.region.code.replace('.', '')}-{recap.month:%Y-%m}.xlsx"
+def filename(recap: Recap, extension: str = "xlsx") -> str:
+    return f"rekap-posyandu-{recap.region.code.replace('.', '')}-{recap.month:%Y-%m}.{extension}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from handlers.turn import Input, Turn
+from storage.repositories import people
 
 
 class Flow:
@@ -20,7 +21,10 @@ class Flow:
         if self.needs_consent and turn.person.consent_at is None:
             return "access.need_consent"
         if self.roles is not None and turn.person.role not in self.roles:
-            return "access.role"
+            # A coordinator who is also a registered cadre keeps the cadre's flows (issue 15).
+            staff = turn.person.role in ("coordinator", "admin")
+            if not (staff and "cadre" in self.roles and await people.is_cadre(turn.session, turn.person.id)):
+                return "access.role"
         return None
 
     async def begin(self, turn: Turn, **args: Any) -> None:

@@ -13,10 +13,12 @@ from typing import Any
 
 from handlers.access import COORDINATOR_ROLES, OutOfScope, Scope, require_region, scope_of
 from handlers.flows.base import Flow
-from handlers.forms.dates import month_start, parse_month
+from handlers.forms.dates import month_name, month_start, parse_month, shift_months
+from handlers.incentives import payable_months
+from handlers.scheduling.deadlines import DEFAULT_TERMS, terms_for
 from handlers.turn import Input, Turn
 from storage.models import Region
-from storage.repositories import regions, scopes
+from storage.repositories import incentives, regions, scopes
 
 log = logging.getLogger("kaderbot.coordinators")
 
@@ -75,28 +77,48 @@ async def scope_roots(turn: Turn, scope: Scope) -> list[Region]:
     return [r for r in found if r is not None]
 
 
-def month_argument(turn: Turn, raw: str | None) -> dt.date | None:
-    """`/rekap 2026-11` → 1 Nov 2026; no argument → this month; unreadable or future → None."""
-    this = month_start(turn.today)
-    if not raw:
-        return this
+def month_argument(turn: Turn, raw: str) -> dt.date | None:
+    """`/rekap 2026-11` → 1 Nov 2026; unreadable or future → None."""
     month = parse_month(raw, turn.today)
-    if month is None or month > this:
+    if month is None or month > month_start(turn.today):
         return None
     return month
 
 
+async def closed_month(turn: Turn, roots: list[Region]) -> dt.date:
+    """The latest month whose report deadline has passed in all of `roots`: the current month is
+    still being reported, so a recap of it is mostly empty."""
+    rules = await incentives.rules(turn.session)
+    terms = [terms_for(rules, r.code) for r in roots] or [DEFAULT_TERMS]
+    return payable_months(terms, now=turn.now, zone=turn.zone, count=1)[0]
+
+
+MONTHS_OFFERED = 3
+
+
+def month_rows(turn: Turn, shown: dt.date, label_key: str) -> list[tuple[str, str]]:
+    """Other months to open, newest first: up to the current one, and the months before `shown`."""
+    this = month_start(turn.today)
+    candidates = [shift_months(shown, 1), *(shift_months(shown, -i) for i in range(1, MONTHS_OFFERED))]
+    return [
+        (f"m{m.isoformat()}", turn.t(label_key, month=month_name(m, turn.lang)))
+        for m in candidates
+        if m <= this
+    ]
+
+
 class RegionReportFlow(CoordinatorFlow):
-    """/rekap and /ekspor: a month (the command's argument, or this month) and one region within the
-    scope — the coordinator's own when they have one, else picked — then `present`."""
+    """/rekap and /ekspor: a month (the command's argument, or else the latest month whose deadline
+    has passed) and one region within the scope — the coordinator's own when they have one, else
+    picked — then `present`. Other months are offered as buttons afterwards (`month_rows`)."""
 
     async def start(self, turn: Turn, *, month: str | None = None, **args: Any) -> None:
-        chosen = month_argument(turn, month)
+        roots = await scope_roots(turn, await self.scope(turn))
+        chosen = month_argument(turn, month) if month else await closed_month(turn, roots)
         if chosen is None:
             turn.say("coordinator.recap.bad_month", example=turn.today.strftime("%Y-%m"))
             await turn.goto(MENU)
             return
-        roots = await scope_roots(turn, await self.scope(turn))
         turn.state.data = {"month": chosen.isoformat()}
         if len(roots) == 1:
             await self.present(turn, roots[0], chosen)
@@ -111,6 +133,11 @@ class RegionReportFlow(CoordinatorFlow):
             await turn.goto(MENU)
             return
         value = inp.value or ""
+        if value.startswith("m") and "region" in turn.state.data:
+            # Another month of the region just shown (offered by `month_rows`: never a future one).
+            region = await require_region(turn.session, await self.scope(turn), turn.state.data["region"])
+            await self.present(turn, region, dt.date.fromisoformat(value[1:]))
+            return
         if not value.startswith("r") or "month" not in turn.state.data:
             turn.say("form.err.pick_option")
             turn.show_prompt()

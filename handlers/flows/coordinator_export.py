@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.compliance import recap, workbook
-from handlers.flows.coordinator_common import MENU, RegionReportFlow
+from handlers.flows.coordinator_common import MENU, RegionReportFlow, month_rows
 from handlers.forms.dates import month_name
 from handlers.turn import Turn
 from handlers.types import File
@@ -18,7 +18,7 @@ class ExportFlow(RegionReportFlow):
     name = "coordinator_export"
 
     async def present(self, turn: Turn, region: Region, month: dt.date) -> None:
-        found = await recap.build(turn.session, region, month)
+        found = await recap.build(turn.session, region, month, zone=turn.zone)
         if not found.posyandu:
             turn.say("coordinator.recap.no_posyandu", region=region.name)
             await turn.goto(MENU)
@@ -35,5 +35,7 @@ class ExportFlow(RegionReportFlow):
         )
         caption = turn.t("coordinator.export.caption", region=region.name, month=month_name(month, turn.lang))
         turn.replies.append(File("document", name, data, caption=caption, mime_type=workbook.MIME))
-        turn.state.data = {}
-        await turn.goto(MENU)
+        turn.state.data = {"month": month.isoformat(), "region": region.code}
+        rows = month_rows(turn, month, "coordinator.export.other_month")
+        rows.append((MENU, turn.t("coordinator.nav.menu")))
+        turn.ask(turn.t("coordinator.export.more"), rows)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.compliance import chart, recap
-from handlers.flows.coordinator_common import MENU, RegionReportFlow
+from handlers.flows.coordinator_common import MENU, RegionReportFlow, month_rows
 from handlers.flows.privacy_audit import LISTED, personal_data_seen
 from handlers.forms.dates import month_name
 from handlers.turn import Turn
@@ -19,7 +19,7 @@ class RecapFlow(RegionReportFlow):
     name = "coordinator_recap"
 
     async def present(self, turn: Turn, region: Region, month: dt.date) -> None:
-        found = await recap.summarise(turn.session, region, month)
+        found = await recap.summarise(turn.session, region, month, zone=turn.zone)
         if not found.total:
             turn.say("coordinator.recap.no_posyandu", region=region.name)
             await turn.goto(MENU)
@@ -33,7 +33,8 @@ class RecapFlow(RegionReportFlow):
             File("photo", f"rekap-{month:%Y-%m}.png", image, caption=title, mime_type="image/png")
         )
         deeper = [r for r in found.rates if r.code.startswith(region.code + ".")]  # regions, not Posyandu
-        turn.state.data = {"month": month.isoformat(), "step": "drill"}
+        turn.state.data = {"month": month.isoformat(), "step": "drill", "region": region.code}
         rows = [(f"r{r.code}", r.name) for r in deeper]
+        rows += month_rows(turn, month, "coordinator.recap.other_month")
         rows.append((MENU, turn.t("coordinator.nav.menu")))
         turn.ask(turn.t("coordinator.recap.drill" if deeper else "coordinator.recap.done"), rows)

@@ -1,9 +1,11 @@
 """/tiket: residents' new and open requests and complaints in the coordinator's regions (urgent ones
-first); open one, move it on (diproses, selesai, ditolak) with a message for the resident. The
-resident is told by storage.repositories.tickets.change_status; the change is audited."""
+first); open one, move it on (diproses, selesai, ditolak) with a message for the resident, or just
+write to the resident. The resident is told by storage.repositories.tickets (change_status,
+write_to_asker); every step is kept in the ticket's history and audited."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from babel.dates import format_datetime
@@ -17,6 +19,7 @@ from storage.models_tickets import NEXT_STATUSES, Ticket
 from storage.repositories import audit, ticket_desk, tickets
 
 NOTE_MIN, NOTE_MAX = 3, 500
+WRITE = "write"
 
 
 class TicketsFlow(CoordinatorFlow):
@@ -31,6 +34,8 @@ class TicketsFlow(CoordinatorFlow):
             await self._on_ticket(turn, inp)
         elif step == "note":
             await self._on_note(turn, inp)
+        elif step == "message":
+            await self._on_message(turn, inp)
         else:
             await self._on_list(turn, inp)
 
@@ -94,23 +99,30 @@ class TicketsFlow(CoordinatorFlow):
                 ticket.location_lat, ticket.location_lon, ticket.location_text
             ).describe()
             lines.append(turn.t("coordinator.tickets.urgent", location=where))
+            if ticket.danger_now is not None:  # the resident's answer to "is anyone in danger now?"
+                key = "resident.trc.danger_now" if ticket.danger_now else "resident.trc.no_danger_now"
+                lines.append(turn.t("coordinator.tickets.danger", answer=turn.t(key)))
         if ticket.photos:
             lines.append(turn.t("coordinator.tickets.photos", count=len(ticket.photos)))
+        previous = None
         for event in await tickets.history(turn.session, ticket.id):
+            # An event that keeps the status is a message to the resident (tickets.write_to_asker).
             if event.note:
-                lines.append(
-                    turn.t(
-                        "coordinator.tickets.note_line",
-                        status=turn.t(f"resident.status.{event.status}"),
-                        note=event.note,
-                    )
+                key = (
+                    "coordinator.tickets.message_line"
+                    if event.status == previous
+                    else "coordinator.tickets.note_line"
                 )
+                lines.append(turn.t(key, status=turn.t(f"resident.status.{event.status}"), note=event.note))
+            previous = event.status
         turn.state.data = {"step": "ticket", "ticket": ticket.id}
         await personal_data_seen(turn, VIEWED, ticket.number, what="ticket", ticket_id=ticket.id)
         rows = [
             (status, turn.t("coordinator.tickets.move", status=turn.t(f"resident.status.{status}")))
             for status in NEXT_STATUSES.get(ticket.status, ())
         ]
+        if ticket.person_id is not None:
+            rows.append((WRITE, turn.t("coordinator.tickets.write")))
         rows.append((BACK, turn.t("nav.back")))
         turn.ask("\n".join(lines), rows)
 
@@ -118,6 +130,11 @@ class TicketsFlow(CoordinatorFlow):
         ticket = await self._ticket(turn, turn.state.data.get("ticket"))
         if inp.is_back:
             await self._list(turn)
+        elif inp.value == WRITE and ticket.person_id is not None:
+            turn.state.data.update(step="message")
+            turn.ask(
+                turn.t("coordinator.tickets.ask_message", number=ticket.number), [(BACK, turn.t("nav.back"))]
+            )
         elif inp.value in NEXT_STATUSES.get(ticket.status, ()):
             turn.state.data.update(step="note", status=inp.value)
             turn.ask(
@@ -128,6 +145,21 @@ class TicketsFlow(CoordinatorFlow):
             turn.say("form.err.pick_option")
             await self._show(turn, ticket)
 
+    async def _on_message(self, turn: Turn, inp: Input) -> None:
+        ticket = await self._ticket(turn, turn.state.data.get("ticket"))
+        if inp.is_back:
+            await self._show(turn, ticket)
+            return
+        text = self._typed_note(turn, inp)
+        if text is None:
+            return
+        change = tickets.write_to_asker(
+            turn.session, ticket, text=text, actor_person_id=turn.person.id, now=turn.now
+        )
+        if await self._settle(turn, ticket, change, action="ticket.message", details={"note": text}):
+            turn.say("coordinator.tickets.message_sent", number=ticket.number)
+            await self._show(turn, ticket)
+
     async def _on_note(self, turn: Turn, inp: Input) -> None:
         ticket = await self._ticket(turn, turn.state.data.get("ticket"))
         status = turn.state.data.get("status", "")
@@ -136,28 +168,47 @@ class TicketsFlow(CoordinatorFlow):
             return
         note: str | None = None
         if inp.value != SKIP:
-            note = tickets.mask_nik(" ".join((inp.text or "").split()))
-            if not NOTE_MIN <= len(note) <= NOTE_MAX:
-                turn.say("coordinator.tickets.note_length", min=NOTE_MIN, max=NOTE_MAX)
-                turn.show_prompt()
+            note = self._typed_note(turn, inp)
+            if note is None:
                 return
-        try:
-            await tickets.change_status(
-                turn.session, ticket, status=status, note=note, actor_person_id=turn.person.id, now=turn.now
+        change = tickets.change_status(
+            turn.session, ticket, status=status, note=note, actor_person_id=turn.person.id, now=turn.now
+        )
+        details = {"status": status, "note": note}
+        if await self._settle(turn, ticket, change, action="ticket.status", details=details):
+            turn.say(
+                "coordinator.tickets.moved", number=ticket.number, status=turn.t(f"resident.status.{status}")
             )
+            await self._list(turn)
+
+    @staticmethod
+    def _typed_note(turn: Turn, inp: Input) -> str | None:
+        """What the coordinator typed for the resident, NIKs masked; None (and the question again)
+        when it is too short or too long."""
+        note = tickets.mask_nik(" ".join((inp.text or "").split()))
+        if NOTE_MIN <= len(note) <= NOTE_MAX:
+            return note
+        turn.say("coordinator.tickets.note_length", min=NOTE_MIN, max=NOTE_MAX)
+        turn.show_prompt()
+        return None
+
+    async def _settle(
+        self, turn: Turn, ticket: Ticket, change: Awaitable[object], *, action: str, details: dict[str, Any]
+    ) -> bool:
+        """Apply a change to the ticket and audit it; False (the ticket shown again) when the ticket
+        moved meanwhile or the resident erased their data."""
+        try:
+            await change
         except tickets.TicketError:
             turn.say("coordinator.tickets.changed_meanwhile")
             await self._show(turn, ticket)
-            return
+            return False
         await audit.record(
             turn.session,
             actor=turn.person,
-            action="ticket.status",
+            action=action,
             target=ticket.number,
-            details={"ticket_id": ticket.id, "status": status, "note": note},
+            details={"ticket_id": ticket.id, **details},
             now=turn.now,
         )
-        turn.say(
-            "coordinator.tickets.moved", number=ticket.number, status=turn.t(f"resident.status.{status}")
-        )
-        await self._list(turn)
+        return True

@@ -1,5 +1,8 @@
 """/verifikasi: cadres waiting for verification in the coordinator's regions; approve, or reject with
-a reason. The cadre is told through the outbox; the decision goes into the audit log."""
+a reason. The cadre is told through the outbox; the decision goes into the audit log.
+
+A name that mixes scripts, or looks like the name of another cadre of the same Posyandu, is shown
+with a warning; a Posyandu the cadre proposed is shown with its details and decided with them."""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ from babel.dates import format_date
 from handlers.access import require_cadre
 from handlers.flows.coordinator_common import MENU, CoordinatorFlow
 from handlers.flows.privacy_audit import LISTED, VIEWED, personal_data_seen
+from handlers.forms.names import mixes_scripts, scripts, skeleton
 from handlers.turn import BACK, Input, Turn
-from storage.models import Cadre, Person
+from storage.models import Cadre, Person, Posyandu
 from storage.repositories import audit, outbox, regions, verification
 
 REASONS = ("not_cadre", "wrong_posyandu", "data_mismatch")
@@ -44,10 +48,7 @@ class VerifyFlow(CoordinatorFlow):
             return
         turn.state.data = {"step": "list"}
         await personal_data_seen(turn, LISTED, "verify", what="verify", count=len(waiting))
-        rows: list[tuple[str, str, str | None]] = [
-            (f"c{c.cadre_id}", turn.t("coordinator.verify.row", name=c.name, posyandu=c.posyandu), c.desa)
-            for c in waiting
-        ]
+        rows: list[tuple[str, str, str | None]] = [(f"c{c.cadre_id}", _row(turn, c), c.desa) for c in waiting]
         rows.append((MENU, turn.t("coordinator.nav.menu"), None))
         turn.ask(turn.t("coordinator.verify.list", count=len(waiting)), rows)
 
@@ -88,6 +89,12 @@ class VerifyFlow(CoordinatorFlow):
                 cadre.registered_at.astimezone(turn.zone).date(), "d MMM yyyy", locale=turn.lang
             ),
         )
+        notes = await _warnings(turn, cadre, person.full_name or "")
+        proposed = await verification.proposal(turn.session, cadre.posyandu_id)
+        if proposed is not None:
+            notes.append(_proposal(turn, proposed))
+        if notes:
+            text = "\n\n".join([text, *notes])
         turn.ask(
             text,
             [
@@ -165,6 +172,43 @@ class VerifyFlow(CoordinatorFlow):
         turn.say("coordinator.verify.approved" if approve else "coordinator.verify.rejected", name=name)
         turn.say("coordinator.verify.told" if told is not None else "coordinator.verify.not_told", name=name)
         await self._list(turn)
+
+
+def _row(turn: Turn, cadre: verification.PendingCadre) -> str:
+    key = "verify.row.proposed" if cadre.posyandu_status == regions.PROPOSED else "coordinator.verify.row"
+    label = turn.t(key, name=cadre.name, posyandu=cadre.posyandu)
+    return turn.t("verify.row.warning", row=label) if mixes_scripts(cadre.name) else label
+
+
+async def _warnings(turn: Turn, cadre: Cadre, name: str) -> list[str]:
+    """Why this name deserves a second look: scripts mixed, or it looks like a colleague's name."""
+    notes = []
+    if mixes_scripts(name):
+        used = ", ".join(_script_name(turn, s) for s in scripts(name))
+        notes.append(turn.t("verify.warn.mixed_scripts", scripts=used))
+    look = skeleton(name)
+    twins = [n for n in await verification.colleagues(turn.session, cadre) if skeleton(n) == look]
+    if twins:
+        notes.append(turn.t("verify.warn.same_name", names=", ".join(twins)))
+    return notes
+
+
+KNOWN_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARABIC", "CJK")
+
+
+def _script_name(turn: Turn, script: str) -> str:
+    key = script.lower() if script in KNOWN_SCRIPTS else "other"
+    return turn.t(f"verify.script.{key}")
+
+
+def _proposal(turn: Turn, posyandu: Posyandu) -> str:
+    day = (
+        turn.t("verify.proposal.day", day=posyandu.usual_day)
+        if posyandu.usual_day
+        else turn.t("verify.proposal.no_day")
+    )
+    place = "verify.proposal.fixed" if posyandu.has_fixed_place else "verify.proposal.not_fixed"
+    return turn.t("verify.proposal", posyandu=posyandu.name, place=turn.t(place), day=day)
 
 
 def _id(value: str | None, prefix: str) -> int | None:

@@ -9,7 +9,7 @@ from handlers import incentives
 from handlers.access import COORDINATOR_ROLES
 from handlers.bpjs import masked
 from handlers.flows.base import Flow
-from handlers.incentives import MonthView
+from handlers.incentives import NOT_DUE, MonthView
 from handlers.scheduling.formats import day, moment, month, rupiah
 from handlers.turn import Input, Turn
 from storage.models_bpjs import NOT_ENROLLED
@@ -23,7 +23,7 @@ class IncentiveFlow(Flow):
     roles = frozenset({"cadre", *COORDINATOR_ROLES})
 
     async def begin(self, turn: Turn, **args: Any) -> None:
-        if turn.person.role in COORDINATOR_ROLES:
+        if turn.person.role in COORDINATOR_ROLES and not args.get("as_cadre"):  # a coordinator-cadre's menu
             await turn.goto("incentive_admin")
             return
         cadre = await cadre_directory.of_person(turn.session, turn.person.id)
@@ -76,6 +76,10 @@ class IncentiveFlow(Flow):
             for name, value in view.params.items()
             if value is not None
         }
+        if view.status == NOT_DUE:
+            return turn.t("incentive.line.not_due", month=label, **params)
+        if view.reason == "late_report":
+            return turn.t("incentive.line.late", month=label, **params)
         reason = turn.t(f"incentive.reason.{view.reason}", **params)
         return turn.t("incentive.line.not_eligible", month=label, reason=reason)
 

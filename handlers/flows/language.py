@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.flows.base import Flow
+from handlers.forms.answers import say_pick_number
 from handlers.i18n import LANGUAGES
-from handlers.turn import Input, Turn
+from handlers.turn import BACK, Input, Turn
 
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
@@ -27,18 +28,29 @@ class LanguageFlow(Flow):
     name = "language"
 
     async def begin(self, turn: Turn, **args: Any) -> None:
-        turn.ask(turn.t("language.ask"), language_options())
+        turn.ask(turn.t("language.ask"), [*language_options(), (BACK, turn.t("nav.back"))])
 
     async def handle(self, turn: Turn, inp: Input) -> None:
+        if inp.is_back:
+            await self._return(turn, changed=False)
+            return
         if inp.value not in LANGUAGES:
-            turn.say("form.err.pick_option")
-            await self.begin(turn)
+            if not say_pick_number(turn, inp):
+                turn.say("form.err.pick_option")
+                await self.begin(turn)
             return
         turn.set_language(inp.value)
         turn.say("language.changed")
+        await self._return(turn, changed=True)
+
+    async def _return(self, turn: Turn, *, changed: bool) -> None:
+        """Back to where the person was; a welcome that was asking for the language goes on."""
         back = turn.state.resume_to or {"flow": "menu", "data": {}}
         turn.state.resume_to = None
-        turn.state.flow, turn.state.data = back["flow"], back["data"]
+        data = back["data"]
+        if changed and back["flow"] == "welcome" and data.get("step", "language") == "language":
+            data = {**data, "step": "consent"}  # the language is chosen: don't ask for it again
+        turn.state.flow, turn.state.data = back["flow"], data
         await turn.resume()
 
     async def resume(self, turn: Turn) -> None:

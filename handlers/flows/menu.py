@@ -6,7 +6,10 @@ from typing import Any
 
 from handlers.flows.base import Flow
 from handlers.flows.language import interrupt_for_language
+from handlers.forms.answers import say_pick_number
+from handlers.safety.floor import with_floor
 from handlers.turn import Input, Turn
+from storage.repositories import people
 
 # menu value → flow it opens; the menu offers only what the person's role allows.
 TARGETS = {
@@ -39,9 +42,11 @@ COORDINATOR_EXTRA_ROWS = ("training_admin", "incentive_admin")
 RESIDENT_ROWS = ("ask", "sr_check", "ticket", "status", "trc")
 # What coordinators and admins can do, in menu order (the labels live in coordinators.po).
 COORDINATOR_ROWS = ("verify", "broadcast", "broadcast_status", "recap", "export", "tickets")
+# A coordinator who is also a cadre: one "Menu kader" row opens the cadre's rows (the list stays ≤ 10).
+CADRE_MENU, MAIN_MENU = "cadre_menu", "main_menu"
 
 
-def menu_rows(turn: Turn) -> list[tuple[str, str]]:
+def menu_rows(turn: Turn, *, also_cadre: bool = False) -> list[tuple[str, str]]:
     person = turn.person
     t = turn.t
     if person.consent_at is None:
@@ -59,17 +64,34 @@ def menu_rows(turn: Turn) -> list[tuple[str, str]]:
         rows.append(("report", t("menu.report_draft" if has_draft else "menu.report")))
         rows.append(("my_reports", t("menu.my_reports")))
         rows.extend((value, t(f"scheduling.menu.{value}")) for value in CADRE_EXTRA_ROWS)
+        rows.append(("ask", t("resident.menu.ask")))  # everyone can ask what residents ask
     elif person.role == "resident":
         rows.extend((value, t(f"resident.menu.{value}")) for value in RESIDENT_ROWS)
         rows.append(("register", t("menu.register")))
     elif person.role in ("coordinator", "admin"):
         rows.extend((value, t(f"coordinator.menu.{value}")) for value in COORDINATOR_ROWS)
         rows.extend((value, t(f"scheduling.menu.{value}")) for value in COORDINATOR_EXTRA_ROWS)
+        if also_cadre:  # "Tanya program" is in the cadre's rows
+            rows.append((CADRE_MENU, t("menu.cadre_menu")))
+        else:
+            rows.append(("ask", t("resident.menu.ask")))
     if person.role not in ("coordinator", "admin"):
-        # Coordinators' menu is full (a WhatsApp list holds 10 rows): they have /privasi.
+        # Coordinators' menu is full (a WhatsApp list holds 10 rows): they have /privasi, and
+        # "Tanya program" took the place of "Tentang KaderBot" (office staff know what it is).
         rows.append(("privacy", t("privacy.menu")))
-    rows.append(("about", t("menu.about")))
+        rows.append(("about", t("menu.about")))
     rows.append(("language", t("menu.language")))
+    return rows
+
+
+def cadre_rows(turn: Turn) -> list[tuple[str, str]]:
+    """The cadre's menu of a coordinator who is also a cadre."""
+    t = turn.t
+    rows = [("report", t("menu.report_draft" if "report" in turn.state.drafts else "menu.report"))]
+    rows.append(("my_reports", t("menu.my_reports")))
+    rows.extend((value, t(f"scheduling.menu.{value}")) for value in CADRE_EXTRA_ROWS)
+    rows.append(("ask", t("resident.menu.ask")))
+    rows.append((MAIN_MENU, t("menu.back_to_main")))
     return rows
 
 
@@ -77,16 +99,30 @@ class MenuFlow(Flow):
     name = "menu"
 
     async def begin(self, turn: Turn, **args: Any) -> None:
+        if turn.state.data.get("sub") == CADRE_MENU:
+            turn.ask(turn.t("menu.cadre_title"), cadre_rows(turn))
+            return
         name = turn.person.full_name
         title = turn.t("menu.title_named", name=name.split()[0]) if name else turn.t("menu.title")
-        turn.ask(title, menu_rows(turn))
+        also_cadre = (
+            turn.person.consent_at is not None
+            and turn.person.role in ("coordinator", "admin")
+            and await people.is_cadre(turn.session, turn.person.id)
+        )
+        turn.ask(title, menu_rows(turn, also_cadre=also_cadre))
 
     async def resume(self, turn: Turn) -> None:
         await self.begin(turn)
 
     async def handle(self, turn: Turn, inp: Input) -> None:
-        if inp.value in TARGETS:
-            await turn.goto(TARGETS[inp.value])
+        if inp.value in (CADRE_MENU, MAIN_MENU):
+            turn.state.data["sub"] = CADRE_MENU if inp.value == CADRE_MENU else None
+            await self.begin(turn)
+        elif inp.value in TARGETS:
+            # From the cadre's rows, /insentif and /pelatihan show the cadre's own screens.
+            cadre_screen = turn.state.data.get("sub") == CADRE_MENU and inp.value in ("incentive", "training")
+            as_cadre = {"as_cadre": True} if cadre_screen else {}
+            await turn.goto(TARGETS[inp.value], **as_cadre)
         elif inp.value == "language":
             await interrupt_for_language(turn)
         elif inp.value == "consent":
@@ -94,13 +130,12 @@ class MenuFlow(Flow):
         elif inp.value == "about":
             turn.say("menu.about_text")
             await self.begin(turn)
-        elif inp.value is None and inp.text and inp.text.strip() and _asks_programmes(turn):
-            await turn.goto("resident_ask", question=inp.text)  # free text is a question about programmes
+        elif say_pick_number(turn, inp):  # '8' in a menu of 5: "pilih 1–5", not a question
+            return
+        elif inp.value is None and inp.text and inp.text.strip():
+            # Typed text is a question about programmes, whoever types it: a cadre or coordinator gets
+            # the answer a resident would, and an unknown subject the polite refusal with the menu.
+            await turn.goto("resident_ask", question=inp.text)
         else:
-            turn.say("menu.not_understood")
+            turn.say_text(with_floor(turn.t, turn.t("menu.not_understood"), button=False))
             await self.begin(turn)
-
-
-def _asks_programmes(turn: Turn) -> bool:
-    """Residents, and people who declined consent, type questions; the programme matcher takes them."""
-    return turn.person.role == "resident" or turn.person.consent_at is None

@@ -1,4 +1,5 @@
-"""/laporanku: the Posyandu's last six months at a glance."""
+"""/laporanku: the Posyandu's last six months at a glance; a report first sent after its deadline
+is marked late (the rule of the Posyandu's region, as incentives judge it)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from typing import Any
 
 from handlers.flows.base import Flow
 from handlers.forms.dates import month_name, month_start, shift_months
+from handlers.scheduling.deadlines import DEFAULT_TERMS, deadline, on_time, terms_for
 from handlers.skdn import percent
 from handlers.turn import Input, Turn
-from storage.repositories import cadres, regions, reports
+from storage.repositories import cadres, incentives, regions, reports
 
 MONTHS_SHOWN = 6
 
@@ -28,6 +30,8 @@ class MyReportsFlow(Flow):
         this = month_start(turn.today)
         since = shift_months(this, -(MONTHS_SHOWN - 1))
         found = {r.month: r for r in await reports.recent(turn.session, cadre.posyandu_id, since)}
+        rules = await incentives.rules(turn.session)
+        terms = terms_for(rules, place.region_code) if place else DEFAULT_TERMS
         lines = [turn.t("my_reports.title", posyandu=place.name if place else "-"), ""]
         for i in range(MONTHS_SHOWN):
             month = shift_months(this, -i)
@@ -48,6 +52,10 @@ class MyReportsFlow(Flow):
                 )
             if report is not None and report.revision > 1:
                 lines[-1] += " " + turn.t("my_reports.revised", revision=report.revision)
+            if report is not None and not on_time(
+                report.first_submitted_at, deadline(terms, month, turn.zone)
+            ):
+                lines[-1] += " " + turn.t("my_reports.late")
         if cadre.verification != "verified":
             lines += ["", turn.t("my_reports.unverified")]
         turn.say_text("\n".join(lines))

@@ -35,12 +35,15 @@ from handlers.programs import Programs
 from handlers.programs.emergency import EmergencyNumbers
 from handlers.programs.library import DEFAULT_LOCALES
 from handlers.retention import RetentionPolicy
+from handlers.safety import DangerDetector
+from handlers.safety.answer import SafetyFlow
 
 
 def build_flows(
     locales_dir: Path = DEFAULT_LOCALES, *, retention: RetentionPolicy | None = None
 ) -> dict[str, Flow]:
     programs = Programs.load(locales_dir)
+    emergency = EmergencyNumbers.load(locales_dir)
     flows: list[Flow] = [
         WelcomeFlow(),
         LanguageFlow(),
@@ -52,7 +55,7 @@ def build_flows(
         SekolahRakyatCheckFlow(),
         TicketFlow(),
         StatusFlow(),
-        TrcFlow(EmergencyNumbers.load(locales_dir)),
+        TrcFlow(emergency),
         VerifyFlow(),
         BroadcastFlow(),
         BroadcastStatusFlow(),
@@ -70,5 +73,7 @@ def build_flows(
         # Personal data under UU 27/2022 (issue #8).
         PrivacyFlow(retention),
         EraseFlow(),
+        # The safety net (issue #13): the core asks it about every typed message first.
+        SafetyFlow(DangerDetector.load(locales_dir), emergency),
     ]
     return {flow.name: flow for flow in flows}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from handlers.forms.dates import DayField, month_name, month_start, parse_month, shift_months
-from handlers.forms.engine import Check, FormFlow, FormSpec
+from handlers.forms.engine import Check, FormFlow, FormSpec, SoftCheck
 from handlers.forms.fields import (
     Accept,
     Answers,
@@ -29,6 +30,7 @@ from storage.repositories import cadres, regions, reports
 MONTHS_BACK = 3  # a report may be filed for this month or up to three months back
 VISIT_GROUPS = ("ibu_hamil", "balita", "remaja", "usia_produktif", "lansia")
 COUNT_MAX = 1000  # a Posyandu serves tens to a few hundred people; more is a typing slip
+VITAMIN_A_MONTHS = (2, 8)  # Bulan Vitamin A: February and August
 
 
 def _held(answers: Answers) -> bool:
@@ -97,6 +99,66 @@ def _count(name: str, *, when: Any = _held, maximum: int = COUNT_MAX) -> IntFiel
     )
 
 
+def _month_of(answers: Answers) -> dt.date:
+    return dt.date.fromisoformat(answers["month"] + "-01")
+
+
+def _last_s(answers: Answers, context: Mapping[str, Any]) -> tuple[str, int] | None:
+    """The Posyandu's last S reported before this report's month: (month key, S)."""
+    earlier = [(m, s) for m, s in (context.get("recent_s") or {}).items() if m < answers["month"]]
+    return max(earlier) if earlier else None
+
+
+def _s_steady(answers: Answers, context: Mapping[str, Any]) -> bool:
+    last = _last_s(answers, context)
+    return last is None or last[1] == 0 or abs(answers["s"] - last[1]) * 3 <= last[1]
+
+
+def _s_jump_params(t: Translator, answers: Answers, context: Mapping[str, Any]) -> dict[str, object]:
+    last = _last_s(answers, context)
+    assert last is not None
+    return {
+        "s": answers["s"],
+        "last": last[1],
+        "last_month": month_name(dt.date.fromisoformat(last[0] + "-01"), t.lang),
+    }
+
+
+def _counts(*names: str) -> Callable[[Translator, Answers, Mapping[str, Any]], dict[str, object]]:
+    return lambda t, answers, context: {name: answers[name] for name in names}
+
+
+def _vitamin_a_month_params(t: Translator, answers: Answers, context: Mapping[str, Any]) -> dict[str, object]:
+    return {"vitamin_a": answers["vitamin_a"], "month": month_name(_month_of(answers), t.lang)}
+
+
+# Unusual, not impossible: the cadre is told why and may keep the answer (issue 15, point 5).
+SOFT_CHECKS = (
+    SoftCheck(
+        "immunizations_gt_s",
+        ("immunizations", "s"),
+        lambda a, c: a["immunizations"] <= a["s"],
+        "report.warn.immunizations_gt_s",
+        _counts("immunizations", "s"),
+    ),
+    SoftCheck(
+        "vitamin_a_gt_s",
+        ("vitamin_a", "s"),
+        lambda a, c: a["vitamin_a"] <= a["s"],
+        "report.warn.vitamin_a_gt_s",
+        _counts("vitamin_a", "s"),
+    ),
+    SoftCheck("s_jump", ("s",), _s_steady, "report.warn.s_jump", _s_jump_params),
+    SoftCheck(
+        "vitamin_a_month",
+        ("vitamin_a",),
+        lambda a, c: a["vitamin_a"] == 0 or _month_of(a).month in VITAMIN_A_MONTHS,
+        "report.warn.vitamin_a_month",
+        _vitamin_a_month_params,
+    ),
+)
+
+
 def _coverage(t: Translator, answers: Answers) -> list[str]:
     if not _held(answers):
         return []
@@ -115,6 +177,7 @@ REPORT_FORM = FormSpec(
             name="held",
             prompt="report.ask.held",
             label="report.label.held",
+            params=lambda fc: {"month": month_name(_month_of(fc.answers), fc.t.lang)},
             choices_=(
                 ("usual_place", "report.held.usual_place"),
                 ("other_place", "report.held.other_place"),
@@ -173,6 +236,7 @@ REPORT_FORM = FormSpec(
             {"referrals_gizi": "report.err.referrals_gt_s", "s": "report.err.s_lt_referrals"},
         ),
     ),
+    warnings=SOFT_CHECKS,
     notes=_coverage,
     typical={"held": "usual_place"},
 )
@@ -239,6 +303,14 @@ class ReportFlow(FormFlow):
             "posyandu": f"{place.name} — {place.desa}",
             "usual_day": posyandu.usual_day,
             "verified": cadre.verification == "verified",
+            # The last year's S per month, for the soft check on a sudden change of S.
+            "recent_s": {
+                r.month.strftime("%Y-%m"): r.s
+                for r in await reports.recent(
+                    turn.session, cadre.posyandu_id, shift_months(month_start(turn.today), -12)
+                )
+                if r.s is not None
+            },
         }
 
     async def summary_header(self, turn: Turn, context: dict[str, Any]) -> str:

@@ -1,5 +1,7 @@
-"""Tanya program: a question in everyday Indonesian → a short answer with the next step, or, when
-the matcher is not sure, the closest topics and a way to ask a person."""
+"""Tanya program: a question in everyday Indonesian → one screen with the gist and the next step, or,
+when the matcher is not sure, the closest topics and a way to ask a person. Below the answer:
+"Selengkapnya" (the rest), "Sumber" (sources and check date), the topic's own action, ask again,
+ask a person, main menu."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ from typing import Any
 
 from handlers.flows.base import Flow
 from handlers.programs import Programs
-from handlers.programs.render import answer_text
+from handlers.programs.render import first_screen, more_text, source_text
+from handlers.safety.floor import BUTTON as FLOOR_BUTTON
+from handlers.safety.floor import TRC_FLOW, floor_option, with_floor
 from handlers.turn import Input, Turn
 from storage.repositories import tickets
 
@@ -18,6 +22,9 @@ QUESTION_CHARS = 500  # the question kept, to hand to a person if asked
 NEXT_ACTIONS: dict[str, tuple[str, str]] = {
     "sekolah_rakyat": ("resident_sr_check", "resident.menu.sr_check"),
     "dtsen": ("resident_ticket", "resident.ask.action.update_data"),
+    "dtsen_usulan": ("resident_ticket", "resident.ask.action.update_data"),
+    "bansos_pencairan": ("resident_ticket", "resident.menu.ticket"),
+    "kekerasan_ppa": ("resident_trc", "resident.menu.trc"),
     "pengaduan": ("resident_ticket", "resident.menu.ticket"),
     "trc": ("resident_trc", "resident.menu.trc"),
     "bencana": ("resident_trc", "resident.menu.trc"),
@@ -63,6 +70,10 @@ class ResidentAskFlow(Flow):
             self._show(turn, value[len(TOPIC) :])
         elif value == "person":
             await self._to_person(turn)
+        elif value == FLOOR_BUTTON:  # the safety floor under a refusal: the urgent report, pre-filled
+            await turn.goto(TRC_FLOW, typed=turn.state.data.get("question"))
+        elif value in ("more", "source") and turn.state.data.get("topic") in self.programs.base(turn.lang):
+            self._detail(turn, value)
         elif value == "next" and turn.state.data.get("topic") in NEXT_ACTIONS:
             await turn.goto(NEXT_ACTIONS[turn.state.data["topic"]][0])
         elif value is None and inp.text and inp.text.strip():
@@ -100,14 +111,33 @@ class ResidentAskFlow(Flow):
             ("person", turn.t("resident.ask.person")),
             ("topics", turn.t("resident.ask.all_topics")),
             ("menu", turn.t("resident.ask.menu")),
+            floor_option(turn.t),
         ]
         key = "resident.ask.did_you_mean" if match.suggestions else "resident.ask.out_of_scope"
-        turn.ask(turn.t(key), rows)
+        turn.ask(with_floor(turn.t, turn.t(key), button=True), rows)
 
     def _show(self, turn: Turn, topic_id: str) -> None:
+        """The first screen: gist and next step in one message, the rest one tap away."""
         turn.state.data["topic"] = topic_id
-        turn.say_text(answer_text(turn.t, self.programs.topic(turn.lang, topic_id)))
+        turn.state.data.pop("shown", None)
+        topic = self.programs.topic(turn.lang, topic_id)
+        turn.ask(first_screen(turn.t, topic), self._options(turn, topic_id, shown=()))
+
+    def _detail(self, turn: Turn, what: str) -> None:
+        """'more' shows the rest of the answer, 'source' the sources and the day they were checked."""
+        topic_id = str(turn.state.data["topic"])
+        topic = self.programs.topic(turn.lang, topic_id)
+        turn.say_text(more_text(turn.t, topic) if what == "more" else source_text(turn.t, topic))
+        shown = tuple(sorted({*turn.state.data.get("shown", ()), what}))
+        turn.state.data["shown"] = list(shown)
+        turn.ask(turn.t("resident.ask.anything_else"), self._options(turn, topic_id, shown=shown))
+
+    def _options(self, turn: Turn, topic_id: str, *, shown: tuple[str, ...]) -> list[tuple[str, str]]:
         rows: list[tuple[str, str]] = []
+        if "more" not in shown:
+            rows.append(("more", turn.t("resident.ask.more")))
+        if "source" not in shown:
+            rows.append(("source", turn.t("resident.ask.source")))
         action = NEXT_ACTIONS.get(topic_id)
         if action is not None and turn.person.consent_at is not None:
             rows.append(("next", turn.t(action[1])))
@@ -116,7 +146,7 @@ class ResidentAskFlow(Flow):
             ("person", turn.t("resident.ask.person")),
             ("menu", turn.t("resident.ask.menu")),
         ]
-        turn.ask(turn.t("resident.ask.anything_else"), rows)
+        return rows
 
     async def _to_person(self, turn: Turn) -> None:
         """A person answers through a ticket; without consent we cannot keep one, so ask for it first."""

@@ -1,15 +1,18 @@
 """Darurat sosial (TRC): what is happening, where (typed or a shared location), in which region,
 is someone in danger now → an urgent ticket, the region's coordinators notified at once, and the
-emergency numbers for that region (112 by default)."""
+emergency numbers for that region (112 by default).
+
+Coming from the safety net (handlers/safety), what the person typed arrives as `typed`: it answers
+"what is happening" at once, so the form starts at "where"; going back offers it again."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from handlers.flows.resident_ticket import DescriptionField
+from handlers.flows.resident_ticket import ASKED, DescriptionField
 from handlers.forms.engine import FormFlow, FormSpec
-from handlers.forms.fields import Accept, ChoiceField, Field, FieldContext, Invalid
+from handlers.forms.fields import Accept, ChoiceField, Field, FieldContext, Invalid, OptionRow, TextField
 from handlers.forms.region_field import RegionField
 from handlers.i18n import Translator
 from handlers.programs.emergency import EmergencyNumbers
@@ -17,6 +20,7 @@ from handlers.turn import Input, Turn
 from storage.repositories import tickets
 
 PLACE_CHARS = 240
+WHAT_CHARS = 500
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,11 +50,29 @@ class LocationField(Field):
         return tickets.Location(value.get("lat"), value.get("lon"), value.get("text")).describe()
 
 
+@dataclass(frozen=True, kw_only=True)
+class WhatField(DescriptionField):
+    """What is happening: typed, a ready-made answer, or the message the safety net caught."""
+
+    async def choices(self, fc: FieldContext) -> list[OptionRow]:
+        rows = await TextField.choices(self, fc)
+        if fc.context.get("question"):
+            rows.insert(0, (ASKED, fc.t("safety.trc.use_typed"), _snippet(fc.context["question"])))
+        return rows
+
+    def message_keys(self) -> list[str]:
+        return [*super().message_keys(), "safety.trc.use_typed"]
+
+
+def _snippet(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 TRC_FORM = FormSpec(
     name="resident_trc",
     title="resident.trc.title",
     fields=(
-        DescriptionField(
+        WhatField(
             name="what",
             prompt="resident.trc.ask.what",
             label="resident.trc.label.what",
@@ -85,7 +107,15 @@ class TrcFlow(FormFlow):
     def __init__(self, emergency: EmergencyNumbers) -> None:
         self.emergency = emergency  # read-only numbers per region
 
-    async def context(self, turn: Turn, **args: Any) -> dict[str, Any] | None:
+    async def begin(self, turn: Turn, *, typed: str | None = None, **args: Any) -> None:
+        await super().begin(turn, typed=typed, **args)
+        data = turn.state.data
+        if typed and data.get("mode") == "fill" and data.get("current") == "what" and not data["answers"]:
+            # What was typed answers the first question: drop that question and take the answer.
+            turn.replies.pop()
+            await self.handle(turn, Input(value=ASKED))
+
+    async def context(self, turn: Turn, *, typed: str | None = None, **args: Any) -> dict[str, Any] | None:
         numbers = self.emergency.lines(None, turn.lang)
         if turn.person.consent_at is None:
             # Without consent we may not keep the report; the emergency numbers come first anyway.
@@ -93,7 +123,8 @@ class TrcFlow(FormFlow):
             await turn.goto("welcome", step="consent")
             return None
         turn.say("resident.trc.intro", numbers=numbers)
-        return {}
+        text = " ".join((typed or "").split())[:WHAT_CHARS]
+        return {"question": text} if text else {}
 
     def park(self, turn: Turn) -> None:
         """Leaving an urgent report drops it instead of keeping a draft."""

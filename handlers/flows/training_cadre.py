@@ -29,7 +29,7 @@ class TrainingFlow(Flow):
     roles = frozenset({"cadre", *COORDINATOR_ROLES})
 
     async def begin(self, turn: Turn, **args: Any) -> None:
-        if turn.person.role in COORDINATOR_ROLES:
+        if turn.person.role in COORDINATOR_ROLES and not args.get("as_cadre"):  # a coordinator-cadre's menu
             await turn.goto("training_admin")
             return
         cadre = await self._cadre(turn)

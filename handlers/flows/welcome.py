@@ -1,4 +1,7 @@
-"""/start: language, consent under UU 27/2022 (PDP), then cadre or resident."""
+"""/start: language, consent under UU 27/2022 (PDP), then cadre or resident.
+
+A first message of any kind ('halo', a question, a photo) starts here. Whoever chose an action
+before consenting (a /pengaduan, the urgent TRC form) is taken to it once consent is given."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from typing import Any
 
 from handlers.flows.base import Flow
 from handlers.flows.language import language_options
+from handlers.forms.answers import say_pick_number
 from handlers.i18n import LANGUAGES
 from handlers.turn import Input, Turn
 
@@ -39,7 +43,10 @@ class WelcomeFlow(Flow):
 
     async def handle(self, turn: Turn, inp: Input) -> None:
         data = turn.state.data
-        step = data.get("step", "language")
+        if "step" not in data:  # the very first message, whatever it says: welcome, not a complaint
+            await self.begin(turn)
+            return
+        step = data["step"]
         if step == "language" and inp.value in LANGUAGES:
             turn.set_language(inp.value)
             data["step"] = "consent"
@@ -47,6 +54,11 @@ class WelcomeFlow(Flow):
             turn.person.consent_at = turn.now
             turn.person.consent_declined_at = None
             turn.say("consent.thanks")
+            chosen = turn.state.after_consent
+            if chosen:
+                turn.state.after_consent = None
+                await turn.goto(chosen["flow"], **chosen.get("args", {}))
+                return
             data["step"] = "role"
         elif step == "consent" and inp.value == "decline":
             turn.person.consent_declined_at = turn.now
@@ -58,6 +70,8 @@ class WelcomeFlow(Flow):
             return
         elif step == "role" and inp.value == "resident":
             await turn.goto("menu")
+            return
+        elif say_pick_number(turn, inp):
             return
         else:
             turn.say("form.err.pick_option")

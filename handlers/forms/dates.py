@@ -10,24 +10,12 @@ from typing import Any, ClassVar
 
 from babel.dates import format_date
 
+from handlers.forms.answers import all_month_words, plain, words
 from handlers.forms.fields import Accept, Field, FieldContext, Invalid, OptionRow
 from handlers.i18n import Translator
 from handlers.turn import Input
 
-MONTH_WORDS = {
-    "jan": 1, "januari": 1, "january": 1,
-    "feb": 2, "februari": 2, "pebruari": 2, "february": 2,
-    "mar": 3, "maret": 3, "march": 3,
-    "apr": 4, "april": 4,
-    "mei": 5, "may": 5,
-    "jun": 6, "juni": 6, "june": 6,
-    "jul": 7, "juli": 7, "july": 7,
-    "agu": 8, "agt": 8, "agus": 8, "agustus": 8, "aug": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9,
-    "okt": 10, "oktober": 10, "oct": 10, "october": 10,
-    "nov": 11, "nop": 11, "november": 11, "nopember": 11,
-    "des": 12, "desember": 12, "dec": 12, "december": 12,
-}  # fmt: skip
+MONTH_WORDS = all_month_words()  # 'nov', 'nopember', 'november' → 11 (locales/*/answers.yaml)
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -71,27 +59,78 @@ def parse_month(text: str, today: dt.date) -> dt.date | None:
     return dt.date(year, month, 1)
 
 
-def parse_day(text: str, month: dt.date) -> dt.date | None:
-    """A date inside `month`; a bare day number means that day of `month`. None when unreadable."""
-    cleaned = text.strip().casefold()
+class DateProblem(Exception):
+    """Why a typed date was refused: a message key and its parameters."""
+
+    def __init__(self, key: str, /, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+_ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b|\bke-?(?=\d)")
+_DMY = re.compile(r"(\d{1,2})\s*[/.\-\s]\s*(\d{1,2})(?:\s*[/.\-\s]\s*(\d{2}|\d{4}))?")
+_YMD = re.compile(r"(\d{4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})")
+_D_MONTH = re.compile(r"(\d{1,2})\s*([^\W\d_]+)\.?(?:\s*(\d{2}|\d{4}))?")
+_MONTH_D = re.compile(r"([^\W\d_]+)\.?\s*(\d{1,2})(?:\s+(\d{4}))?")
+
+
+def _core_words(text: str, lang: str) -> tuple[str, str]:
+    """The date part of an answer without 'tgl', weekdays, 'sore'…: ('14 nov', 'tgl 14 nov' plain)."""
+    cleaned = _ORDINAL.sub("", text.strip().casefold().replace(",", " "))
+    tables = words(lang)
+    kept = []
+    for token in cleaned.split():
+        bare = plain(token)
+        if any(bare in table.date_filler or bare in table.weekdays for table in tables):
+            continue
+        kept.append(token.strip(".") if not re.fullmatch(r"[\d./\-]+", token) else token)
+    return " ".join(kept), plain(" ".join(kept))
+
+
+def read_day(text: str, month: dt.date, *, today: dt.date | None = None, lang: str = "id") -> dt.date:
+    """A typed date: '14', 'tgl 14', '14/11', '14 nov', 'Sabtu, 14 November 2026', 'kemarin'.
+
+    A bare day means that day of `month`. Raises DateProblem with the reason: unreadable
+    ('form.err.date'), a month that does not exist, or a day the month does not have ('31 November')."""
+    core, bare = _core_words(text, lang)
+    if today is not None:
+        for table in words(lang):
+            relative = table.relative_days.get(bare, table.relative_days.get(plain(text)))
+            if relative is not None:
+                return today + dt.timedelta(days=relative)
     day = mon = year = None
-    if m := re.fullmatch(r"(\d{1,2})", cleaned):
+    if m := re.fullmatch(r"(\d{1,2})", core):
         day = int(m[1])
-    elif m := re.fullmatch(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2}|\d{4}))?", cleaned):
+    elif m := _YMD.fullmatch(core):
+        year, mon, day = int(m[1]), int(m[2]), int(m[3])
+    elif m := _DMY.fullmatch(core):
         day, mon = int(m[1]), int(m[2])
         year = _year(m[3]) if m[3] else None
-    elif m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", cleaned):
-        year, mon, day = int(m[1]), int(m[2]), int(m[3])
-    elif m := re.fullmatch(r"(\d{1,2})\s+([a-z]+)\.?(?:\s+(\d{2}|\d{4}))?", cleaned):
-        if m[2] not in MONTH_WORDS:
-            return None
-        day, mon = int(m[1]), MONTH_WORDS[m[2]]
+    elif (m := _D_MONTH.fullmatch(core)) and plain(m[2]) in MONTH_WORDS:
+        day, mon = int(m[1]), MONTH_WORDS[plain(m[2])]
         year = _year(m[3]) if m[3] else None
+    elif (m := _MONTH_D.fullmatch(core)) and plain(m[1]) in MONTH_WORDS:
+        mon, day = MONTH_WORDS[plain(m[1])], int(m[2])
+        year = int(m[3]) if m[3] else None
     else:
-        return None
+        raise DateProblem("form.err.date")
+    mon, year = mon or month.month, year or month.year
+    if not 1 <= mon <= 12:
+        raise DateProblem("forms.err.no_such_month")
+    if day < 1:
+        raise DateProblem("form.err.date")
+    days = calendar.monthrange(year, mon)[1]
+    if day > days:
+        raise DateProblem("forms.err.no_such_day", month=dt.date(year, mon, 1), days=days)
+    return dt.date(year, mon, day)
+
+
+def parse_day(text: str, month: dt.date, *, today: dt.date | None = None) -> dt.date | None:
+    """A date inside `month`; a bare day number means that day of `month`. None when unreadable."""
     try:
-        return dt.date(year or month.year, mon or month.month, day)
-    except ValueError:
+        return read_day(text, month, today=today)
+    except DateProblem:
         return None
 
 
@@ -101,7 +140,7 @@ class DayField(Field):
 
     month_field: str
     usual_day_key: str = "usual_day"  # context key of the Posyandu's usual day, offered as a shortcut
-    numbered: ClassVar[bool] = True
+    numbered: ClassVar[bool] = False  # typed digits are days ('1', '2'), not the buttons' numbers
 
     def _month(self, fc: FieldContext) -> dt.date:
         return dt.date.fromisoformat(fc.answers[self.month_field] + "-01")
@@ -109,7 +148,7 @@ class DayField(Field):
     async def question(self, fc: FieldContext) -> tuple[str, list[OptionRow], bool]:
         month = self._month(fc)
         text = fc.t(self.prompt, month=month_name(month, fc.t.lang))
-        return text, await self.choices(fc), True
+        return text, await self.choices(fc), self.numbered
 
     async def choices(self, fc: FieldContext) -> list[OptionRow]:
         month, today = self._month(fc), fc.turn.today
@@ -126,13 +165,17 @@ class DayField(Field):
     async def accept(self, fc: FieldContext, inp: Input) -> Accept:
         month, today = self._month(fc), fc.turn.today
         if inp.value == "today":
-            day: dt.date | None = today
+            day = today
         elif inp.value is not None:
             day = dt.date.fromisoformat(inp.value)
         else:
-            day = parse_day(inp.text or "", month)
-        if day is None:
-            raise Invalid("form.err.date")
+            try:
+                day = read_day(inp.text or "", month, today=today, lang=fc.t.lang)
+            except DateProblem as problem:
+                params = dict(problem.params)
+                if isinstance(params.get("month"), dt.date):
+                    params["month"] = format_date(params["month"], "MMMM yyyy", locale=fc.t.lang)
+                raise Invalid(problem.key, **params) from None
         if month_start(day) != month:
             raise Invalid("form.err.date_other_month", month=month_name(month, fc.t.lang))
         if day > today:

@@ -1,6 +1,7 @@
-"""One engine runs every form: ask, validate, re-ask with a reason, go back, cancel, summarise,
-edit any answer, confirm. A form's progress lives in the conversation state, so it survives
-restarts and can be parked as a draft and resumed days later."""
+"""One engine runs every form: ask, validate, re-ask with a reason, warn and let the person keep or
+correct an unusual answer, go back, cancel, summarise, edit any answer, confirm. A form's progress
+lives in the conversation state, so it survives restarts and can be parked as a draft and resumed
+days later."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from handlers.flows.base import Flow
-from handlers.forms.fields import Accept, Answers, Field, FieldContext, Invalid, OptionRow, Stay
+from handlers.forms.answers import say_pick_number
+from handlers.forms.fields import Accept, Answers, ChoiceField, Field, FieldContext, Invalid, OptionRow, Stay
 from handlers.i18n import Translator
 from handlers.turn import BACK, SKIP, Input, Turn
 
@@ -26,11 +28,28 @@ class Check:
 
 
 @dataclass(frozen=True)
+class SoftCheck:
+    """An unusual answer the person may confirm or correct (e.g. vitamin A outside February and
+    August). Runs when one of `fields` is answered and all of them are; `holds` sees the answers and
+    the form's context. `reason` is the message key saying why, with `params` for it."""
+
+    name: str
+    fields: tuple[str, ...]
+    holds: Callable[[Answers, Mapping[str, Any]], bool]
+    reason: str
+    params: Callable[[Translator, Answers, Mapping[str, Any]], dict[str, object]] | None = None
+
+
+WARNING_KEYS = ("forms.warn.keep", "forms.warn.correct")
+
+
+@dataclass(frozen=True)
 class FormSpec:
     name: str
     title: str
     fields: tuple[Field, ...]
     checks: tuple[Check, ...] = ()
+    warnings: tuple[SoftCheck, ...] = ()
     notes: Callable[[Translator, Answers], list[str]] | None = None  # computed lines for the summary
     # Answers assumed for not-yet-answered fields when counting steps, so "(3/17)" does not jump.
     typical: Mapping[str, Any] = field(default_factory=dict)
@@ -44,6 +63,10 @@ class FormSpec:
             unknown = set(check.fields) - set(names)
             if unknown:
                 raise ValueError(f"form {self.name}: check names unknown fields {unknown}")
+        for warning in self.warnings:
+            unknown = set(warning.fields) - set(names)
+            if unknown:
+                raise ValueError(f"form {self.name}: warning names unknown fields {unknown}")
         self._index.update({f.name: f for f in self.fields})
 
     def field(self, name: str) -> Field:
@@ -58,7 +81,23 @@ class FormSpec:
             keys.extend(f.message_keys())
         for check in self.checks:
             keys.extend(check.errors.values())
+        for warning in self.warnings:
+            keys.append(warning.reason)
+        if self.warnings:
+            keys.extend(WARNING_KEYS)
         return keys
+
+    def progress(self, f: Field, answers: Answers) -> tuple[int, int | None]:
+        """The step of `f` and the number of steps, or None for the number while a choice still to
+        be made (this one included) would change it: '(2)' then '(3/4)', never '(2/17)' then '(3/4)'."""
+        assumed = {**self.typical, **answers}
+        active = self.active(assumed)
+        position = next((i for i, a in enumerate(active, 1) if a.name == f.name), len(active))
+        totals = {len(active)}
+        for g in active:
+            if isinstance(g, ChoiceField) and (g.name not in answers or g.name == f.name):
+                totals.update(len(self.active({**assumed, g.name: value})) for value, _ in g.choices_)
+        return position, (len(active) if len(totals) == 1 else None)
 
 
 class FormFlow(Flow):
@@ -94,7 +133,6 @@ class FormFlow(Flow):
         turn.state.data = {
             "mode": "fill",
             "answers": {},
-            "history": [],
             "current": None,
             "local": {},
             "context": context,
@@ -110,6 +148,8 @@ class FormFlow(Flow):
             await self._summary(turn)
         elif mode == "pick_edit":
             await self._pick_edit(turn)
+        elif mode == "warning":
+            await self._ask_warning(turn)
         else:
             await super().resume(turn)
 
@@ -122,6 +162,8 @@ class FormFlow(Flow):
             await self._on_summary(turn, inp)
         elif mode == "pick_edit":
             await self._on_pick_edit(turn, inp)
+        elif mode == "warning":
+            await self._on_warning(turn, inp)
         else:
             await self._on_answer(turn, inp)
 
@@ -147,7 +189,7 @@ class FormFlow(Flow):
         elif inp.value == "restart":
             turn.state.data = {}
             await self.begin(turn, fresh=True)
-        else:
+        elif not say_pick_number(turn, inp):
             turn.say("form.err.pick_option")
             turn.show_prompt()
 
@@ -169,6 +211,8 @@ class FormFlow(Flow):
             else:
                 result = await current.accept(fc, inp)
         except Invalid as refusal:
+            if refusal.key == "form.err.pick_option" and say_pick_number(turn, inp):
+                return
             turn.say(refusal.key, **refusal.params)
             await self._ask(turn, current, after_error=True)
             return
@@ -188,8 +232,8 @@ class FormFlow(Flow):
             await self._ask(turn, current, after_error=True)
             return
         data["local"] = {}
-        if data["mode"] == "fill":
-            data["history"].append(current.name)
+        if await self._warn(turn, current.name):
+            return
         await self._advance(turn)
 
     async def _on_summary(self, turn: Turn, inp: Input) -> None:
@@ -205,9 +249,9 @@ class FormFlow(Flow):
             await self._pick_edit(turn)
         elif inp.value == "cancel":
             await self.cancel(turn)
-        elif inp.is_back and data["history"]:
+        elif inp.is_back:
             await self._go_back(turn)
-        else:
+        elif not say_pick_number(turn, inp):
             turn.say("form.err.pick_option")
             await self._summary(turn)
 
@@ -221,7 +265,7 @@ class FormFlow(Flow):
             await self._ask(turn, self.spec.field(inp.value))
         elif inp.is_back:
             await self._summary(turn)
-        else:
+        elif not say_pick_number(turn, inp):
             turn.say("form.err.pick_option")
             await self._pick_edit(turn)
 
@@ -238,33 +282,105 @@ class FormFlow(Flow):
         await self._summary(turn)
 
     async def _go_back(self, turn: Turn) -> None:
+        """To the question before this one in the form's order (not the one asked last: after
+        changing S, 'kembali' at N goes to D, never back to S)."""
         data = turn.state.data
-        active = {f.name for f in self.spec.active(data["answers"])}
-        while data["history"] and data["history"][-1] not in active:
-            data["history"].pop()
-        if not data["history"]:
+        active = self.spec.active(data["answers"])
+        names = [f.name for f in active]
+        here = names.index(data["current"]) if data.get("current") in names else len(names)
+        if here == 0:
             turn.say("form.back.first")
             await self._ask(turn, self.spec.field(data["current"]))
             return
-        data["current"] = data["history"].pop()
+        data["current"] = names[here - 1]
         data["mode"] = "fill"
         data["local"] = {}
         await self._ask(turn, self.spec.field(data["current"]))
+
+    # -- soft checks -------------------------------------------------------------------------
+    def _unusual(self, data: dict[str, Any], just_answered: str) -> SoftCheck | None:
+        answers, context = data["answers"], data.get("context", {})
+        confirmed = data.get("confirmed", {})
+        for warning in self.spec.warnings:
+            if just_answered not in warning.fields:
+                continue
+            if any(answers.get(name) is None for name in warning.fields):
+                continue
+            if not all(self.spec.field(name).active(answers) for name in warning.fields):
+                continue
+            if warning.holds(answers, context):
+                continue
+            if confirmed.get(warning.name) == _stamp(warning, answers):
+                continue
+            return warning
+        return None
+
+    async def _warn(self, turn: Turn, just_answered: str) -> bool:
+        """Ask to keep or correct an unusual answer (the answer is kept meanwhile). True if asked."""
+        data = turn.state.data
+        warning = self._unusual(data, just_answered)
+        if warning is None:
+            return False
+        data["warning"] = {"name": warning.name, "field": just_answered, "mode": data["mode"]}
+        data["mode"] = "warning"
+        data["current"] = just_answered
+        await self._ask_warning(turn)
+        return True
+
+    async def _ask_warning(self, turn: Turn) -> None:
+        data = turn.state.data
+        pending = data["warning"]
+        warning = next(w for w in self.spec.warnings if w.name == pending["name"])
+        f = self.spec.field(pending["field"])
+        answers = data["answers"]
+        params = warning.params(turn.t, answers, data.get("context", {})) if warning.params else {}
+        value = f.show(turn.t, answers.get(f.name))
+        turn.ask(
+            turn.t(warning.reason, **params),
+            [("keep", turn.t("forms.warn.keep", value=value)), ("correct", turn.t("forms.warn.correct"))],
+        )
+
+    async def _on_warning(self, turn: Turn, inp: Input) -> None:
+        data = turn.state.data
+        pending = data["warning"]
+        f = self.spec.field(pending["field"])
+        if inp.value == "keep":
+            warning = next(w for w in self.spec.warnings if w.name == pending["name"])
+            data.setdefault("confirmed", {})[warning.name] = _stamp(warning, data["answers"])
+            data["mode"] = pending["mode"]
+            del data["warning"]
+            if not await self._warn(turn, f.name):
+                await self._advance(turn)
+            return
+        if inp.value == "correct" or inp.is_back or (inp.value is None and (inp.text or "").strip()):
+            data["mode"] = pending["mode"]
+            data["current"] = f.name
+            data["local"] = {}
+            del data["warning"]
+            if inp.value is None and not inp.is_back:
+                await self._on_answer(turn, inp)  # a new answer typed straight away: take it
+            else:
+                await self._ask(turn, f)
+            return
+        turn.say("form.err.pick_option")
+        await self._ask_warning(turn)
 
     async def _ask(self, turn: Turn, f: Field, *, after_error: bool = False) -> None:
         data = turn.state.data
         fc = self._fc(turn, f)
         text, options, numbered = await f.question(fc)
         answers = data["answers"]
-        active = self.spec.active({**self.spec.typical, **answers})
-        position = next((i for i, a in enumerate(active, 1) if a.name == f.name), len(active))
-        text = f"{turn.t('form.progress', step=position, total=len(active))} {text}"
+        position, total = self.spec.progress(f, answers)
+        if total is None:
+            text = f"{turn.t('forms.progress_open', step=position)} {text}"
+        else:
+            text = f"{turn.t('form.progress', step=position, total=total)} {text}"
         if f.name in answers and not fc.local:
             text += "\n" + turn.t("form.current_value", value=f.show(turn.t, answers[f.name]))
         rows: list[OptionRow] = list(options)
         if f.optional:
             rows.append((SKIP, turn.t("nav.skip")))
-        if data["history"] or data["mode"] == "edit" or fc.local:
+        if position > 1 or data["mode"] == "edit" or fc.local:
             rows.append((BACK, turn.t("nav.back")))
         turn.ask(text, rows, numbered=numbered)
 
@@ -313,6 +429,11 @@ class FormFlow(Flow):
             if not check.holds(answers):
                 return check
         return None
+
+
+def _stamp(warning: SoftCheck, answers: Answers) -> list[Any]:
+    """The answers a confirmation was given for: changing one of them asks again."""
+    return [answers.get(name) for name in warning.fields]
 
 
 def _params(answers: Answers) -> dict[str, object]:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import phonenumbers
 
+from handlers.forms.answers import NumberProblem, read_number
 from handlers.i18n import Translator
 from handlers.turn import Input, Turn
 
@@ -89,27 +90,23 @@ def _typed(inp: Input) -> str:
     return inp.text.strip()
 
 
-_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$|^[+-]?\d+$")
-_DIGITS_READ = 20
-
-
 @dataclass(frozen=True, kw_only=True)
 class IntField(Field):
-    """A whole number within sane bounds (counts of people, visits, doses)."""
+    """A whole number within sane bounds (counts of people, visits, doses).
+
+    Read as people type it: '40', '40 anak', 'umur 14 tahun', '1.250', 'tidak ada' (0)."""
 
     minimum: int = 0
     maximum: int = 1000
     numbered: ClassVar[bool] = False
 
     async def accept(self, fc: FieldContext, inp: Input) -> Accept:
-        raw = _typed(inp).replace(" ", "")
-        if re.fullmatch(r"[+-]?\d+[.,]\d{1,2}", raw):
-            raise Invalid("form.err.whole_number")
-        if not _NUMBER.fullmatch(raw):
-            raise Invalid("form.err.not_number")
-        # Python refuses int() of more than 4,300 digits; a count even 20 digits long is out of range.
-        value = int(raw.replace(".", "")) if len(raw) <= _DIGITS_READ else None
-        if (value is None and raw.startswith("-")) or (value is not None and value < self.minimum):
+        try:
+            read = read_number(_typed(inp), fc.t.lang)
+        except NumberProblem as problem:
+            raise Invalid(problem.key) from None
+        value = read.value
+        if (value is None and read.negative) or (value is not None and value < self.minimum):
             raise Invalid(
                 "form.err.negative" if self.minimum == 0 else "form.err.too_small", min=self.minimum
             )

@@ -1,19 +1,26 @@
-"""Finding one's Posyandu: walk the region tree with options, or type part of its name."""
+"""Finding one's Posyandu: walk the region tree with options, or type part of its name.
+
+Only branches with a desa/kelurahan below them are offered, so no choice leads nowhere. At a desa
+the person may also say their Posyandu is not listed: the answer is then a proposal,
+{"new": True, "desa": code, "desa_label": …}, which the registration completes (name, place, day)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
 from handlers.forms.fields import Accept, FieldContext, Invalid, OptionRow, Stay
 from handlers.forms.tree_picker import TreePickerField
+from handlers.i18n import Translator
 from handlers.turn import Input
-from storage.repositories import regions
+from storage.repositories import regions, tickets
 
 MATCH_FLOOR = 70  # below this a name is not offered at all
 SURE_SCORE = 90  # at or above this, and clearly ahead of the next, one match is offered to confirm
 MAX_CANDIDATES = 6
+NEW = "new"  # "my Posyandu is not listed here": propose it
 
 
 def _label(place: regions.PosyanduPlace) -> str:
@@ -44,16 +51,18 @@ class PosyanduField(TreePickerField):
             return t("posyandu.pick_match"), rows, True
         path: list[str] = local.get("path", [])
         if not path:
-            top = await regions.top(session)
+            top = await regions.top_with_villages(session)
             return t("posyandu.ask_kabupaten"), [(r.code, r.name) for r in top], True
         here = await regions.get(session, path[-1])
         assert here is not None
-        if here.level in ("kelurahan", "desa"):
+        if here.level in regions.VILLAGE_LEVELS:
             found = await regions.posyandu_in(session, here.code)
+            rows = [(f"p{p.id}", p.name) for p in found]
+            rows.append((NEW, t("posyandu.new.option")))
             if not found:
-                return t("posyandu.none_in_desa", desa=here.name), [], True
-            return t("posyandu.ask_posyandu", desa=here.name), [(f"p{p.id}", p.name) for p in found], True
-        below = await regions.children(session, here.code)
+                return t("posyandu.new.none_in_desa", desa=here.name), rows, True
+            return t("posyandu.ask_posyandu", desa=here.name), rows, True
+        below = await regions.children_with_villages(session, here.code)
         key = "posyandu.ask_kecamatan" if here.level in ("kabupaten", "kota") else "posyandu.ask_desa"
         return t(key, region=here.name), [(r.code, r.name) for r in below], True
 
@@ -69,8 +78,15 @@ class PosyanduField(TreePickerField):
             raise Invalid("form.err.pick_option")
         if inp.value == "none":
             local.pop("candidates", None)
-            fc.turn.say("posyandu.try_again")
+            at_desa = await self._desa_here(fc)
+            fc.turn.say("posyandu.try_again" if at_desa else "posyandu.new.how")
             return Stay()
+        if inp.value == NEW:
+            desa = await self._desa_here(fc)
+            if desa is None:
+                raise Invalid("form.err.pick_option")
+            label = await tickets.region_label(fc.turn.session, desa)
+            return Accept({"new": True, "desa": desa, "desa_label": label})
         if inp.value is not None and inp.value.startswith("p") and inp.value[1:].isdigit():
             place = await regions.place(fc.turn.session, int(inp.value[1:]))
             if place is None:
@@ -81,6 +97,19 @@ class PosyanduField(TreePickerField):
             local.pop("candidates", None)
             return Stay()
         return await self._search(fc, inp)
+
+    async def _desa_here(self, fc: FieldContext) -> str | None:
+        """The desa/kelurahan the person has walked to, if the walk ends at one."""
+        path: list[str] = fc.local.get("path", [])
+        if not path:
+            return None
+        here = await regions.get(fc.turn.session, path[-1])
+        return here.code if here is not None and here.level in regions.VILLAGE_LEVELS else None
+
+    def show(self, t: Translator, value: Any) -> str:
+        if value and value.get("new"):
+            return t("posyandu.new.label", desa=value["desa_label"])
+        return super().show(t, value)
 
     async def _search(self, fc: FieldContext, inp: Input) -> Stay:
         query = (inp.text or "").strip()
@@ -119,7 +148,10 @@ class PosyanduField(TreePickerField):
             "posyandu.pick_match",
             "posyandu.none_of_these",
             "posyandu.ask_kabupaten",
-            "posyandu.none_in_desa",
+            "posyandu.new.none_in_desa",
+            "posyandu.new.option",
+            "posyandu.new.how",
+            "posyandu.new.label",
             "posyandu.ask_posyandu",
             "posyandu.ask_kecamatan",
             "posyandu.ask_desa",

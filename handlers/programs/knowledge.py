@@ -17,22 +17,41 @@ TOPIC_IDS: tuple[str, ...] = (
     "sekolah_rakyat",
     "pkh",
     "bpnt",
+    "bansos_pencairan",
     "dtsen",
+    "dtsen_usulan",
+    "adminduk",
     "santunan_pmks",
+    "santunan_kematian",
     "lansia_disabilitas",
     "pbi_jk",
+    "pip_kip",
+    "blt_dana_desa",
+    "rtlh",
     "kube",
     "puskesos",
     "trc",
+    "kekerasan_ppa",
     "bencana",
     "rehabilitasi",
     "posyandu",
     "kader",
     "pengaduan",
 )
-TEXT_FIELDS = ("title", "answer", "next_step", "source", "checked")
+# `short` is the first screen's gist; `answer` is the rest, shown on "Selengkapnya".
+TEXT_FIELDS = ("title", "short", "answer", "next_step", "source", "checked")
 LIST_FIELDS = ("samples", "keywords")
 MIN_SAMPLES = 10
+
+# The first reply to a question fits one phone screen: title, the short gist and the next step,
+# with the words the renderer adds around them (the "Langkah berikutnya:" label, blank lines).
+FIRST_SCREEN_CHARS = 350
+FRAME_CHARS = 30  # the longest next-step label in any language plus the separators, rounded up
+
+
+def first_screen_chars(title: str, short: str, next_step: str) -> int:
+    """An upper bound on the first screen's length, checked at load time without a translator."""
+    return len(title) + len(short) + len(next_step) + FRAME_CHARS
 
 
 class KnowledgeError(ValueError):
@@ -43,6 +62,7 @@ class KnowledgeError(ValueError):
 class Topic:
     id: str
     title: str
+    short: str  # the gist for the first screen; `answer` holds the rest
     answer: str
     next_step: str
     samples: tuple[str, ...]
@@ -115,6 +135,12 @@ def _topic(path: Path, entry: Any) -> Topic:
         raise KnowledgeError(f"{where}: needs at least {MIN_SAMPLES} sample questions")
     if not values["keywords"]:
         raise KnowledgeError(f"{where}: needs keywords")
+    length = first_screen_chars(values["title"], values["short"], values["next_step"])
+    if length > FIRST_SCREEN_CHARS:
+        raise KnowledgeError(
+            f"{where}: title + short + next_step need {length} characters on the first screen;"
+            f" at most {FIRST_SCREEN_CHARS}"
+        )
     try:
         dt.date.fromisoformat(values["checked"])
     except ValueError:

@@ -19,6 +19,7 @@ _REDUP_DIGIT = re.compile(r"^([^\W\d_]{2,})2$")  # "anak2", "tiba2"
 _MONEY_K = re.compile(r"^(\d+)(?:rb|ribu|k)$")  # "200rb", "250k"
 _MONEY_000 = re.compile(r"^(?:rp)?(\d{1,3})[.,]000$")  # "200.000", "rp200.000"
 _RP = re.compile(r"^rp(\d.*)$")
+EXPANDED_WORDS = 65_536  # distinct words whose clean-up is remembered
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,19 @@ class Normalizer:
         frozenset()
     )  # words that say nothing about the topic (fillers, greetings, places)
     off_topic: frozenset[str] = frozenset()  # words naming services outside the knowledge base
+    _expanded: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def tokens(self, text: str) -> list[str]:
         cleaned = unicodedata.normalize("NFKC", text).casefold()
         out: list[str] = []
+        expanded = self._expanded  # each distinct word is cleaned up once (bounded)
         for raw in _WORD.findall(cleaned):
-            for token in self._expand(raw):
-                if token and token not in self.ignore:
-                    out.append(token)
+            tokens = expanded.get(raw)
+            if tokens is None:
+                if len(expanded) >= EXPANDED_WORDS:
+                    expanded.clear()
+                tokens = expanded[raw] = tuple(t for t in self._expand(raw) if t and t not in self.ignore)
+            out.extend(tokens)
         return out
 
     def normalize(self, text: str) -> str:

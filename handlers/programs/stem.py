@@ -1,48 +1,77 @@
-"""Affix stripping for words the knowledge base does not know as typed.
+"""Roots of Indonesian words, by Sastrawi (PySastrawi), plus the informal forms residents type.
 
-No root dictionary: `variants` lists what a word might be without its Indonesian particles,
-suffixes and prefixes (with the nasal sound change undone: "menulis" → "tulis", "pemakai" →
-"pakai") or its English ending; the matcher takes the first variant it knows. A word it already
-knows is never stripped, so "sekolah" stays "sekolah".
+Sastrawi is the established Indonesian stemmer (Nazief–Adriani / enhanced confix stripping with a
+root dictionary of ~30,000 words): "pendaftaran" → "daftar", "dicairkan" → "cair", "kematian" →
+"mati". A word whose root it cannot find in its dictionary comes back unchanged, so English words
+and programme names ("bansos", "desil") are left alone. Chat Indonesian adds forms it does not
+know ("daftarin", "ngurus", "nyari", "dicairin"): `stem` tries those after Sastrawi, keeping only a
+root the dictionary has. English endings are only listed (`english_variants`): the matcher keeps
+one it knows. Each word is stemmed once per process (a bounded cache): Sastrawi costs 0.1–0.2 ms
+for a new word, a cached word well under a microsecond.
 """
 
 from __future__ import annotations
 
-_SUFFIXES = ("nya", "lah", "kah", "pun", "ku", "mu", "kan", "an", "i", "annya", "kannya", "inya")
-_PREFIXES = (
-    "me", "mem", "men", "meng", "meny", "di", "ke", "ter", "ber", "pe", "pem", "pen", "peng",
-    "peny", "per", "se",
+from functools import lru_cache
+
+from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+_STEMMER = StemmerFactory().create_stemmer().delegatedStemmer  # Sastrawi's own cache is unbounded
+_ROOTS = _STEMMER.get_dictionary()
+CACHE_WORDS = 65_536
+MIN_ROOT = 3
+
+# Colloquial affixes, tried only when Sastrawi leaves a word as it was.
+_INFORMAL_SUFFIXES = ("innya", "inya", "in", "nya")  # "daftarin" = "daftarkan", "ngurusnya"
+_INFORMAL_PREFIXES = ("nge", "ng", "ny", "di", "ke")  # "ngecek", "ngurus", "nyari", "dicairin"
+_NASAL_RESTORED = {"ny": ("c", "s"), "ng": ("k",)}  # "nyari" → "cari", "ngirim" → "kirim"
+_ENGLISH = (
+    ("ies", "y"), ("s", ""), ("es", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("d", ""),
 )  # fmt: skip
-# A nasal prefix swallows the root's first consonant before a vowel: meN + tulis → menulis.
-_NASAL = {"meny": "s", "peny": "s", "mem": "p", "pem": "p", "men": "t", "pen": "t", "meng": "k", "peng": "k"}
-_ENGLISH = ("'s", "s", "es", "ed", "ing", "ly")
-_VOWELS = frozenset("aeiou")
-MIN_ROOT = 4  # shorter "roots" are mostly other words: "berapa" is not "apa"
 
 
-def variants(word: str) -> list[str]:
-    """Possible roots of `word`, the least stripped first. `word` itself is not included."""
-    if not word.isalpha() or len(word) <= MIN_ROOT + 1:
+def is_root(word: str) -> bool:
+    """The word is in Sastrawi's root dictionary."""
+    return bool(_ROOTS.contains(word))
+
+
+@lru_cache(maxsize=CACHE_WORDS)
+def stem(word: str) -> str:
+    """The root of one lower-case word, or the word itself when no known root is found."""
+    if len(word) <= MIN_ROOT or not word.isalpha():
+        return word
+    root = _STEMMER.stem_word(word)
+    if root != word or is_root(word):
+        return root
+    return _informal(word) or word
+
+
+def _informal(word: str) -> str | None:
+    bodies = [word] + [word[: -len(s)] for s in _INFORMAL_SUFFIXES if word.endswith(s)]
+    for body in bodies:
+        candidates = [] if body == word else [body]
+        for prefix in _INFORMAL_PREFIXES:
+            if body.startswith(prefix) and len(body) - len(prefix) >= MIN_ROOT:
+                rest = body[len(prefix) :]
+                restored = [first + rest for first in _NASAL_RESTORED.get(prefix, ())]
+                # "ny-" nearly always stands for c-/s- ("nyairin" is "cairkan", not "air"); after
+                # "ng-" the bare rest comes first ("ngurus" is "urus", not "kurus").
+                candidates.extend([*restored, rest] if prefix == "ny" else [rest, *restored])
+        for candidate in candidates:
+            if len(candidate) >= MIN_ROOT:
+                root = _STEMMER.stem_word(candidate)
+                if is_root(root):
+                    return root
+    return None
+
+
+def english_variants(word: str) -> list[str]:
+    """What an English word might be without its ending ("benefits" → "benefit", "paying" → "pay");
+    the caller keeps one only if it knows it."""
+    if not word.isascii() or not word.isalpha():
         return []
-    stems = [word] + [
-        word[: -len(s)] for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= MIN_ROOT
+    return [
+        word[: -len(ending)] + replacement
+        for ending, replacement in _ENGLISH
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_ROOT
     ]
-    found: list[str] = []
-    for stem in stems:
-        found.append(stem)
-        for prefix in _PREFIXES:
-            if stem.startswith(prefix) and len(stem) - len(prefix) >= MIN_ROOT:
-                rest = stem[len(prefix) :]
-                found.append(rest)
-                if prefix in _NASAL and rest[0] in _VOWELS:
-                    found.append(_NASAL[prefix] + rest)
-    for ending in _ENGLISH:
-        if word.endswith(ending) and len(word) - len(ending) >= MIN_ROOT:
-            found.append(word[: -len(ending)])
-    seen: set[str] = {word}
-    ordered = []
-    for candidate in sorted(found, key=len, reverse=True):
-        if candidate not in seen:
-            seen.add(candidate)
-            ordered.append(candidate)
-    return ordered

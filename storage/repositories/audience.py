@@ -11,15 +11,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Cadre, ChannelIdentity, Person, Posyandu
 from storage.models_tickets import Ticket
 from storage.repositories.scopes import under
 
-# Channels the outbox can push to (the console only answers its own user).
+# Channels the outbox can push to.
 DELIVERABLE = ("telegram", "whatsapp")
+# The console cannot be pushed to, but its people are reachable all the same: what is sent to them
+# waits for their next console turn (storage/repositories/notifications.py `take_console`).
+CONSOLE = "console"
+REACHABLE = (*DELIVERABLE, CONSOLE)
 WHO = ("cadres", "verified", "residents", "both", "posyandu")
 
 
@@ -57,7 +61,7 @@ class Recipient:
 @dataclass(frozen=True, slots=True)
 class Resolved:
     recipients: list[Recipient]
-    unreachable: int  # people in the audience with no identity the outbox can deliver to
+    unreachable: int  # people in the audience with no identity a message can reach
 
 
 def _people(audience: Audience) -> list[Select[tuple[int]]]:
@@ -67,7 +71,8 @@ def _people(audience: Audience) -> list[Select[tuple[int]]]:
             select(Cadre.person_id)
             .join(Person, Person.id == Cadre.person_id)
             .join(Posyandu, Posyandu.id == Cadre.posyandu_id)
-            .where(Person.role == "cadre")
+            # A coordinator who is also a cadre hears what cadres hear.
+            .where(Person.role.in_(("cadre", "coordinator", "admin")))
         )
         if audience.who == "verified":
             cadres = cadres.where(Cadre.verification == "verified")
@@ -100,11 +105,13 @@ async def person_ids(session: AsyncSession, audience: Audience) -> set[int]:
 
 
 async def resolve(
-    session: AsyncSession, audience: Audience, *, channels: Sequence[str] = DELIVERABLE
+    session: AsyncSession, audience: Audience, *, channels: Sequence[str] = REACHABLE
 ) -> Resolved:
-    """Everyone in the audience, each once, on the reachable identity they last wrote from."""
+    """Everyone in the audience, each once, on the reachable identity they last wrote from. A console
+    handle counts once someone has written from it: its rows wait for that person's next turn, and
+    a handle nobody uses would keep the broadcast open for ever."""
     people = await person_ids(session, audience)
-    best = await best_identities(session, people, channels=channels)
+    best = await best_identities(session, people, channels=channels, console_if_used=True)
     recipients = [best[p] for p in sorted(best)]
     return Resolved(recipients, unreachable=len(people) - len(recipients))
 
@@ -115,9 +122,11 @@ async def best_identities(
     *,
     channels: Sequence[str] | None = DELIVERABLE,
     reachable_only: bool = True,
+    console_if_used: bool = False,
 ) -> dict[int, Recipient]:
     """Each person's identity they last wrote from, among `channels` (None: any channel), skipping
-    unreachable ones unless `reachable_only` is False."""
+    unreachable ones unless `reachable_only` is False, and console handles never written from when
+    `console_if_used`."""
     chosen: dict[int, Recipient] = {}
     ids = sorted(person_ids)
     for start in range(0, len(ids), 5000):  # keep IN lists well under any driver's parameter limit
@@ -126,12 +135,17 @@ async def best_identities(
             conditions.append(ChannelIdentity.channel.in_(list(channels)))
         if reachable_only:
             conditions.append(ChannelIdentity.unreachable_at.is_(None))
+        if console_if_used:
+            conditions.append(
+                or_(ChannelIdentity.channel != CONSOLE, ChannelIdentity.last_inbound_at.is_not(None))
+            )
         rows = await session.execute(
             select(ChannelIdentity.person_id, ChannelIdentity.channel, ChannelIdentity.address)
             .where(*conditions)
             .order_by(
                 ChannelIdentity.person_id,
                 ChannelIdentity.last_inbound_at.desc().nulls_last(),
+                case((ChannelIdentity.channel == CONSOLE, 1), else_=0),  # unused alike: a push channel first
                 ChannelIdentity.id,
             )
         )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Cadre, Person
+from storage.models import Cadre, Person, Posyandu
 from storage.turns import read
 
 
@@ -55,6 +55,8 @@ async def register(
         cadre = Cadre(person_id=person.id, registered_at=now, posyandu_id=posyandu_id, position=position)
         session.add(cadre)
     else:
+        if cadre.posyandu_id != posyandu_id:  # a Posyandu they proposed before is no longer theirs
+            await _withdraw_proposal(session, cadre.posyandu_id, person.id)
         cadre.posyandu_id = posyandu_id
         cadre.position = position
         cadre.verification = "pending"
@@ -64,3 +66,12 @@ async def register(
         cadre.registered_at = now
     await session.flush()
     return cadre
+
+
+async def _withdraw_proposal(session: AsyncSession, posyandu_id: int, person_id: int) -> None:
+    await session.execute(
+        update(Posyandu)
+        .where(Posyandu.id == posyandu_id, Posyandu.status == "proposed", Posyandu.proposed_by == person_id)
+        .values(status="withdrawn")
+        .execution_options(synchronize_session=False)
+    )

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Cadre, MonthlyReport, Person, Posyandu, Region
@@ -53,10 +53,16 @@ def lineage_codes(code: str) -> list[str]:
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
+def _listed(region_code: str) -> ColumnElement[bool]:
+    """Posyandu under a region that count: listed, or proposed by a cadre and waiting (a rejected or
+    withdrawn proposal is no Posyandu to report)."""
+    return and_(under(Posyandu.region_code, region_code), Posyandu.status.in_(("active", "proposed")))
+
+
 def _in_region(region_code: str) -> Select[tuple[int]]:
     """The ids of the Posyandu under a region, as a subquery: no list of ids is sent along, so a
     province of 300,000 Posyandu stays within the drivers' bound-parameter limits (~32,000)."""
-    return select(Posyandu.id).where(under(Posyandu.region_code, region_code))
+    return select(Posyandu.id).where(_listed(region_code))
 
 
 async def posyandu_month(session: AsyncSession, region_code: str, month: dt.date) -> list[PosyanduMonth]:
@@ -65,7 +71,7 @@ async def posyandu_month(session: AsyncSession, region_code: str, month: dt.date
     posyandu = (
         await session.execute(
             select(Posyandu.id, Posyandu.code, Posyandu.name, Posyandu.region_code)
-            .where(under(Posyandu.region_code, region_code))
+            .where(_listed(region_code))
             .order_by(Posyandu.region_code, Posyandu.name)
         )
     ).all()
@@ -142,16 +148,43 @@ class AreaCount:
     k: int
     d: int
     n: int
+    late: int = 0  # reports first sent at or after their cutoff (see `Cutoffs`)
+
+
+@dataclass(frozen=True, slots=True)
+class Cutoffs:
+    """When a month's report becomes late: `default` everywhere, except under the regions named in
+    `by_region` (the regions with their own deadline rule). The first matching region, in the
+    order given, applies: list the most specific first."""
+
+    default: dt.datetime
+    by_region: tuple[tuple[str, dt.datetime], ...] = ()
+
+    def late(self, submitted: ColumnElement[dt.datetime]) -> ColumnElement[bool]:
+        if not self.by_region:
+            return submitted >= self.default
+        return case(
+            *((under(Posyandu.region_code, code), submitted >= cutoff) for code, cutoff in self.by_region),
+            else_=submitted >= self.default,
+        )
 
 
 def _month_join(month: dt.date) -> ColumnElement[bool]:
     return and_(MonthlyReport.posyandu_id == Posyandu.id, MonthlyReport.month == month)
 
 
-async def area_counts(session: AsyncSession, region_code: str, month: dt.date) -> list[AreaCount]:
+async def area_counts(
+    session: AsyncSession, region_code: str, month: dt.date, *, cutoffs: Cutoffs | None = None
+) -> list[AreaCount]:
     """One row per region under `region_code` that has Posyandu, counted in the database: a few
-    thousand rows for a province, however many Posyandu and cadres it has."""
+    thousand rows for a province, however many Posyandu and cadres it has. With `cutoffs`, the
+    reports first sent late are counted too."""
     held = MonthlyReport.held != "not_held"
+    late = (
+        func.count(case((cutoffs.late(MonthlyReport.first_submitted_at), 1)))
+        if cutoffs is not None
+        else func.count(case((false(), 1)))
+    )
 
     def held_sum(column: ColumnElement[int | None]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((held, column))), 0)
@@ -166,9 +199,10 @@ async def area_counts(session: AsyncSession, region_code: str, month: dt.date) -
             held_sum(MonthlyReport.k),
             held_sum(MonthlyReport.d),
             held_sum(MonthlyReport.n),
+            late,
         )
         .outerjoin(MonthlyReport, _month_join(month))
-        .where(under(Posyandu.region_code, region_code))
+        .where(_listed(region_code))
         .group_by(Posyandu.region_code)
         .order_by(Posyandu.region_code)
     )
@@ -210,7 +244,7 @@ async def statuses(
         )
         .join(Region, Region.code == Posyandu.region_code)
         .outerjoin(MonthlyReport, _month_join(month))
-        .where(under(Posyandu.region_code, region_code))
+        .where(_listed(region_code))
         .order_by(Posyandu.region_code, Posyandu.name)
     )
     if missing_only:
@@ -230,7 +264,5 @@ async def children(session: AsyncSession, code: str) -> list[Region]:
 
 async def posyandu_regions(session: AsyncSession, code: str) -> set[str]:
     """The region codes (desa/kelurahan) under `code` that have at least one Posyandu."""
-    result = await session.execute(
-        select(Posyandu.region_code).where(under(Posyandu.region_code, code)).distinct()
-    )
+    result = await session.execute(select(Posyandu.region_code).where(_listed(code)).distinct())
     return set(result.scalars())

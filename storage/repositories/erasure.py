@@ -46,6 +46,7 @@ from storage.models import (
     ReportRevision,
 )
 from storage.models_outbox import AuditLog, Broadcast, OutboxMessage
+from storage.models_replies import TurnReply
 from storage.models_tickets import Ticket, TicketEvent
 from storage.models_training import TrainingSeat
 from storage.models_whatsapp import WhatsAppOutboundMessage
@@ -292,6 +293,9 @@ async def _drop_deliveries(session: AsyncSession, who: _Subject, counts: Counter
     mine = [OutboxMessage.person_id == who.person_id]
     mine += [and_(OutboxMessage.channel == c, OutboxMessage.address == a) for c, a in who.addresses]
     counts["outbox_message"] += _n(await session.execute(delete(OutboxMessage).where(or_(*mine))))
+    if who.addresses:  # kept replies a crash or a failed send left (bot/replies.py)
+        kept = [and_(TurnReply.channel == c, TurnReply.address == a) for c, a in who.addresses]
+        counts["turn_reply"] += _n(await session.execute(delete(TurnReply).where(or_(*kept))))
     numbers = [a for c, a in who.addresses if c == "whatsapp"]
     if numbers:
         result = await session.execute(

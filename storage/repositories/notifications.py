@@ -8,8 +8,8 @@ sender (bot/outbox.py) renders it in the person's language when it sends it, wit
 rate limits, unreachable handling and crash guarantees as a broadcast, and hands `kind` to the
 channel (WhatsApp picks its template by it). A parameter {"key": "<message key>"} is translated too.
 
-The console cannot push: a row for a console identity waits until the person's next console turn,
-where `take_console` hands it over and marks it sent in one statement.
+The console cannot push: a row for a console identity (a notice, or a broadcast's row) waits until
+the person's next console turn, where `take_console` hands it over and marks it sent in one statement.
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import UtcDateTime
 from storage.models_outbox import PENDING, SENT, UNREACHABLE, OutboxMessage
-from storage.repositories.audience import DELIVERABLE, best_identities
+from storage.repositories.audience import CONSOLE, REACHABLE, best_identities
 
-CONSOLE = "console"
 # Where a notice can wait for its person: the push channels, and the console's next turn.
-NOTICE_CHANNELS = (*DELIVERABLE, CONSOLE)
+NOTICE_CHANNELS = REACHABLE
 # Channels nobody pushes to: the outbox sender leaves their rows alone.
 PULLED = (CONSOLE,)
 NO_REACHABLE_IDENTITY = "no reachable identity"
@@ -112,13 +111,14 @@ async def reroute(session: AsyncSession, row_id: int, *, now: dt.datetime) -> Ou
 
 @dataclass(frozen=True, slots=True)
 class Taken:
-    """A console notice handed over at the person's turn."""
+    """A console notice (or a broadcast's row) handed over at the person's turn."""
 
     id: int
     person_id: int | None
     message_key: str | None
     params: dict[str, Any] | None
     text: str | None
+    broadcast_id: int | None = None
 
 
 _TAKE = (
@@ -130,7 +130,9 @@ _TAKE = (
         _rows.c.not_before <= bindparam("t_now", type_=UtcDateTime()),
     )
     .values(status=SENT, sent_at=bindparam("t_sent_at", type_=UtcDateTime()), attempts=_rows.c.attempts + 1)
-    .returning(_rows.c.id, _rows.c.person_id, _rows.c.message_key, _rows.c.params, _rows.c.text)
+    .returning(
+        _rows.c.id, _rows.c.person_id, _rows.c.message_key, _rows.c.params, _rows.c.text, _rows.c.broadcast_id
+    )
 )
 
 

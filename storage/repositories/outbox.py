@@ -35,7 +35,7 @@ from storage.models_outbox import (
     Broadcast,
     OutboxMessage,
 )
-from storage.repositories.audience import DELIVERABLE, Recipient, best_identities
+from storage.repositories.audience import REACHABLE, Recipient, best_identities
 from storage.repositories.notifications import PULLED
 from storage.repositories.scopes import within
 
@@ -147,8 +147,9 @@ async def notify_person(
     now: dt.datetime,
     kind: str = "notice",
 ) -> OutboxMessage | None:
-    """A notice to a person on the channel they last wrote from; None when they cannot be reached."""
-    best = await best_identities(session, {person_id}, channels=DELIVERABLE)
+    """A notice to a person on the channel they last wrote from (a console person sees it at their
+    next turn); None when they cannot be reached."""
+    best = await best_identities(session, {person_id}, channels=REACHABLE)
     if person_id not in best:
         return None
     return await enqueue_message(session, to=best[person_id], key=key, params=params, now=now, kind=kind)

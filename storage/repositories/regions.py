@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import Posyandu, Region
 from storage.turns import read
 
 TOP_LEVELS = ("kabupaten", "kota")
+VILLAGE_LEVELS = ("desa", "kelurahan")
+ACTIVE, PROPOSED, REJECTED, WITHDRAWN = "active", "proposed", "rejected", "withdrawn"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +70,27 @@ _POSYANDU = select(
     Posyandu.usual_day,
 )
 _GET_POSYANDU = _POSYANDU.where(Posyandu.id == bindparam("id"))
-_POSYANDU_IN = _POSYANDU.where(Posyandu.region_code == bindparam("code")).order_by(Posyandu.name)
+_POSYANDU_IN = _POSYANDU.where(Posyandu.region_code == bindparam("code"), Posyandu.status == ACTIVE).order_by(
+    Posyandu.name
+)
+
+# Branches that lead somewhere: a kecamatan with at least one desa/kelurahan listed, a kabupaten/kota
+# with at least one such kecamatan (read through the indexed parent links, not by code prefix).
+# (`or_` of equalities rather than `in_`: these statements are compiled once with their literals.)
+_kec, _village = aliased(Region), aliased(Region)
+_HAS_VILLAGE = exists().where(
+    _village.parent_code == Region.code, or_(*(_village.level == level for level in VILLAGE_LEVELS))
+)
+_HAS_VILLAGE_BELOW = exists().where(
+    _kec.parent_code == Region.code,
+    exists().where(
+        _village.parent_code == _kec.code, or_(*(_village.level == level for level in VILLAGE_LEVELS))
+    ),
+)
+_TOP_WITH_VILLAGES = _TOP.where(_HAS_VILLAGE_BELOW)
+_CHILDREN_WITH_VILLAGES = _CHILDREN.where(
+    or_(*(Region.level == level for level in VILLAGE_LEVELS), _HAS_VILLAGE)
+)
 
 
 async def get(session: AsyncSession, code: str) -> RegionNode | None:
@@ -80,6 +105,16 @@ async def top(session: AsyncSession) -> list[RegionNode]:
 
 async def children(session: AsyncSession, code: str) -> list[RegionNode]:
     return [RegionNode(*row) for row in await read(session, _CHILDREN, {"code": code})]
+
+
+async def top_with_villages(session: AsyncSession) -> list[RegionNode]:
+    """Kabupaten and kota with at least one desa/kelurahan listed below them."""
+    return [RegionNode(*row) for row in await read(session, _TOP_WITH_VILLAGES)]
+
+
+async def children_with_villages(session: AsyncSession, code: str) -> list[RegionNode]:
+    """The regions below `code` that are desa/kelurahan or have one listed directly below them."""
+    return [RegionNode(*row) for row in await read(session, _CHILDREN_WITH_VILLAGES, {"code": code})]
 
 
 async def posyandu_in(session: AsyncSession, region_code: str) -> list[PosyanduInfo]:
@@ -117,7 +152,7 @@ def _place_query():  # type: ignore[no-untyped-def]
 
 async def places(session: AsyncSession, *, within: str | None = None) -> list[PosyanduPlace]:
     """Every Posyandu (under a region, if given) with its desa, kecamatan and kabupaten names."""
-    query = _place_query().order_by(Posyandu.name)
+    query = _place_query().where(Posyandu.status == ACTIVE).order_by(Posyandu.name)
     if within:
         query = query.where(_under(Posyandu.region_code, within))
     return [PosyanduPlace(*row) for row in (await session.execute(query)).all()]
@@ -127,8 +162,45 @@ _PLACE = _place_query().where(Posyandu.id == bindparam("id"))
 
 
 async def place(session: AsyncSession, posyandu_id: int) -> PosyanduPlace | None:
+    """A Posyandu by id, whatever its status (a proposed one is shown to the verifying coordinator)."""
     found = await read(session, _PLACE, {"id": posyandu_id})
     return PosyanduPlace(*found[0]) if found else None
+
+
+async def propose(
+    session: AsyncSession,
+    *,
+    region_code: str,
+    name: str,
+    has_fixed_place: bool,
+    usual_day: int | None,
+    proposed_by: int,
+    now: dt.datetime,
+) -> int:
+    """Add a Posyandu a cadre says exists, waiting for a coordinator; returns its id."""
+    posyandu = Posyandu(
+        code=f"USUL-{uuid.uuid4().hex[:12].upper()}",
+        region_code=region_code,
+        name=name,
+        has_fixed_place=has_fixed_place,
+        usual_day=usual_day,
+        status=PROPOSED,
+        proposed_by=proposed_by,
+        created_at=now,
+    )
+    session.add(posyandu)
+    await session.flush()
+    return posyandu.id
+
+
+async def settle_proposal(session: AsyncSession, posyandu_id: int, *, status: str) -> None:
+    """Decide a proposed Posyandu (active, rejected or withdrawn); a listed one is left as it is."""
+    await session.execute(
+        update(Posyandu)
+        .where(Posyandu.id == posyandu_id, Posyandu.status == PROPOSED)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ DESCRIPTION_IN_NOTICE = 300  # characters of the description repeated in a coord
 NOTICE_NEW = "resident.notify.ticket_new"
 NOTICE_URGENT = "resident.notify.ticket_urgent"
 NOTICE_STATUS = "resident.notify.ticket_status"
+NOTICE_MESSAGE = "coordinator.tickets.notify_message"
 
 
 class TicketError(ValueError):
@@ -186,23 +187,46 @@ async def change_status(
     if status not in NEXT_STATUSES.get(ticket.status, ()):
         raise TicketError(f"{ticket.number}: cannot go from {ticket.status} to {status}")
     ticket.status = status
+    params = {"number": ticket.number, "status": {"key": f"resident.status.{status}"}, "note": note or "-"}
+    return await _keep_and_tell(session, ticket, note, actor_person_id, now, key=NOTICE_STATUS, params=params)
+
+
+async def write_to_asker(
+    session: AsyncSession, ticket: Ticket, *, text: str, actor_person_id: int | None, now: dt.datetime
+) -> TicketEvent:
+    """A coordinator's message to the person who asked: kept in the ticket's history (an event that
+    leaves the status as it is) and sent to them like a status notice."""
+    if ticket.person_id is None:
+        raise TicketError(f"{ticket.number}: the person who asked has erased their data")
+    params = {"number": ticket.number, "message": text}
+    return await _keep_and_tell(
+        session, ticket, text, actor_person_id, now, key=NOTICE_MESSAGE, params=params
+    )
+
+
+async def _keep_and_tell(
+    session: AsyncSession,
+    ticket: Ticket,
+    note: str | None,
+    actor_person_id: int | None,
+    now: dt.datetime,
+    *,
+    key: str,
+    params: dict[str, Any],
+) -> TicketEvent:
+    """One step in the ticket's history (at its current status), and a notice to the asker."""
     ticket.updated_at = now
     event = TicketEvent(
-        ticket_id=ticket.id, status=status, note=note or None, actor_person_id=actor_person_id, created_at=now
+        ticket_id=ticket.id,
+        status=ticket.status,
+        note=note or None,
+        actor_person_id=actor_person_id,
+        created_at=now,
     )
     session.add(event)
     await session.flush()
     await notifications.add(
-        session,
-        [ticket.person_id],
-        kind="ticket_status",
-        key=NOTICE_STATUS,
-        params={
-            "number": ticket.number,
-            "status": {"key": f"resident.status.{status}"},
-            "note": note or "-",
-        },
-        now=now,
+        session, [ticket.person_id], kind="ticket_status", key=key, params=params, now=now
     )
     return event
 

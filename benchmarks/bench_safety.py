@@ -1,0 +1,137 @@
+"""The safety net's danger detector (issue 13) on four pairs of corpora, each written independently of
+its word lists: crisis recall (target 100 %), false alarms on harmless messages that use the same
+words (target ≤ 1 %), and the detector's time per message (well under 1 ms: the shell's
+`kaderbot ask --json --batch` calls it for every question and must stay ≥ 2,000 questions/s).
+
+The pairs, printed separately:
+
+* first — tests/data/{crisis,harmless}_messages.tsv: the detector was tuned on it.
+* fresh — tests/data/*_fresh.tsv: written after that tuning; it measured how the detector
+  generalised (74.5 % recall, 1 false alarm), then became tuning data too (by class of miss).
+* extra — tests/data/*_extra.tsv: tuning phrasings of the classes the fresh pair missed.
+* final — benchmarks/data/*_final.tsv: written by someone who never read the detector, and held out
+  until the second round of issue 13 (first measured: recall 96.2 %, false alarms 9.5 %); tuning
+  data since (by class of miss, and the fallback is retrained with it).
+* holdout4 — benchmarks/data/*_holdout4.tsv: written by someone who never read the detector, and
+  never read by anyone working on it. Its figure is the honest one: the UNTOUCHED HELD-OUT set.
+
+Harmless report notes are read as the monthly report's notes field reads them (the stricter
+"record" context); every other message as chat. A crisis message counts as caught when the detector
+finds any danger (the answer then shows the numbers of every kind found); "right kind" says how
+often the corpus's own kind is among them. Missed messages are not printed for the held-out set
+(reading them would make it tuning data). Time: the first pass over every corpus with an empty word
+cache (every word read and stemmed for the first time), then later passes (words cached, as in a
+running bot). Times are this process's CPU time (time.process_time), so other work on a shared
+machine does not inflate them; the wall-clock rate of the later passes is printed beside."""
+
+from __future__ import annotations
+
+import csv
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from handlers.safety import DangerDetector
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALES = ROOT / "locales"
+PASSES = 20
+CONTEXT = {"report_note": "record"}
+SETS = {
+    "first (tuning)": (ROOT / "tests/data/crisis_messages.tsv", ROOT / "tests/data/harmless_messages.tsv"),
+    "fresh (tuning since)": (
+        ROOT / "tests/data/crisis_messages_fresh.tsv",
+        ROOT / "tests/data/harmless_messages_fresh.tsv",
+    ),
+    "extra (tuning)": (
+        ROOT / "tests/data/crisis_messages_extra.tsv",
+        ROOT / "tests/data/harmless_messages_extra.tsv",
+    ),
+    "final (tuning since round 2)": (
+        ROOT / "benchmarks/data/crisis_messages_final.tsv",
+        ROOT / "benchmarks/data/harmless_messages_final.tsv",
+    ),
+    "holdout4 (UNTOUCHED HELD-OUT)": (
+        ROOT / "benchmarks/data/crisis_messages_holdout4.tsv",
+        ROOT / "benchmarks/data/harmless_messages_holdout4.tsv",
+    ),
+}
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def _context(row: dict[str, str]) -> str:
+    return CONTEXT.get(row.get("context", ""), "chat")
+
+
+def report(
+    name: str, crisis: list[dict[str, str]], harmless: list[dict[str, str]], detector: DangerDetector
+) -> None:
+    print(f"== {name}: {len(crisis)} crisis, {len(harmless)} harmless messages")
+    found = [detector.assess(r["text"]) for r in crisis]
+    caught = sum(1 for kinds in found if kinds)
+    right = sum(1 for r, kinds in zip(crisis, found, strict=True) if r.get("kind") in kinds)
+    print(f"  crisis recall:  {caught}/{len(crisis)} = {caught / max(len(crisis), 1):.1%}  (target 100%)")
+    print(f"    right kind among those found: {right}/{len(crisis)} = {right / max(len(crisis), 1):.1%}")
+    per_kind = Counter(r.get("kind", "?") for r in crisis)
+    missed = Counter(r.get("kind", "?") for r, kinds in zip(crisis, found, strict=True) if not kinds)
+    print(
+        "    by kind: " + ", ".join(f"{k} {per_kind[k] - missed[k]}/{per_kind[k]}" for k in sorted(per_kind))
+    )
+    alarms = [r for r in harmless if detector.assess(r["text"], context=_context(r))]
+    share = len(alarms) / max(len(harmless), 1)
+    print(f"  false alarms:   {len(alarms)}/{len(harmless)} = {share:.1%}  (target ≤ 1%)")
+    per_context = Counter(r.get("context", "?") for r in harmless)
+    raised = Counter(r.get("context", "?") for r in alarms)
+    print("    by context: " + ", ".join(f"{c} {raised[c]}/{per_context[c]}" for c in sorted(per_context)))
+
+
+def main() -> None:
+    detector = DangerDetector.load(LOCALES)
+    texts: list[tuple[str, str]] = []
+    for name, (crisis_path, harmless_path) in SETS.items():
+        if not crisis_path.exists() or not harmless_path.exists():
+            print(f"== {name}: not there yet ({crisis_path.name}, {harmless_path.name})")
+            continue
+        crisis, harmless = _rows(crisis_path), _rows(harmless_path)
+        report(name, crisis, harmless, detector)
+        texts += [(r["text"], "chat") for r in crisis] + [(r["text"], _context(r)) for r in harmless]
+
+    detector._forms.clear()  # the first pass reads every word afresh
+    cold = _timed(detector, texts)
+    warm: list[float] = []
+    wall = time.perf_counter()
+    for _ in range(PASSES):
+        warm.extend(_timed(detector, texts))
+    wall = time.perf_counter() - wall
+    print(f"== CPU time per message ({len(texts)} messages of every set)")
+    print(f"  first pass: mean {statistics.fmean(cold) * 1e6:.0f} µs, p99 {_p99(cold) * 1e6:.0f} µs")
+    print(
+        f"  later passes ({len(warm)} messages): mean {statistics.fmean(warm) * 1e6:.0f} µs, "
+        f"p99 {_p99(warm) * 1e6:.0f} µs, max {max(warm) * 1e6:.0f} µs, "
+        f"{len(warm) / max(sum(warm), 1e-9):,.0f} messages/s ({len(warm) / wall:,.0f}/s by the wall clock)"
+    )
+    sys.stdout.flush()
+
+
+def _timed(detector: DangerDetector, texts: list[tuple[str, str]]) -> list[float]:
+    out = []
+    clock = time.process_time
+    for text, context in texts:
+        started = clock()
+        detector.assess(text, context=context)
+        out.append(clock() - started)
+    return out
+
+
+def _p99(values: list[float]) -> float:
+    return sorted(values)[max(int(len(values) * 0.99) - 1, 0)]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Train the safety net's n-gram fallback (handlers/safety/model.py) and write locales/danger_model.json.
+
+    .venv/bin/python -m pip install '.[train]'      # scikit-learn, for training only
+    .venv/bin/python -m handlers.safety.train
+
+Positives: every tuning crisis corpus (tests/data: first, fresh, extra; benchmarks/data: final, held out
+until the second round of issue 13 and tuning data since). Negatives: the harmless corpora (the same
+words used harmlessly) and the resident questions of tests/data. The untouched held-out corpora,
+benchmarks/data/*_holdout4.tsv, are never read here. `--check` trains on the first corpus only and prints
+what the fallback adds on the fresh one (how the threshold was chosen)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+from handlers.safety.detector import KINDS, DangerDetector
+from handlers.safety.model import FILE_NAME, NgramModel, export
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+LOCALES = ROOT / "locales"
+THRESHOLD = 0.8
+BENCH = ROOT / "benchmarks" / "data"
+CRISIS = (
+    DATA / "crisis_messages.tsv",
+    DATA / "crisis_messages_fresh.tsv",
+    DATA / "crisis_messages_extra.tsv",
+    BENCH / "crisis_messages_final.tsv",
+)
+HARMLESS = (
+    DATA / "harmless_messages.tsv",
+    DATA / "harmless_messages_fresh.tsv",
+    DATA / "harmless_messages_extra.tsv",
+    BENCH / "harmless_messages_final.tsv",
+)
+QUESTIONS = (DATA / "resident_questions_heldout.tsv",)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def fit(crisis: list[dict[str, str]], negatives: list[str], threshold: float) -> dict[str, object]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    def vectorizer() -> TfidfVectorizer:
+        return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
+
+    texts = [r["text"] for r in crisis] + negatives
+    labels = [1] * len(crisis) + [0] * len(negatives)
+    danger_vec = vectorizer()
+    danger = LogisticRegression(C=10, class_weight="balanced", max_iter=5000)
+    danger.fit(danger_vec.fit_transform(texts), labels)
+    kind_vec = vectorizer()
+    kind = LogisticRegression(C=10, max_iter=5000)
+    kind.fit(kind_vec.fit_transform([r["text"] for r in crisis]), [r["kind"] for r in crisis])
+    return export(danger_vec, danger, kind_vec, kind, threshold=threshold, kinds=KINDS)
+
+
+def _negatives(harmless: tuple[Path, ...]) -> list[str]:
+    texts = [r["text"] for name in harmless for r in _rows(name)]
+    return texts + [r["question"] for name in QUESTIONS for r in _rows(name)]
+
+
+def check() -> None:
+    """Train on the first corpus only; what does the fallback add to the rules on the fresh one?"""
+    model = NgramModel(fit(_rows(CRISIS[0]), _negatives(HARMLESS[:1]), THRESHOLD))
+    rules = DangerDetector.load(LOCALES)
+    crisis, harmless = _rows(CRISIS[1]), _rows(HARMLESS[1])
+    by_model = [r for r in crisis if not rules.assess(r["text"]) and model.assess(r["text"])]
+    alarms = [r for r in harmless if r["context"] != "report_note" and model.assess(r["text"])]
+    print(
+        f"fresh: the fallback alone catches {sum(1 for r in crisis if model.assess(r['text']))}/{len(crisis)}"
+    )
+    print(
+        f"  beyond the rules: {len(by_model)}; "
+        f"its own false alarms on harmless chat: {len(alarms)}/{len(harmless)}"
+    )
+
+
+def main() -> None:
+    if "--check" in sys.argv:
+        check()
+        return
+    crisis = [r for name in CRISIS for r in _rows(name)]
+    raw = fit(crisis, _negatives(HARMLESS), THRESHOLD)
+    (LOCALES / FILE_NAME).write_text(
+        json.dumps(raw, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
+    print(f"wrote {LOCALES / FILE_NAME}: {len(raw['danger'])} danger n-grams")  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,497 @@
+"""The safety net (issue #13): every typed message, in any state, is checked for danger first. On
+danger the person gets one short message with the numbers for that kind of danger and buttons: report
+it to the TRC now (pre-filled with what was typed), go back to where they were, or the menu. The
+corpora under tests/data were written independently of the detector's word lists: a first pair, and a
+fresh pair written after the detector was tuned on the first, and the final pair (benchmarks/data/*_final.tsv,
+held out until the second round of issue 13): all three are tuning data now. The untouched held-out
+pair is benchmarks/data/*_holdout4.tsv, which only benchmarks/bench_safety.py reads.
+
+The safety floor: wherever KaderBot says it did not understand or that a question is outside its
+services, one line gives 112 and the way to the urgent TRC report (a button where there are buttons),
+so that a message about danger the detector missed is never left without a way out."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import KaderBot
+from handlers.programs.emergency import EmergencyNumbers
+from handlers.safety import DangerDetector
+from handlers.types import Choice
+from storage.models_tickets import Ticket
+from tests.chat import Chat
+from tests.flows import FULL_REPORT, onboard, register_cadre
+
+DATA = Path(__file__).parent / "data"
+BENCH_DATA = Path(__file__).parent.parent / "benchmarks" / "data"
+LOCALES = Path(__file__).parent.parent / "locales"
+NUMBERS = EmergencyNumbers.load(LOCALES)
+OUT_OF_SCOPE = "di luar layanan"
+
+
+def rows(name: str, folder: Path = DATA) -> list[dict[str, str]]:
+    with (folder / name).open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+CRISIS = rows("crisis_messages.tsv")
+HARMLESS = rows("harmless_messages.tsv")
+CRISIS_FRESH = rows("crisis_messages_fresh.tsv")
+HARMLESS_FRESH = rows("harmless_messages_fresh.tsv")
+CRISIS_FINAL = rows("crisis_messages_final.tsv", BENCH_DATA)
+HARMLESS_FINAL = rows("harmless_messages_final.tsv", BENCH_DATA)
+CORPORA = {"first": (CRISIS, HARMLESS), "fresh": (CRISIS_FRESH, HARMLESS_FRESH)}
+# The pairs driven through the chat (the final pair has 147 harmless messages, so it is not in the
+# size check), and every tuning pair for the detector's own figures.
+CHAT_CORPORA = {**CORPORA, "final": (CRISIS_FINAL, HARMLESS_FINAL)}
+TUNED = {**CHAT_CORPORA, "extra": (rows("crisis_messages_extra.tsv"), rows("harmless_messages_extra.tsv"))}
+FLOOR_BUTTON = "🆘 Darurat: lapor TRC"
+
+
+def numbers_for(kind: str) -> list[str]:
+    return [n.number for n in NUMBERS.for_danger([kind], None)]
+
+
+def assert_emergency_answer(chat: Chat, kind: str, text: str) -> None:
+    """One message (a question with buttons) carrying every number for this kind of danger."""
+    assert len(chat.replies) == 1 and isinstance(chat.replies[0], Choice), (text, chat.text)
+    answer = chat.text
+    missing = [number for number in numbers_for(kind) if number not in answer]
+    assert missing == [], (text, kind, answer)
+    assert OUT_OF_SCOPE not in answer
+    assert chat.labels[0] == "🚨 Lapor ke TRC"
+
+
+def assert_no_emergency(chat: Chat, text: str) -> None:
+    assert "🚨" not in chat.text and "Lapor ke TRC" not in " ".join(_labels(chat)), (text, chat.text)
+
+
+def _labels(chat: Chat) -> list[str]:
+    return [o.label for r in chat.replies if isinstance(r, Choice) for o in r.options]
+
+
+# -- the states a message can arrive in ------------------------------------------------------------
+async def at_main_menu(chat: Chat) -> str:
+    await onboard(chat, role="warga")
+    return "menu"
+
+
+async def mid_report(chat: Chat) -> str:
+    await register_cadre(chat)
+    await chat.say("/lapor")
+    await chat.press("November 2026")
+    await chat.press("tempat biasa")
+    await chat.say("12")
+    await chat.say(FULL_REPORT["s"])
+    assert "K —" in chat.question  # the count of children with a KIA/KMS book, S already answered
+    return chat.question
+
+
+async def mid_ticket_description(chat: Chat) -> str:
+    await onboard(chat, role="warga")
+    await chat.press("Ajukan permohonan/pengaduan")
+    await chat.press("Bansos tidak tepat sasaran")
+    await chat.press("Kutai Kartanegara")
+    await chat.press("Tenggarong")
+    await chat.press("Melayu")
+    return chat.question
+
+
+async def before_consent(chat: Chat) -> str:
+    await chat.say("/start")
+    await chat.press("Indonesia")
+    assert chat.labels == ["Setuju", "Tidak setuju"]
+    return chat.question
+
+
+STATES: dict[str, Callable[[Chat], Awaitable[str]]] = {
+    "main menu": at_main_menu,
+    "mid-report": mid_report,
+    "mid-ticket description": mid_ticket_description,
+    "before consent": before_consent,
+}
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_the_corpora_are_big_enough(corpus: str) -> None:
+    crisis, harmless = CORPORA[corpus]
+    assert len(crisis) >= 150 and {r["kind"] for r in crisis} == set(NUMBERS.kinds)
+    assert len(harmless) >= 150
+    assert {r["lang"] for r in crisis} == {"id", "en"}
+
+
+@pytest.mark.parametrize("corpus", CHAT_CORPORA)
+@pytest.mark.parametrize("state", STATES)
+async def test_every_crisis_message_gets_the_emergency_answer_in_every_state(
+    chat: Chat, state: str, corpus: str
+) -> None:
+    question = await STATES[state](chat)
+    for row in CHAT_CORPORA[corpus][0]:
+        await chat.say(row["text"])
+        assert_emergency_answer(chat, row["kind"], row["text"])
+        if state == "main menu":
+            await chat.press("Menu utama")
+            assert "Tanya program" in chat.labels
+        else:
+            await chat.press("Lanjut yang tadi")  # back to the very question, nothing lost
+            assert chat.question == question, row["text"]
+
+
+@pytest.mark.parametrize("corpus", CHAT_CORPORA)
+async def test_harmless_messages_get_no_emergency_answer(chat: Chat, corpus: str) -> None:
+    """Report notes are typed into the monthly report's notes field; the rest at the resident menu
+    and then in the ask flow it opens."""
+    harmless = CHAT_CORPORA[corpus][1]
+    notes = [r for r in harmless if r["context"] == "report_note"]
+    others = [r for r in harmless if r["context"] != "report_note"]
+    assert notes and others
+
+    await register_cadre(chat)
+    await chat.say("/lapor")
+    await chat.press("November 2026")
+    await chat.press("tempat biasa")
+    await chat.say("12")
+    for value in FULL_REPORT.values():
+        await chat.say(value)
+    notes_question = chat.question
+    assert "catatan" in notes_question.casefold()
+    for row in notes:
+        await chat.say(row["text"])
+        assert_no_emergency(chat, row["text"])
+        assert "Foto" in chat.question or "foto" in chat.question, (row["text"], chat.text)
+        await chat.say("kembali")
+        assert chat.question.startswith(notes_question)  # plus "current answer: …"
+
+    resident = Chat(chat.core, "warga-harmless")
+    await onboard(resident, role="warga")
+    for row in others:
+        await resident.say(row["text"])
+        assert_no_emergency(resident, row["text"])
+
+
+@pytest.mark.parametrize("corpus", TUNED)
+def test_detector_figures_on_the_corpora(corpus: str) -> None:
+    """Recall 100% and false alarms ≤ 1% — the targets of issue #13, measured on each corpus."""
+    crisis, harmless = TUNED[corpus]
+    detector = DangerDetector.load(LOCALES)
+    missed = [r["text"] for r in crisis if detector.detect(r["text"]) is None]
+    assert missed == []
+    context = {"report_note": "record"}
+    alarms = [
+        r["text"] for r in harmless if detector.detect(r["text"], context=context.get(r["context"], "chat"))
+    ]
+    assert len(alarms) <= len(harmless) // 100, alarms
+
+
+# -- what the buttons do ---------------------------------------------------------------------------
+async def test_the_trc_button_opens_the_urgent_report_with_the_typed_text_already_in(
+    chat: Chat, kaderbot: KaderBot
+) -> None:
+    await onboard(chat, role="warga")
+    typed = "tolong suami sy pukul sy tiap hari, skrg dia mabuk"
+    await chat.say(typed)
+    assert_emergency_answer(chat, "violence", typed)
+    await chat.press("Lapor ke TRC")
+    assert "Di mana lokasinya?" in chat.question  # "what happened" is answered by what was typed
+    assert "Apa yang terjadi?" not in chat.text
+    await chat.say("Jl. Mawar 3, dekat masjid")
+    await chat.press("Kutai Kartanegara")
+    await chat.press("Tenggarong")
+    await chat.press("Melayu")
+    await chat.press("Ya")
+    assert typed in chat.question  # the summary shows it, editable like any answer
+    await chat.press("Kirim")
+    assert "Laporan darurat diterima dengan nomor KB-2026-" in chat.text
+    async with kaderbot.db.sessions() as session:
+        ticket = (await session.execute(select(Ticket))).scalar_one()
+    assert ticket.urgent and ticket.category == "darurat" and ticket.description == typed
+
+
+async def test_going_back_from_the_urgent_report_offers_the_typed_text_again(chat: Chat) -> None:
+    await onboard(chat, role="warga")
+    await chat.say("ada ODGJ ngamuk bawa parang di pasar")
+    await chat.press("Lapor ke TRC")
+    await chat.press("Kembali")
+    assert "Apa yang terjadi?" in chat.question
+    assert chat.labels[0] == "✅ Pakai yang tadi saya tulis"
+    assert "ODGJ ngamuk bawa parang" in (chat.choice.options[0].description or "")
+
+
+async def test_back_to_the_form_returns_to_the_same_question_with_earlier_answers(chat: Chat) -> None:
+    await register_cadre(chat)
+    await chat.say("/lapor")
+    await chat.press("November 2026")
+    await chat.press("tempat biasa")
+    await chat.say("12")
+    await chat.say("40")  # S
+    await chat.say("35")  # K
+    d_question = chat.question
+    assert "D —" in d_question
+    await chat.say("bu kader tolong, bayi tetangga kejang2 gak sadar")
+    assert_emergency_answer(chat, "medical", "bayi kejang")
+    assert chat.labels == ["🚨 Lapor ke TRC", "↩️ Lanjut yang tadi", "🏠 Menu utama"]
+    await chat.press("Lanjut yang tadi")
+    assert chat.question == d_question
+    for name, value in FULL_REPORT.items():
+        if name not in ("s", "k"):
+            await chat.say(value)
+    await chat.say("Penimbangan lancar")
+    await chat.press("Lewati")
+    summary = chat.question
+    assert "S (balita di wilayah): 40" in summary or "40" in summary
+    assert "K" in summary and "35" in summary
+
+
+async def test_leaving_for_the_menu_keeps_the_report_as_a_draft(chat: Chat) -> None:
+    await register_cadre(chat)
+    await chat.say("/lapor")
+    await chat.press("November 2026")
+    await chat.press("tempat biasa")
+    await chat.say("12")
+    await chat.say("40")
+    await chat.say("sy gak kuat lagi, pengen mati aja")
+    assert_emergency_answer(chat, "suicide", "pengen mati")
+    await chat.press("Menu utama")
+    assert "Lanjutkan draf laporan" in chat.labels
+    await chat.press("Lanjutkan draf laporan")
+    await chat.press("Lanjutkan")
+    assert "K —" in chat.question  # S = 40 kept; the next question is K
+
+
+async def test_a_past_referral_in_the_report_notes_is_a_record_but_a_cry_for_help_is_not(chat: Chat) -> None:
+    await register_cadre(chat)
+    await chat.say("/lapor")
+    await chat.press("November 2026")
+    await chat.press("tempat biasa")
+    await chat.say("12")
+    for value in FULL_REPORT.values():
+        await chat.say(value)
+    await chat.say("bumil pendarahan sudah dirujuk ke puskesmas")
+    assert_no_emergency(chat, "past referral")
+    assert "foto" in chat.question.casefold()
+    await chat.say("kembali")
+    await chat.say("saya mau bunuh diri, capek semuanya")
+    assert_emergency_answer(chat, "suicide", "notes: present suicide statement")
+    await chat.press("Lanjut yang tadi")
+    assert "catatan" in chat.question.casefold()
+
+
+async def test_the_regions_own_line_is_added_where_the_region_is_known(chat: Chat) -> None:
+    await onboard(chat, role="warga")
+    await chat.press("Ajukan permohonan/pengaduan")
+    await chat.press("Bansos tidak tepat sasaran")
+    await chat.press("Balikpapan")
+    await chat.press("Balikpapan Timur")
+    await chat.press("Manggar")
+    description = chat.question
+    await chat.say("suami saya memukul saya dan anak saya setiap malam")
+    assert_emergency_answer(chat, "violence", "Balikpapan")
+    assert "0821-5285-8026" in chat.text  # UPTD PPA Kota Balikpapan
+    await chat.say("ada kebakaran besar di rumah sebelah")  # not for violence: disaster lines only
+    assert "0821-5285-8026" not in chat.text and "113" in chat.text
+    await chat.press("Lanjut yang tadi")  # the first way back is kept across two alarms
+    assert chat.question == description
+
+
+async def test_in_english_the_answer_is_in_english(chat: Chat) -> None:
+    await onboard(chat, role="resident", language="English")
+    await chat.say("my husband hits me every night")
+    assert chat.text.startswith("🚨 You are not alone")
+    assert "129" in chat.text and "110" in chat.text and "112" in chat.text
+    assert chat.labels[0] == "🚨 Report to TRC"
+
+
+async def test_inside_the_urgent_report_itself_the_text_is_not_intercepted(chat: Chat) -> None:
+    await onboard(chat, role="warga")
+    await chat.say("/darurat")
+    await chat.say("tetangga saya mau bunuh diri di jembatan")
+    assert "Di mana lokasinya?" in chat.question  # taken as the answer, not answered again
+
+
+async def test_buttons_and_commands_are_not_checked(chat: Chat) -> None:
+    await onboard(chat, role="warga")
+    await chat.press("Darurat sosial")
+    assert "🚨" not in chat.text
+    await chat.press("Kekerasan pada anak/perempuan")  # a button whose label names violence
+    assert "Di mana lokasinya?" in chat.question
+
+
+def test_every_number_has_a_public_source_and_a_check_date() -> None:
+    regional = [n for numbers in NUMBERS.regions.values() for n in numbers]
+    every = [*NUMBERS.default, *NUMBERS.national.values(), *regional]
+    assert len(every) >= 7
+    for number in every:
+        assert number.source.count("http") >= 1, number
+        assert number.checked == "2026-12-06", number
+    for kind in NUMBERS.kinds:
+        assert NUMBERS.kinds[kind], kind
+    assert {"129 / WA 08111-129-129", "110", "119", "115"} <= {n.number for n in NUMBERS.national.values()}
+
+
+async def test_the_same_words_typed_again_after_going_back_are_taken_as_the_answer(chat: Chat) -> None:
+    """No loop: a ticket about a flood is a ticket once the person has seen the numbers."""
+    await mid_ticket_description(chat)
+    story = "rumah kami kebanjiran sekarang, air sudah masuk, mohon bantuan sembako"
+    await chat.say(story)
+    assert_emergency_answer(chat, "disaster", story)
+    await chat.press("Lanjut yang tadi")
+    await chat.say(story)
+    assert "foto" in chat.question.casefold()  # the description was accepted; next: photos
+    await chat.say("kembali")
+    await chat.say("suami saya memukul saya sekarang")  # other words: checked again
+    assert_emergency_answer(chat, "violence", "after going back")
+
+
+# -- concept-level reading: the ways danger is said, beyond the corpora's words -------------------------
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("besok aku udah ga ada.", "suicide"),  # me + an ending, at the end of a sentence
+        ("jangan cari saya lagi ya, makasih sudah baik sama saya", "suicide"),
+        ("tali sudah kugantung di pohon belakang", "suicide"),  # ku- + gantung, a rope
+        ("obatnya udah sy kumpulin, nanti malam kuminum semua", "suicide"),
+        ("dia bilang kalau aku lapor dia bunuh aku", "violence"),  # a threat, even after "kalau"
+        ("anak tetangga minum bensin dari botol", "medical"),
+        ("ketuban sudah pecah dari subuh", "medical"),
+        ("ada bayi di tempat sampah pasar, masih merah", "neglect"),
+        ("ayahnya sudah bertahun-tahun dipasung di belakang rumah", "mental"),  # "sudah bertahun": still
+        ("kebakaran di kampung sebelah, tolong bantu padamkan", "disaster"),  # asks, not "handled"
+    ],
+)
+def test_the_detector_reads_concepts_not_only_words(text: str, kind: str) -> None:
+    assert kind in DangerDetector.load(LOCALES).assess(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "besok aku udah ga ada di rumah, ke posyandu jam 8",  # "not there" with a place: not an ending
+        "listrik padam dari sore, kapan nyala lagi",
+        "ada bayi kucing di kardus depan rumah",
+        "pasien odgj yg dulu dipasung sudah dilepas th lalu dan skrg rutin kontrol",
+    ],
+)
+def test_ordinary_sentences_with_the_same_concepts_raise_no_alarm(text: str) -> None:
+    assert DangerDetector.load(LOCALES).assess(text) == (), text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # a person named in an earlier sentence does not carry that sentence's "minggu lalu" over
+        ("data timbang minggu lalu sudah saya kirim. istri saya hamil, kakinya bengkak dan kaku", "medical"),
+        ("maaf ya semua, hp saya dikasih ke adik aja, pin atm saya tanggal lahir ibu", "suicide"),
+        ("anak itu kirim foto di atas menara, tulisannya terakhir kali", "suicide"),
+        ("air laut tiba-tiba surut habis gempa", "disaster"),  # no "surut" here is "handled"
+        ("mantan suami sms: kamu dan anakmu habis.", "violence"),
+        ("temanku kirim selamat tinggal, sekarang hpnya tidak aktif", "suicide"),
+        ("So long everyone, sorry for all the trouble. Look after my dog.", "suicide"),
+    ],
+)
+def test_second_round_classes_of_danger(text: str, kind: str) -> None:
+    """Classes of the final corpus's misses, in other words than the corpus's."""
+    assert kind in DangerDetector.load(LOCALES).assess(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bunuh waktu sambil antre di puskesmas",  # figures of speech: no danger word inside
+        "bapak-bapak di sini gila bola semua",
+        "ngakak sampe mau mati baca chat grup kader",
+        "I'm dying of laughter at this meme",
+        "the head of the village will kill me if this report is late",
+        "kebakaran jenggot semua waktu ada sidak",
+        "kerjaan numpuk, pengen menghilang sebentar hehe",
+        "my nephew attacked me with a squirt gun 😂",  # laughter read as a joke
+        "beli racun tikus di mana ya, banyak tikus di gudang",  # poison for pests
+        "kapan jalur evakuasi banjir di desa dipasang?",  # preparedness, not a flood now
+        "kontrakan saya dekat posyandu",  # a word whose root is known is no typo ("kontraksi")
+        "kegiatan sudah dilakukan sesuai jadwal",  # nor is "dilakukan" a typo of "dilacurkan"
+    ],
+)
+def test_idioms_and_questions_of_the_second_round_raise_no_alarm(text: str) -> None:
+    assert DangerDetector.load(LOCALES).assess(text) == (), text
+
+
+@pytest.mark.parametrize(
+    ("note", "cry"),
+    [
+        (  # "ditolong": someone was helped, no call for help
+            "bayi tersedak bulan Juli, langsung ditolong ibunya, sekarang sehat",
+            "tolong, bayi tersedak sekarang",
+        ),
+        (  # dated and closed
+            "kasus KDRT bulan Agustus sudah didampingi UPTD PPA, korban sekarang aman",
+            "tolong, ada KDRT di rumah sebelah sekarang",
+        ),
+        (
+            "asap karhutla Oktober, posyandu libur seminggu, sekarang jalan lagi",
+            "darurat, karhutla sudah dekat rumah sekarang",
+        ),
+    ],
+)
+def test_a_dated_or_closed_case_in_a_report_note_is_a_record(note: str, cry: str) -> None:
+    detector = DangerDetector.load(LOCALES)
+    assert detector.assess(note, context="record") == (), note
+    assert detector.assess(cry, context="record") != (), cry  # a cry for help in the notes still counts
+
+
+def test_a_context_word_counts_only_in_the_sentence_that_says_the_danger() -> None:
+    detector = DangerDetector.load(LOCALES)
+    assert detector.assess("data timbang bulan lalu sudah saya kirim. eh tolong bayi ini kejang") == (
+        "medical",
+    )
+    assert detector.assess("bayi kejang bulan lalu, sekarang sehat") == ()
+
+
+# -- the safety floor ------------------------------------------------------------------------------
+async def test_an_out_of_scope_question_carries_112_and_a_button_to_the_trc(chat: Chat) -> None:
+    """A cry for help in words the detector does not know still meets a way out."""
+    await onboard(chat, role="warga")
+    typed = "jadwal bola malam ini"
+    await chat.say(typed)
+    assert OUT_OF_SCOPE in chat.question
+    assert "112" in chat.question and chat.question.count("\n🆘") == 1  # one short line
+    assert chat.labels[-1] == FLOOR_BUTTON
+    await chat.press(FLOOR_BUTTON)
+    assert "Di mana lokasinya?" in chat.question  # the urgent report, with what was typed in it
+    await chat.press("Kembali")
+    assert "Apa yang terjadi?" in chat.question and typed in (chat.choice.options[0].description or "")
+
+
+async def test_a_question_the_matcher_is_unsure_of_carries_the_floor_too(chat: Chat) -> None:
+    await onboard(chat, role="warga")
+    await chat.say("bantuan")
+    assert "belum yakin" in chat.question and "112" in chat.question
+    assert chat.labels[-1] == FLOOR_BUTTON
+
+
+async def test_the_floor_is_in_english_for_english_speakers(chat: Chat) -> None:
+    await onboard(chat, role="resident", language="English")
+    await chat.say("football schedule tonight")
+    assert "🆘 An emergency? Call 112" in chat.question
+    assert chat.labels[-1] == "🆘 Emergency: report to TRC"
+
+
+async def test_a_real_question_gets_no_floor(chat: Chat) -> None:
+    await onboard(chat, role="warga")
+    await chat.say("gmn cara daftar sekolah rakyat")
+    assert "🆘" not in chat.text and FLOOR_BUTTON not in chat.labels
+
+
+def test_the_trained_fallback_catches_a_phrasing_no_rule_names() -> None:
+    """Written after the model was trained, in words no rule combines: the n-gram fallback flags it,
+    with the right kind (so the right numbers); report notes never reach the fallback."""
+    detector = DangerDetector.load(LOCALES)
+    text = "my neighbour's husband is dragging her by the hair outside right now"
+    assert detector.model is not None
+    assert detector._assess_rules(text, "chat") is None  # no rule matched
+    assert detector.assess(text) == ("violence",)
+    assert detector.assess(text, context="record") == ()
+    assert detector.assess("posyandu besok tetap buka walau hujan?") == ()

@@ -411,6 +411,9 @@ def test_second_round_classes_of_danger(text: str, kind: str) -> None:
         "my nephew attacked me with a squirt gun 😂",  # laughter read as a joke
         "beli racun tikus di mana ya, banyak tikus di gudang",  # poison for pests
         "kapan jalur evakuasi banjir di desa dipasang?",  # preparedness, not a flood now
+        "kenapa bumil bisa pendarahan ya bu",  # a question about health, not a case
+        "nomor hotline kekerasan perempuan dan anak berapa?",
+        "is there help for old people who live alone?",
         "kontrakan saya dekat posyandu",  # a word whose root is known is no typo ("kontraksi")
         "kegiatan sudah dilakukan sesuai jadwal",  # nor is "dilakukan" a typo of "dilacurkan"
     ],

@@ -20,6 +20,12 @@ word right after a request is a request ("tolong dievakuasi", "bantu padamkan");
 right after "sudah/sejak" says it still goes on ("sudah bertahun-tahun dipasung"). A message that is
 both handled and dated ("… sudah dipulangkan 2022") is a record even when its words are strong.
 
+Figures of speech (the concept "idiom": "bunuh waktu", "gila kerja", "dying of laughter") hide the
+danger words inside them; when they held all of a message's danger words, the message is read (no
+danger) and not passed to the fallback. An urgent word made passive ("ditolong": was helped) is not
+urgent, and a word whose root is a known Indonesian word is never read as a typo ("dilakukan" is not
+"dilacurkan", "kontrakan" is not "kontraksi").
+
 A chat message that no rule matched, or whose danger words the rules set aside only for a question,
 title, news, fiction or "if…" (not for "handled/past"), goes to a trained fallback
 (handlers/safety/model.py: character n-grams and logistic regression, pure Python at run time).
@@ -33,7 +39,9 @@ Contexts:
 * ``record``: free text that records the past or announces something (a monthly report's notes or
   not-held reason, a coordinator's notice, a training title). Only a strong statement (an intention
   to die, someone being hurt with an urgent word) or a danger word with a strict urgent word
-  ("tolong", "darurat", "sekarang") counts, and never when it was handled or long past.
+  ("tolong", "darurat", "sekarang") counts, and never when it was handled or long past, nor when the
+  danger's sentence names a month or the outcome ("closed": "bulan Mei", "korban sekarang aman",
+  "… bayi sehat."): a note about the month is about a case already known.
 """
 
 from __future__ import annotations

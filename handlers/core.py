@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from handlers.commands import Command, parse_command
 from handlers.flows.base import Flow
 from handlers.flows.language import interrupt_for_language
-from handlers.forms.answers import pick_by_meaning, small_number
+from handlers.forms.answers import choice_candidates, pick_by_meaning, small_number
 from handlers.i18n import Catalogues
 from handlers.state import ConversationState
 from handlers.text_clean import clean_event
@@ -143,7 +143,9 @@ class Core:
         prompt = turn.state.prompt
         value = None
         if text is not None and prompt is not None and prompt.options:
-            value = match_option(text, prompt.options, numbered=prompt.numbered, lang=turn.lang)
+            value = match_option(
+                text, prompt.options, numbered=prompt.numbered, lang=turn.lang, choice=prompt.choice
+            )
         return Input(text=text, value=value, attachments=event.attachments)
 
     async def _command(self, turn: Turn, command: Command) -> None:
@@ -220,10 +222,13 @@ HELP_BY_ROLE = {
 }
 
 
-def match_option(text: str, options: list[list[str]], *, numbered: bool, lang: str = "id") -> str | None:
+def match_option(
+    text: str, options: list[list[str]], *, numbered: bool, lang: str = "id", choice: bool = False
+) -> str | None:
     """Map a typed answer to an option: its number (when numbered), its label ignoring case and
     punctuation, or what it means ('iya', 'ga tau', 'udah' → the one option meaning yes, don't know,
-    done; the words are data in locales/{lang}/answers.yaml)."""
+    done; the words are data in locales/{lang}/answers.yaml). At a `choice` question (its options are
+    its only answers) also a label said in a sentence: 'saya setuju', 'saya ketua', 'kader'."""
     typed = text.strip().casefold()
     if not typed:
         return None
@@ -233,7 +238,11 @@ def match_option(text: str, options: list[list[str]], *, numbered: bool, lang: s
     for option in options:
         if _plain(option[1]) == _plain(typed):
             return option[0]
-    return pick_by_meaning(typed, options, lang)
+    picked = pick_by_meaning(typed, options, lang)
+    if picked is None and choice:
+        found = choice_candidates(typed, options, lang)
+        picked = found[0] if len(found) == 1 else None
+    return picked
 
 
 def _small_number(text: str) -> bool:

@@ -15,10 +15,14 @@ class Prompt:
     options: list[list[str]] = field(default_factory=list)  # [value, label] or [value, label, description]
     numbered: bool = True
     page: int = 0
+    choice: bool = False  # its options are its only answers (not a text question with buttons)
 
     def to_json(self) -> dict[str, Any]:
         # Not dataclasses.asdict: that deep-copies every option list on every turn.
-        return {"text": self.text, "options": self.options, "numbered": self.numbered, "page": self.page}
+        raw = {"text": self.text, "options": self.options, "numbered": self.numbered, "page": self.page}
+        if self.choice:
+            raw["choice"] = True
+        return raw
 
 
 @dataclass(slots=True)

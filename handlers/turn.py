@@ -100,11 +100,13 @@ class Turn:
         options: Sequence[tuple[str, str] | tuple[str, str, str | None]] = (),
         *,
         numbered: bool = True,
+        choice: bool = False,
     ) -> None:
-        """Put a question on screen and remember it, so typed answers and buttons can be matched."""
+        """Put a question on screen and remember it, so typed answers and buttons can be matched.
+        `choice`: the options are the only answers, so a label said in a sentence picks one."""
         self.state.turn += 1
         stored = [[str(v) for v in option if v is not None] for option in options]
-        self.state.prompt = Prompt(text=text, options=stored, numbered=numbered)
+        self.state.prompt = Prompt(text=text, options=stored, numbered=numbered, choice=choice)
         self.show_prompt()
 
     def show_prompt(self, page: int = 0) -> None:

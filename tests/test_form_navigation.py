@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from bot.app import KaderBot
 from tests.chat import Chat
 from tests.flows import FULL_REPORT, register_cadre
 
@@ -108,6 +109,15 @@ async def test_language_as_the_first_message_asks_once_then_goes_on(chat: Chat) 
     assert chat.text.count("Please choose a language") == 0  # the picker is not shown again
     assert "Language changed to English." in chat.text
     assert "Personal data consent" in chat.question
+
+
+async def test_language_first_for_someone_who_agreed_already_leads_to_the_menu(kaderbot: KaderBot) -> None:
+    # Sari is set up with consent on record and has never written: /bahasa must not ask it again.
+    sari = Chat(kaderbot.core, "sari")
+    await sari.say("/bahasa")
+    await sari.press("Bahasa Indonesia")
+    assert "Persetujuan data pribadi" not in sari.text
+    assert sari.question.startswith("Menu utama, Sari") and "Lapor kegiatan bulanan" in sari.labels
 
 
 async def test_language_picker_can_go_back_without_changing(cadre: Chat) -> None:

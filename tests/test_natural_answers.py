@@ -12,10 +12,11 @@ from sqlalchemy import select
 from bot.app import KaderBot
 from handlers.core import match_option
 from handlers.forms.answers import NumberProblem, read_number, typed_meanings
-from handlers.forms.dates import DateProblem, read_day
+from handlers.forms.dates import DateProblem, read_day, read_time
 from storage.models import MonthlyReport
 from tests.chat import Chat
 from tests.flows import FULL_REPORT, onboard, register_cadre
+from tests.outbox_support import add_cadres, compose_broadcast
 
 NOVEMBER, TODAY = dt.date(2026, 11, 1), dt.date(2026, 11, 20)
 
@@ -363,3 +364,221 @@ async def test_a_first_photo_starts_the_welcome(chat: Chat) -> None:
     await chat.photo()
     assert "Mohon" not in chat.text
     assert "Selamat datang di KaderBot" in chat.question
+
+
+# -- a label said in a sentence, at a question whose options are its only answers -----------------
+CONSENT = [["accept", "Setuju"], ["decline", "Tidak setuju"]]
+ROLE = [["cadre", "Saya kader Posyandu"], ["resident", "Saya warga"]]
+POSITION = [["ketua", "Ketua"], ["sekretaris", "Sekretaris"], ["anggota", "Anggota"], ["_back", "◀ Kembali"]]
+HELD = [
+    ["usual_place", "Ya, di tempat biasa"],
+    ["other_place", "Ya, di tempat lain"],
+    ["not_held", "Tidak dilaksanakan"],
+    ["_back", "◀ Kembali"],
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "options", "value"),
+    [
+        ("id", "saya setuju", CONSENT, "accept"),
+        ("id", "iya setuju", CONSENT, "accept"),
+        ("id", "gak mau", CONSENT, "decline"),
+        ("id", "ga mau", CONSENT, "decline"),
+        ("id", "saya tidak setuju", CONSENT, "decline"),
+        ("id", "kader", ROLE, "cadre"),
+        ("id", "saya kader", ROLE, "cadre"),
+        ("id", "warga", ROLE, "resident"),
+        ("id", "saya ketua", POSITION, "ketua"),
+        ("id", "ketua bu", POSITION, "ketua"),
+        ("en", "yes I agree", [["accept", "I agree"], ["decline", "I do not agree"]], "accept"),
+        (
+            "en",
+            "I'm a resident",
+            [["cadre", "I am a Posyandu cadre"], ["resident", "I am a resident"]],
+            "resident",
+        ),
+        ("en", "cadre", [["cadre", "I am a Posyandu cadre"], ["resident", "I am a resident"]], "cadre"),
+    ],
+)
+def test_a_label_said_in_a_sentence_picks_it_at_a_choice(
+    lang: str, typed: str, options: list[list[str]], value: str
+) -> None:
+    assert match_option(typed, options, numbered=True, lang=lang, choice=True) == value
+    if typed.casefold() not in ("gak mau", "ga mau", "saya tidak setuju", "yes i agree"):
+        # a text question with the same buttons takes what was typed as text
+        assert match_option(typed, options, numbered=True, lang=lang) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "options"),
+    [
+        ("ya", HELD),  # two options say yes: ask which one
+        ("saya", ROLE),  # in both labels
+        ("kembali ke posyandu", POSITION),  # never Back, never a pick
+        ("bendahara", POSITION),  # not on screen
+    ],
+)
+def test_no_pick_when_unclear_or_a_navigation_word(typed: str, options: list[list[str]]) -> None:
+    assert match_option(typed, options, numbered=True, choice=True) is None
+
+
+async def test_saya_setuju_and_saya_kader_at_the_welcome(chat: Chat) -> None:
+    await chat.say("/start")
+    await chat.press("Indonesia")
+    await chat.say("saya setuju")
+    assert "Mohon pilih" not in chat.text
+    assert "menggunakan KaderBot sebagai apa" in chat.question
+    await chat.say("saya kader")
+    assert "Mohon pilih" not in chat.text
+    assert "menggunakan KaderBot sebagai apa" not in chat.question
+
+
+async def test_gak_mau_declines_and_warga_in_english(chat: Chat) -> None:
+    await chat.say("/start")
+    await chat.press("Indonesia")
+    await chat.say("gak mau")
+    assert "Mohon pilih" not in chat.text
+    assert "UU 27/2022" not in chat.question  # declined, not asked again
+    other = Chat(chat.core, "wati")
+    await other.say("/start")
+    await other.press("English")
+    await other.say("yes, I agree")
+    await other.say("resident")
+    assert "Please choose one of" not in other.text
+    assert "Main menu" in other.question
+
+
+async def test_saya_ketua_at_registration(chat: Chat) -> None:
+    await onboard(chat)
+    await chat.say("Budi Santoso")
+    await chat.say("0812-3456-7890")
+    await chat.press("Kutai Kartanegara")
+    await chat.press("Tenggarong")
+    await chat.press("Melayu")
+    await chat.press("Melati 1")
+    await chat.say("saya ketua")
+    assert "Mohon pilih" not in chat.text
+    assert "Jabatan: Ketua" in chat.question
+
+
+async def test_setuju_approves_at_verification(kaderbot: KaderBot) -> None:
+    siti = Chat(kaderbot.core, "siti")
+    await siti.say("/verifikasi")
+    await siti.press("Rina")
+    await siti.say("setuju")
+    assert "✅ Rina Kusumawati sudah diverifikasi." in siti.text
+
+
+async def test_ya_with_two_yes_options_asks_which_one(cadre: Chat) -> None:
+    await cadre.say("/lapor")
+    await cadre.press("November 2026")
+    await cadre.say("ya")
+    assert "Maksud Bapak/Ibu yang mana?" in cadre.text
+    assert "Mohon pilih salah satu" not in cadre.text
+    assert "Ya, di tempat lain" in cadre.labels and "dilaksanakan" in cadre.question
+    await cadre.say("tempat lain")
+    assert "Di mana Posyandu dilaksanakan" in cadre.question
+    await english(cadre)
+    await cadre.say("kembali")
+    await cadre.say("yes")
+    assert "Which one do you mean?" in cadre.text
+
+
+async def test_kembali_inside_a_note_is_the_note(cadre: Chat) -> None:
+    await start_november(cadre)
+    await cadre.say("12")
+    for value in FULL_REPORT.values():
+        await cadre.say(value)
+    assert "catatan" in cadre.question.casefold() and "Lewati" in cadre.labels
+    await cadre.say("Timbangan kembali rusak")
+    assert "foto" in cadre.question.casefold()
+    await cadre.say("kembali")
+    assert "Jawaban saat ini: Timbangan kembali rusak" in cadre.question
+
+
+# -- 'Lewati' where nothing can be skipped ----------------------------------------------------------
+async def test_lewati_is_not_a_place_name(cadre: Chat) -> None:
+    await cadre.say("/lapor")
+    await cadre.press("November 2026")
+    await cadre.press("tempat lain")
+    assert "Lewati" not in cadre.labels
+    await cadre.say("Lewati")
+    assert "tidak bisa dilewati" in cadre.text
+    assert "Di mana Posyandu dilaksanakan" in cadre.question
+    await english(cadre)
+    await cadre.say("skip")
+    assert "cannot be skipped" in cadre.text
+    await cadre.say("Balai desa")
+    assert "Di mana" not in cadre.question and "Where" not in cadre.question
+
+
+# -- dates and times for a broadcast ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("lang", "typed", "day"),
+    [("id", "besok", 21), ("id", "lusa", 22), ("en", "tomorrow", 21), ("en", "besok", 21)],
+)
+def test_tomorrow_and_the_day_after(lang: str, typed: str, day: int) -> None:
+    assert read_day(typed, NOVEMBER, today=TODAY, lang=lang) == dt.date(2026, 11, day)
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed"),
+    [("id", "jam 8 pagi"), ("id", "jam 8"), ("id", "8 malam"), ("en", "8 pm"), ("en", "8am")],
+)
+def test_a_time_of_day_is_not_a_date(lang: str, typed: str) -> None:
+    with pytest.raises(DateProblem) as refused:
+        read_day(typed, NOVEMBER, today=TODAY, lang=lang)
+    assert refused.value.key == "form.err.date"
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "time"),
+    [
+        ("id", "jam 8 pagi", (8, 0)),
+        ("id", "jam 8", (8, 0)),
+        ("id", "08.00", (8, 0)),
+        ("id", "8 malam", (20, 0)),
+        ("id", "pukul 14.30 WIB", (14, 30)),
+        ("id", "2 siang", (14, 0)),
+        ("en", "8 pm", (20, 0)),
+        ("en", "8:30 am", (8, 30)),
+        ("id", "25.61", None),
+        ("id", "jam", None),
+    ],
+)
+def test_times_as_typed(lang: str, typed: str, time: tuple[int, int] | None) -> None:
+    assert read_time(typed, lang) == time
+
+
+async def scheduling(kaderbot: KaderBot) -> Chat:
+    await add_cadres(kaderbot.db, count=2, posyandu_code="PY-6402-0001", first_address=36_000)
+    siti = Chat(kaderbot.core, "siti")
+    await compose_broadcast(siti, "Posyandu serentak", whole="Kutai Kartanegara")
+    await siti.press("Jadwalkan")
+    assert "Besok, Sabtu, 21 November 2026" in siti.labels
+    return siti
+
+
+async def test_besok_and_jam_8_pagi_in_a_broadcast(kaderbot: KaderBot) -> None:
+    siti = await scheduling(kaderbot)
+    await siti.say("jam 8 pagi")
+    assert "Tanggal tidak dikenali" in siti.text
+    await siti.say("besok")
+    assert "Jam berapa" in siti.question
+    await siti.say("jam 8 pagi")
+    assert "• Tanggal: Sabtu, 21 November 2026" in siti.question and "• Jam: 08.00" in siti.question
+    await siti.press("Ubah")
+    await siti.press("Jam")
+    await siti.say("8 malam")
+    assert "• Jam: 20.00" in siti.question
+
+
+async def test_tomorrow_in_an_english_broadcast(kaderbot: KaderBot) -> None:
+    siti = await scheduling(kaderbot)
+    await english(siti)
+    await siti.say("at 8 pm")
+    assert "Date not recognised" in siti.text
+    await siti.say("tomorrow")
+    await siti.say("8 pm")
+    assert "21 November 2026" in siti.question and "20.00" in siti.question

@@ -142,7 +142,8 @@ async def test_typed_month_within_range(cadre: Chat) -> None:
         ("31", "November 2026 hanya 30 hari"),
         ("31 November", "November 2026 hanya 30 hari"),
         ("minggu lalu", "Tanggal tidak dikenali"),
-        ("besok", "Tanggal tidak dikenali"),
+        ("besok", "belum lewat"),  # tomorrow is understood, and is not past yet
+        ("jam 8 pagi", "Tanggal tidak dikenali"),  # a time of day, not the 8th
     ],
 )
 async def test_bad_dates(cadre: Chat, typed: str, reason: str) -> None:

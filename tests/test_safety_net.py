@@ -498,3 +498,90 @@ def test_the_trained_fallback_catches_a_phrasing_no_rule_names() -> None:
     assert detector.assess(text) == ("violence",)
     assert detector.assess(text, context="record") == ()
     assert detector.assess("posyandu besok tetap buka walau hujan?") == ()
+
+
+# -- false alarms of the QA round: what is sold, and a feeding problem that lasts -------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "saya mau jual motor buat bayar sekolah anak",  # a thing is sold; the child is who it pays for
+        "anak sy jualan kue di sekolah",  # a child selling goods is the seller
+        "ibu saya jualan sayur di pasar tiap pagi",
+        "mau jual sawah buat biaya anak kuliah",
+        "toko sebelah jual anak ayam",  # chicks, not children
+        "rumah kami dijual karena pindah ke kota",  # a passive verb, a thing sold
+        "tanah orang tua saya dijual, uangnya buat berobat",  # "saya" owns the land
+        "my daughter sells cakes at school",
+        "I sold my car to pay for my son's school",
+        "anak sy susah makan, berat badan turun",  # a feeding problem: a Posyandu question
+        "bb anak saya tidak naik 2 bulan, gtm terus",
+        "my toddler is a picky eater and losing weight",
+    ],
+)
+async def test_selling_a_thing_or_a_lasting_feeding_problem_is_no_emergency(chat: Chat, text: str) -> None:
+    await at_main_menu(chat)
+    await chat.say(text)
+    assert_no_emergency(chat, text)
+    assert DangerDetector.load(LOCALES).assess(text) == (), text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("tetangga mau jual bayinya ke orang kota", "trafficking"),  # a person after an active verb
+        ("dia menjual anak gadisnya ke tauke", "trafficking"),
+        ("anak saya dijual pacarnya", "trafficking"),  # around a passive verb
+        ("aku dijual ke om om sama pacarku", "trafficking"),
+        ("they sold my daughter to an agent", "trafficking"),
+        ("my cousin was sold as a bride", "trafficking"),
+        ("anak saya susah makan, sekarang kejang dan tidak sadar", "medical"),  # a danger sign counts
+        ("bayi saya tidak mau makan dan sesak napas", "medical"),
+    ],
+)
+def test_selling_a_person_or_a_feeding_problem_with_a_danger_sign_still_counts(text: str, kind: str) -> None:
+    assert kind in DangerDetector.load(LOCALES).assess(text), text
+
+
+# -- typing on the emergency screen ----------------------------------------------------------------
+ALARM = "suami saya memukul saya sekarang"
+
+
+async def test_typed_text_on_the_emergency_screen_goes_to_the_menu_as_a_question(chat: Chat) -> None:
+    await at_main_menu(chat)
+    await chat.say(ALARM)
+    assert_emergency_answer(chat, "violence", ALARM)
+    await chat.say("gmn cara daftar sekolah rakyat")  # no danger: an ordinary message at the menu
+    assert_no_emergency(chat, "after the emergency screen")
+    assert "Silakan pilih salah satu tombol" not in chat.text
+    assert "sekolah rakyat" in chat.text.casefold()  # the programme question is answered
+
+
+async def test_typed_text_on_the_emergency_screen_is_the_answer_to_the_form_in_progress(chat: Chat) -> None:
+    await register_cadre(chat)
+    await chat.say("/lapor")
+    await chat.press("November 2026")
+    await chat.press("tempat biasa")
+    await chat.say("12")
+    await chat.say("40")  # S
+    k_question = chat.question
+    assert "K —" in k_question
+    await chat.say(ALARM)
+    assert_emergency_answer(chat, "violence", ALARM)
+    await chat.say("35")  # typed, not a button: K, the question the person was at
+    assert "Silakan pilih salah satu tombol" not in chat.text
+    assert "D —" in chat.question  # K was taken; S kept
+    await chat.say(ALARM)  # danger typed there again: the emergency answer again, a way back kept
+    assert_emergency_answer(chat, "violence", "again")
+    await chat.say("bayi tetangga kejang2 gak sadar")  # danger on the emergency screen: answered
+    assert_emergency_answer(chat, "medical", "on the emergency screen")
+    assert chat.labels == ["🚨 Lapor ke TRC", "↩️ Lanjut yang tadi", "🏠 Menu utama"]
+    await chat.press("Lanjut yang tadi")
+    assert "D —" in chat.question
+
+
+async def test_a_number_that_is_no_button_on_the_emergency_screen_asks_for_a_button(chat: Chat) -> None:
+    await at_main_menu(chat)
+    await chat.say(ALARM)
+    await chat.say("7")  # nothing in progress: a number is a button that is not there
+    assert "Mohon pilih nomor 1–2" in chat.text
+    assert chat.labels[0] == "🚨 Lapor ke TRC"  # still the emergency screen

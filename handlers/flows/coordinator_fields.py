@@ -4,7 +4,6 @@ send time in the local zone. Every region or Posyandu chosen is checked against 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -14,7 +13,7 @@ from babel.dates import format_date
 
 from handlers.access import OutOfScope, covers, require_posyandu, require_region, scope_of
 from handlers.flows.coordinator_common import scope_roots
-from handlers.forms.dates import month_start, parse_day, shift_months
+from handlers.forms.dates import month_start, parse_day, read_time, shift_months
 from handlers.forms.fields import Accept, ChoiceField, Field, FieldContext, Invalid, OptionRow, Stay
 from handlers.i18n import Translator
 from handlers.turn import Input
@@ -162,7 +161,7 @@ class ScheduleDateField(Field):
                 raise Invalid("form.err.pick_option") from None
         else:
             typed = (inp.text or "").strip()
-            day_or_none = parse_day(typed, month_start(today))
+            day_or_none = parse_day(typed, month_start(today), today=today, lang=fc.t.lang)
             if day_or_none is not None and day_or_none < today and typed.isdigit():
                 day_or_none = parse_day(
                     typed, shift_months(month_start(today), 1)
@@ -190,9 +189,6 @@ class ScheduleDateField(Field):
         ]
 
 
-_TIME = re.compile(r"(\d{1,2})(?:\s*[:.]\s*(\d{2}))?")
-
-
 @dataclass(frozen=True, kw_only=True)
 class ScheduleTimeField(Field):
     """A time of day (local zone) on the date in `date_field`, in the future. Answer: 'HH:MM'."""
@@ -205,10 +201,10 @@ class ScheduleTimeField(Field):
 
     async def accept(self, fc: FieldContext, inp: Input) -> Accept:
         raw = inp.value if inp.value is not None else (inp.text or "").strip()
-        match = _TIME.fullmatch(raw)
-        if match is None or int(match[1]) > 23 or int(match[2] or 0) > 59:
+        read = read_time(raw, fc.t.lang)  # '08.00', 'jam 8 pagi', '8 malam'
+        if read is None:
             raise Invalid("coordinator.broadcast.err.time")
-        value = f"{int(match[1]):02d}:{int(match[2] or 0):02d}"
+        value = f"{read[0]:02d}:{read[1]:02d}"
         when = scheduled_at(fc.answers[self.date_field], value, fc.turn.zone)
         if when <= fc.turn.now + dt.timedelta(minutes=1):
             raise Invalid("coordinator.broadcast.err.past")

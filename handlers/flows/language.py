@@ -47,6 +47,10 @@ class LanguageFlow(Flow):
         """Back to where the person was; a welcome that was asking for the language goes on."""
         back = turn.state.resume_to or {"flow": "menu", "data": {}}
         turn.state.resume_to = None
+        if back["flow"] == "welcome" and turn.person.consent_at is not None:
+            # Someone who agreed already (set up by an operator, or a demo person) and never went
+            # past the welcome: it has nothing left to ask them.
+            back = {"flow": "menu", "data": {}}
         data = back["data"]
         if changed and back["flow"] == "welcome" and data.get("step", "language") == "language":
             data = {**data, "step": "consent"}  # the language is chosen: don't ask for it again

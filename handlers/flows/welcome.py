@@ -34,11 +34,13 @@ class WelcomeFlow(Flow):
             turn.ask(
                 turn.t("consent.text"),
                 [("accept", turn.t("consent.accept")), ("decline", turn.t("consent.decline"))],
+                choice=True,
             )
         else:
             turn.ask(
                 turn.t("welcome.who"),
                 [("cadre", turn.t("welcome.i_am_cadre")), ("resident", turn.t("welcome.i_am_resident"))],
+                choice=True,
             )
 
     async def handle(self, turn: Turn, inp: Input) -> None:

@@ -47,6 +47,10 @@ class AnswerWords:
     weekdays: frozenset[str]
     relative_days: dict[str, int]
     months: dict[str, int] = field(default_factory=dict)
+    filler: frozenset[str] = frozenset()
+    skip: frozenset[str] = frozenset()
+    time_words: frozenset[str] = frozenset()
+    day_parts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_yaml(cls, raw: dict[str, Any]) -> AnswerWords:
@@ -69,6 +73,10 @@ class AnswerWords:
             weekdays=frozenset(plain(str(w)) for w in raw.get("weekdays", [])),
             relative_days={plain(str(k)): int(v) for k, v in raw.get("relative_days", {}).items()},
             months=months,
+            filler=frozenset(plain(str(w)) for w in raw.get("filler", [])),
+            skip=frozenset(plain(str(w)) for w in raw.get("skip", [])),
+            time_words=frozenset(plain(str(w)) for w in raw.get("time_words", [])),
+            day_parts={plain(str(k)): int(v) for k, v in raw.get("day_parts", {}).items()},
         )
 
 
@@ -141,6 +149,44 @@ def pick_by_meaning(text: str, options: list[list[str]], lang: str) -> str | Non
         return None
     found = [o[0] for o in options if o[0] not in NAV_VALUES and meant & option_meanings(o[0], o[1], lang)]
     return found[0] if len(found) == 1 else None
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    """Whether `part` occurs in `words` as consecutive words."""
+    return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
+
+
+def choice_candidates(text: str, options: list[list[str]], lang: str) -> list[str]:
+    """The options a typed answer may name at a question whose only answers are its options.
+
+    'saya setuju' means yes; 'saya ketua' holds the whole label 'Ketua'; 'kader' lies within
+    'Saya kader Posyandu' only. Navigation options (Kembali, Lewati) are never named this way.
+    One value: the pick; several: ambiguous (ask which one); none: not understood."""
+    tokens = plain(text).split()
+    if not tokens:
+        return []
+    tables = words(lang)
+    core = [w for w in tokens if not any(w in table.filler for table in tables)] or tokens
+    real = [(o[0], o[1], plain(o[1]).split()) for o in options if o[0] not in NAV_VALUES]
+    meant = typed_meanings(" ".join(core), lang)
+    if meant:
+        found = [value for value, label, _ in real if meant & option_meanings(value, label, lang)]
+        if found:
+            return found
+    inside = [(value, label) for value, _, label in real if label and _contains(tokens, label)]
+    inside = [
+        (value, label)
+        for value, label in inside
+        if not any(len(other) > len(label) and _contains(other, label) for _, other in inside)
+    ]
+    if inside:
+        return [value for value, _ in inside]
+    return [value for value, _, label in real if set(core) <= set(label)]
+
+
+def is_skip_word(text: str, lang: str) -> bool:
+    """'Lewati', 'skip': a navigation word typed where it is not an answer."""
+    return any(plain(text) in table.skip for table in words(lang))
 
 
 # -- numbers -----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -93,6 +94,8 @@ def read_day(text: str, month: dt.date, *, today: dt.date | None = None, lang: s
 
     A bare day means that day of `month`. Raises DateProblem with the reason: unreadable
     ('form.err.date'), a month that does not exist, or a day the month does not have ('31 November')."""
+    if is_time(text, lang):  # 'jam 8 pagi' is a time of day, not the 8th
+        raise DateProblem("form.err.date")
     core, bare = _core_words(text, lang)
     if today is not None:
         for table in words(lang):
@@ -126,10 +129,54 @@ def read_day(text: str, month: dt.date, *, today: dt.date | None = None, lang: s
     return dt.date(year, mon, day)
 
 
-def parse_day(text: str, month: dt.date, *, today: dt.date | None = None) -> dt.date | None:
+def is_time(text: str, lang: str) -> bool:
+    """Whether an answer names a time of day: 'jam 8', 'pukul 08.00', '8pm', '8 o'clock'."""
+    tokens = plain(re.sub(r"(\d)([^\W\d_])", r"\1 \2", text)).split()
+    spoken = " ".join(tokens)
+    tables = words(lang)
+    if any(f" {w} " in f" {spoken} " for table in tables for w in table.time_words):
+        return True
+    after_number = (b for a, b in itertools.pairwise(tokens) if a.isdigit())
+    if any(b in table.day_parts for b in after_number for table in tables):  # '8 malam'
+        return True
+    return bool(re.search(r"\d\s*:\s*\d\d", text))
+
+
+_CLOCK = re.compile(r"(\d{1,2})(?:\s*[:.]\s*(\d{2}))?")
+
+
+def read_time(text: str, lang: str = "id") -> tuple[int, int] | None:
+    """A time of day as typed: '8', '08.00', '8:30', 'jam 8', 'jam 8 pagi', '8 malam' (20.00),
+    'pukul 14.30 WIB', '8pm'. None when unreadable or impossible."""
+    spaced = re.sub(r"(\d)([^\W\d_])", r"\1 \2", text.strip().casefold())
+    tables = words(lang)
+    clock, part = [], None
+    for token in spaced.split():
+        bare = plain(token)
+        if not bare:
+            continue
+        found = next((table.day_parts[bare] for table in tables if bare in table.day_parts), None)
+        if found is not None:
+            if part is not None:
+                return None
+            part = found
+        elif not any(bare in table.time_words for table in tables):
+            clock.append(token.strip(".,"))
+    match = _CLOCK.fullmatch(" ".join(clock))
+    if match is None:
+        return None
+    hour, minute = int(match[1]), int(match[2] or 0)
+    if hour > 23 or minute > 59:
+        return None
+    if part and hour < part and hour + 12 < 24 and hour + 12 >= part:
+        hour += 12
+    return hour, minute
+
+
+def parse_day(text: str, month: dt.date, *, today: dt.date | None = None, lang: str = "id") -> dt.date | None:
     """A date inside `month`; a bare day number means that day of `month`. None when unreadable."""
     try:
-        return read_day(text, month, today=today)
+        return read_day(text, month, today=today, lang=lang)
     except DateProblem:
         return None
 

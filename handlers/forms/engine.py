@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from handlers.flows.base import Flow
-from handlers.forms.answers import say_pick_number
+from handlers.forms.answers import choice_candidates, say_pick_number
 from handlers.forms.fields import Accept, Answers, ChoiceField, Field, FieldContext, Invalid, OptionRow, Stay
 from handlers.i18n import Translator
 from handlers.turn import BACK, SKIP, Input, Turn
@@ -213,6 +213,10 @@ class FormFlow(Flow):
         except Invalid as refusal:
             if refusal.key == "form.err.pick_option" and say_pick_number(turn, inp):
                 return
+            if refusal.key == "form.err.pick_option" and _ambiguous(turn, inp):
+                turn.say("forms.err.which_one")
+                await self._ask(turn, current, after_error=True)
+                return
             turn.say(refusal.key, **refusal.params)
             await self._ask(turn, current, after_error=True)
             return
@@ -382,7 +386,7 @@ class FormFlow(Flow):
             rows.append((SKIP, turn.t("nav.skip")))
         if position > 1 or data["mode"] == "edit" or fc.local:
             rows.append((BACK, turn.t("nav.back")))
-        turn.ask(text, rows, numbered=numbered)
+        turn.ask(text, rows, numbered=numbered, choice=isinstance(f, ChoiceField))
 
     async def _summary(self, turn: Turn) -> None:
         data = turn.state.data
@@ -429,6 +433,15 @@ class FormFlow(Flow):
             if not check.holds(answers):
                 return check
         return None
+
+
+def _ambiguous(turn: Turn, inp: Input) -> bool:
+    """Whether a typed answer fits several options of a choice ('ya' for 'Ya, di tempat biasa' and
+    'Ya, di tempat lain'): then ask which one, not 'pick an option'."""
+    prompt = turn.state.prompt
+    if inp.value is not None or not inp.text or prompt is None or not prompt.choice:
+        return False
+    return len(choice_candidates(inp.text, prompt.options, turn.lang)) > 1
 
 
 def _stamp(warning: SoftCheck, answers: Answers) -> list[Any]:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import phonenumbers
 
-from handlers.forms.answers import NumberProblem, read_number
+from handlers.forms.answers import NumberProblem, is_skip_word, read_number
 from handlers.i18n import Translator
 from handlers.turn import Input, Turn
 
@@ -133,6 +133,10 @@ class TextField(Field):
                 if value == inp.value:
                     return Accept(fc.t(key))
         text = " ".join(_typed(inp).split())
+        if is_skip_word(text, fc.t.lang):  # 'Lewati'/'skip' typed: no place called 'Lewati'
+            if self.optional:
+                return Accept(None)
+            raise Invalid("forms.err.cannot_skip")
         if len(text) < self.min_length:
             raise Invalid("form.err.too_short", min=self.min_length)
         if len(text) > self.max_length:
@@ -142,7 +146,7 @@ class TextField(Field):
         return Accept(text)
 
     def message_keys(self) -> list[str]:
-        return [*super().message_keys(), *(key for _, key in self.suggestions)]
+        return [*super().message_keys(), "forms.err.cannot_skip", *(key for _, key in self.suggestions)]
 
 
 @dataclass(frozen=True, kw_only=True)

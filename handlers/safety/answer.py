@@ -19,6 +19,11 @@ Which typed text is checked how (see `context_of`):
 * After "back to where I was", the very words that raised the alarm, typed again at that same
   question, are taken as the answer (a ticket about a flood, a coordinator's flood notice): the
   person has seen the numbers, and must not be caught in a loop. Other words are checked as ever.
+* On the emergency screen, typed text that is none of its buttons has been checked for danger like
+  any other (danger: the emergency answer again). Otherwise the person leaves the safety screen and
+  the text is an ordinary message where they were: the flow in progress is back, with its answers,
+  and receives it as an answer to its question; with nothing in progress the menu takes it (free
+  text there is a programme question). A person caught by a false alarm goes on by typing.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from handlers.flows.base import Flow
+from handlers.forms.answers import say_pick_number
 from handlers.programs.emergency import EmergencyNumbers
 from handlers.safety.detector import DangerDetector
 from handlers.state import Prompt
@@ -125,6 +131,10 @@ class SafetyFlow(Flow):
             await self._go_back(turn, data["back"])
         elif inp.value == "menu":
             await turn.goto("menu")
+        elif not data.get("back") and say_pick_number(turn, inp):
+            return  # '7' on a screen of 3 buttons, nothing in progress: "pick 1–3" (in a form: an answer)
+        elif inp.value is None and inp.text and inp.text.strip():
+            await self._carry_on(turn, data.get("back"), inp)
         else:
             turn.say("safety.pick")
             turn.show_prompt()
@@ -149,13 +159,31 @@ class SafetyFlow(Flow):
         """Return to the flow and question the person left, answers intact."""
         state = turn.state
         typed = _plain(state.data.get("text") or "")
-        state.drafts.pop(back["flow"], None)  # parked when the danger came; it is live again
-        state.flow, state.data = back["flow"], back["data"]
-        state.prompt = Prompt(**back["prompt"]) if back.get("prompt") else None
+        _restore(turn, back)
         await turn.resume()
         # The same words typed again at this question are an answer the person chose to give (a
         # coordinator's flood notice, a ticket about a flood), not a second alarm: no loop.
         state.data[SEEN] = {"turn": state.turn, "text": typed}
+
+    async def _carry_on(self, turn: Turn, back: dict[str, Any] | None, inp: Input) -> None:
+        """Typed text that raised no alarm, on the emergency screen: an ordinary message where the
+        person was — the flow in progress receives it (as if typed at its question), or the menu."""
+        from handlers.core import match_option  # the core imports the flows: read it when needed
+
+        state = turn.state
+        if back:
+            _restore(turn, back)
+        else:
+            state.flow, state.data, state.prompt = "menu", {}, None
+        prompt = state.prompt
+        value = None
+        if prompt is not None and prompt.options:
+            value = match_option(
+                inp.text or "", prompt.options, numbered=prompt.numbered, lang=turn.lang, choice=prompt.choice
+            )
+        await turn.flows[state.flow].handle(
+            turn, Input(text=inp.text, value=value, attachments=inp.attachments)
+        )
 
     async def _region(self, turn: Turn, back: dict[str, Any] | None) -> str | None:
         """The region KaderBot knows for this person: the one just chosen in a form, their Posyandu's,
@@ -178,6 +206,14 @@ class SafetyFlow(Flow):
             if latest:
                 return latest[0].region_code
         return None
+
+
+def _restore(turn: Turn, back: dict[str, Any]) -> None:
+    """The flow, data and question the person left, as they were."""
+    state = turn.state
+    state.drafts.pop(back["flow"], None)  # parked when the danger came; it is live again
+    state.flow, state.data = back["flow"], back["data"]
+    state.prompt = Prompt(**back["prompt"]) if back.get("prompt") else None
 
 
 def _retyped(turn: Turn, text: str) -> bool:

@@ -26,6 +26,12 @@ danger) and not passed to the fallback. An urgent word made passive ("ditolong":
 urgent, and a word whose root is a known Indonesian word is never read as a typo ("dilakukan" is not
 "dilacurkan", "kontrakan" is not "kontraksi").
 
+A rule may ask for its words in order (`ordered: true`): what follows an active "jual/sell" is what is
+sold ("mau jual bayinya"), while a person before it is the seller ("anak saya jualan kue", "saya
+mau jual motor buat bayar sekolah anak"). A feeding or growth problem that lasts (the concept
+"chronic_feeding": "susah makan, berat badan turun") with no danger sign any rule names is a question
+for the Posyandu: such a message is not passed to the fallback.
+
 A chat message that no rule matched, or whose danger words the rules set aside only for a question,
 title, news, fiction or "if…" (not for "handled/past"), goes to a trained fallback
 (handlers/safety/model.py: character n-grams and logistic regression, pure Python at run time).
@@ -84,6 +90,10 @@ NEGATION = "negation"
 REQUEST = "request"
 ONGOING = "ongoing"
 IDIOM = "idiom"  # the concept of figures of speech: a danger word inside one is no danger word
+# The concept of a feeding or growth problem that lasts ("anak saya susah makan, berat badan turun"):
+# a question for the Posyandu. A chat message holding one that no rule matched is read, not passed to
+# the fallback (which reads "makan … turun" like the crisis corpora's hunger and illness).
+CHRONIC = "chronic_feeding"
 END = "zzend"  # the token that ends a sentence (and the message): "saya sudah tidak ada zzend"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
 _SUPPRESS_UNLESS_URGENT = ("training", "rules", "news", "hypothetical", "fiction")
@@ -134,6 +144,9 @@ class Rule:
     window: int | None
     unless: frozenset[int]
     needs: frozenset[int] = frozenset()  # indexes of its distinct slots (see DangerDetector._slot_index)
+    # The slots' words must come in the listed order ("jual anaknya": what follows an active verb
+    # is what is sold; "anak saya jualan kue" names the seller, not the goods).
+    ordered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +183,13 @@ class DangerDetector:
         }
         self._rules = tuple(
             Rule(
-                r.kind, r.slots, r.strength, r.window, r.unless, frozenset(distinct[slot] for slot in r.slots)
+                r.kind,
+                r.slots,
+                r.strength,
+                r.window,
+                r.unless,
+                frozenset(distinct[slot] for slot in r.slots),
+                r.ordered,
             )
             for r in self._rules
         )
@@ -209,6 +228,7 @@ class DangerDetector:
         )
         self._forms: dict[str, frozenset[str]] = {}
         self._idiom_ids = self._concepts.get(IDIOM, frozenset())
+        self._chronic_ids = self._concepts.get(CHRONIC, frozenset())
         # Urgent words that a passive prefix turns into a record ("ditolong" = was helped).
         self._active_only = frozenset(
             self._terms[t][0]
@@ -302,6 +322,7 @@ class DangerDetector:
             strength=STRENGTHS[raw.get("strength", "normal")],
             window=raw.get("window"),
             unless=unless,
+            ordered=bool(raw.get("ordered", False)),
         )
 
     # -- reading a message ----------------------------------------------------------------------
@@ -320,8 +341,14 @@ class DangerDetector:
         if found is not None:
             return found
         if context == "chat" and self.model is not None:
+            if self._chronic(text[:TEXT_CHARS]):
+                return ()  # a feeding or growth problem, and no danger sign any rule names
             return self.model.assess(text[:TEXT_CHARS])
         return ()
+
+    def _chronic(self, text: str) -> bool:
+        """Whether the text names a feeding or growth problem that lasts (the words are cached)."""
+        return bool(self._chronic_ids) and not self._chronic_ids.isdisjoint(self._matches(self._tokens(text)))
 
     def _assess_rules(self, text: str, context: str) -> tuple[str, ...] | None:
         """The kinds the rules find (possibly none, after reading the context), or None when no rule
@@ -458,7 +485,11 @@ class DangerDetector:
             if not found:
                 return False
             positions.append(found)
-        if rule.window is None or len(positions) == 1:
+        if len(positions) == 1:
+            return True
+        if rule.ordered:
+            return _in_order(positions, rule.window)
+        if rule.window is None:
             return True
         return _within(positions, rule.window)
 
@@ -616,6 +647,22 @@ def _within(positions: Sequence[Sequence[int]], window: int) -> bool:
             left += 1
         if missing == 0:
             return True
+    return False
+
+
+def _in_order(positions: Sequence[Sequence[int]], window: int | None) -> bool:
+    """Whether the slots occur one after another, in their order, the last at most `window` words
+    after the first (from each start, the earliest word of every next slot is the best choice)."""
+    for start in positions[0]:
+        at = start
+        for found in positions[1:]:
+            later = [p for p in found if p > at]
+            if not later:
+                break
+            at = min(later)
+        else:
+            if window is None or at - start <= window:
+                return True
     return False
 
 

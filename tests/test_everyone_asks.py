@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from itertools import count
 
+import pytest
+
 from bot.app import KaderBot
 from tests.chat import Chat
 from tests.flows import onboard, register_cadre
@@ -66,3 +68,14 @@ async def test_help_names_tanya_for_cadres_and_coordinators(kaderbot: KaderBot, 
     await yohana.say("/bantuan")
     assert "Untuk koordinator" in yohana.text
     assert "/tanya" in yohana.text.split("Untuk koordinator", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("who", "hello"), [("joko", "halo"), ("sari", "Assalamualaikum bu"), ("siti", "selamat pagi")]
+)
+async def test_a_hello_at_the_menu_is_greeted_not_refused(kaderbot: KaderBot, who: str, hello: str) -> None:
+    chat = Chat(kaderbot.core, who)
+    await chat.say("/menu")
+    await chat.say(hello)
+    assert chat.text.startswith("Halo, selamat datang.")
+    assert "di luar layanan" not in chat.text and chat.question.startswith("Menu utama")

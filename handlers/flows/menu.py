@@ -6,7 +6,7 @@ from typing import Any
 
 from handlers.flows.base import Flow
 from handlers.flows.language import interrupt_for_language
-from handlers.forms.answers import say_pick_number
+from handlers.forms.answers import say_pick_number, typed_meanings
 from handlers.safety.floor import with_floor
 from handlers.turn import Input, Turn
 from storage.repositories import people
@@ -132,6 +132,9 @@ class MenuFlow(Flow):
             await self.begin(turn)
         elif say_pick_number(turn, inp):  # '8' in a menu of 5: "pilih 1–5", not a question
             return
+        elif inp.value is None and "greeting" in typed_meanings(inp.text or "", turn.lang):
+            turn.say("menu.greeting")  # "halo" is a hello, not a question outside our services
+            await self.begin(turn)
         elif inp.value is None and inp.text and inp.text.strip():
             # Typed text is a question about programmes, whoever types it: a cadre or coordinator gets
             # the answer a resident would, and an unknown subject the polite refusal with the menu.

@@ -40,7 +40,10 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m tests.run_suites
 
 ## make bench: print throughput, latency and memory figures beside their baselines
+## (with the `bench` extra, aiogram: installed --no-deps, as it caps pydantic below our lock, plus its
+## own two small dependencies)
 bench: $(VENV)/.installed-test
+	$(UV_PIP) --no-deps 'aiogram>=3.13,<4' 'magic-filter>=1.0.12,<1.1' 'aiofiles>=23.2.1,<26'
 	$(BIN)/python -m benchmarks
 
 lint: $(VENV)/.installed-test

@@ -1,16 +1,22 @@
-"""The programme matcher on held-out sets of residents' questions, through the real command line:
+"""The programme matcher on sets of residents' questions, through the real command line:
 `kaderbot ask --json --batch`.
 
-Three sets, all written independently of the sample questions in locales/*/programs.yaml:
+The sets, all written independently of the sample questions in locales/*/programs.yaml — and, since
+the third round of issue 13, all of them TUNING data (their misses were read and fixed by class, never
+by copying a line into samples, keywords or slang), so every figure here is optimistic — except:
+- `resident_questions_holdout5.tsv` — the UNTOUCHED HELD-OUT set: 264 in-scope questions over every
+  topic and 80 out of scope, about a quarter in English, written by someone who read neither the
+  code nor the knowledge base nor any other set, and measured once, after the third round of tuning.
+  Its figure is the issue's verdict; its misses are counted per topic, not printed.
 - `tests/data/resident_questions_heldout.tsv` (issue 13) — written by someone who had not seen the
-  knowledge base, never used while tuning, covering the topics added in issue 13: the figure that
-  counts;
+  knowledge base, covering the topics added in issue 13; held out until the third round (measured
+  then, untouched: 94.4 % top-1, 2.5 % out-of-scope answered); the issue's targets are printed
+  against it;
 - `resident_questions_fresh.tsv` (issue 5) — not tuned on before issue 13; its misses were read
-  and tuned on in issue 13 (samples, keywords, slang), so it is no longer untouched;
-- `resident_questions.tsv` — its misses were looked at while tuning keywords and slang, so its
-  figure is optimistic and shown for comparison only.
+  and tuned on in issue 13 (samples, keywords, slang);
+- `resident_questions.tsv` — its misses were looked at while tuning keywords and slang.
 - `dev_questions.tsv` — a DEV set, written while tuning in issue 13 (weak topics, near topics,
-  out-of-scope questions) and tuned on: optimistic by construction, shown to catch regressions.
+  out-of-scope questions) and tuned on.
 A row whose topic is "-" is out of scope (prices, weather, politics, other offices' services): it
 must get the polite refusal, never a programme answer.
 
@@ -48,6 +54,7 @@ HELDOUT = ROOT / "tests" / "data" / "resident_questions_heldout.tsv"
 FRESH = DATA_DIR / "resident_questions_fresh.tsv"
 SEEN = DATA_DIR / "resident_questions.tsv"
 DEV = DATA_DIR / "dev_questions.tsv"
+UNTOUCHED = DATA_DIR / "resident_questions_holdout5.tsv"
 KADERBOT = str(Path(sys.executable).with_name("kaderbot"))
 REPEAT = int(os.environ.get("BENCH_ASK_REPEAT", "40"))  # held-out set × 40 ≈ 13,000 questions
 PAIRS = 3
@@ -56,7 +63,8 @@ TARGET_ACCURACY = 0.95
 TARGET_OUT_OF_SCOPE = 0.03
 TARGET_RATE = 2000.0
 TARGET_P99_MS = 5.0
-# The held-out set's misses are counted, not listed: whoever tunes the matcher should not read them.
+# The first set's misses are counted per topic unless this is set (it is tuning data now, but the
+# list is long).
 SHOW_MISSES = "BENCH_SHOW_HELDOUT_MISSES"
 
 
@@ -205,21 +213,24 @@ def evaluate(path: Path, label: str, *, targets: bool, lines: bool = True) -> li
 
 
 def main() -> None:
+    # The untouched set carries the verdict; its misses are counted per topic, never printed, so that
+    # reading the benchmark does not turn it into tuning data.
+    untouched = evaluate(
+        UNTOUCHED,
+        "holdout5: UNTOUCHED HELD-OUT set (the issue's verdict)",
+        targets=True,
+        lines=os.environ.get(SHOW_MISSES) == "1",
+    )
     if HELDOUT.exists():
-        rows = evaluate(
-            HELDOUT,
-            "held-out (issue 13), never seen while tuning",
-            targets=True,
-            lines=os.environ.get(SHOW_MISSES) == "1",
-        )
+        rows = evaluate(HELDOUT, "issue 13's set (tuning since round 3)", targets=False)
     else:
         print(f"{HELDOUT.relative_to(ROOT)} is missing: the figures below are not the issue's")
         rows = []
-    fresh = evaluate(FRESH, "held-out (issue 5), for comparison", targets=not rows)
-    evaluate(SEEN, "held-out, misses seen while tuning (optimistic)", targets=False)
+    fresh = evaluate(FRESH, "issue 5's set (tuning since issue 13)", targets=not rows)
+    evaluate(SEEN, "first set, misses seen while tuning", targets=False)
     if DEV.exists():
-        evaluate(DEV, "dev set, written and tuned on in issue 13 (optimistic)", targets=False)
-    rows = rows or fresh
+        evaluate(DEV, "dev set, written and tuned on in issue 13", targets=False)
+    rows = untouched or rows or fresh
 
     right, total = leave_one_out()
     print(

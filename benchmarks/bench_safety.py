@@ -1,4 +1,4 @@
-"""The safety net's danger detector (issue 13) on four pairs of corpora, each written independently of
+"""The safety net's danger detector (issue 13) on five pairs of corpora, each written independently of
 its word lists: crisis recall (target 100 %), false alarms on harmless messages that use the same
 words (target ≤ 1 %), and the detector's time per message (well under 1 ms: the shell's
 `kaderbot ask --json --batch` calls it for every question and must stay ≥ 2,000 questions/s).
@@ -13,13 +13,21 @@ The pairs, printed separately:
   until the second round of issue 13 (first measured: recall 96.2 %, false alarms 9.5 %); tuning
   data since (by class of miss, and the fallback is retrained with it).
 * holdout4 — benchmarks/data/*_holdout4.tsv: written by someone who never read the detector, and
-  never read by anyone working on it. Its figure is the honest one: the UNTOUCHED HELD-OUT set.
+  held out until the third round of issue 13 (measured once, untouched: recall 96.8 %, false alarms
+  4.8 %); tuning data since (its misses and false alarms fixed by class, see locales/id/danger.yaml
+  "classes of holdout4" and tests/test_safety_net.py's third-round tests).
+
+* holdout5 — benchmarks/data/*_holdout5.tsv: 186 crisis messages (every kind, a quarter in English,
+  regional slang) and 244 harmless ones (95 report notes), written by someone who read neither the
+  detector nor any other corpus, and measured once after the third round. Nobody tuning the
+  detector has read it: its figure is the honest one, the issue's verdict.
+
+Every other pair is tuning data, so its figure is optimistic.
 
 Harmless report notes are read as the monthly report's notes field reads them (the stricter
 "record" context); every other message as chat. A crisis message counts as caught when the detector
 finds any danger (the answer then shows the numbers of every kind found); "right kind" says how
-often the corpus's own kind is among them. Missed messages are not printed for the held-out set
-(reading them would make it tuning data). Time: the first pass over every corpus with an empty word
+often the corpus's own kind is among them. Time: the first pass over every corpus with an empty word
 cache (every word read and stemmed for the first time), then later passes (words cached, as in a
 running bot). Times are this process's CPU time (time.process_time), so other work on a shared
 machine does not inflate them; the wall-clock rate of the later passes is printed beside."""
@@ -53,9 +61,13 @@ SETS = {
         ROOT / "benchmarks/data/crisis_messages_final.tsv",
         ROOT / "benchmarks/data/harmless_messages_final.tsv",
     ),
-    "holdout4 (UNTOUCHED HELD-OUT)": (
+    "holdout4 (tuning since round 3)": (
         ROOT / "benchmarks/data/crisis_messages_holdout4.tsv",
         ROOT / "benchmarks/data/harmless_messages_holdout4.tsv",
+    ),
+    "holdout5 (UNTOUCHED HELD-OUT: the issue's verdict)": (
+        ROOT / "benchmarks/data/crisis_messages_holdout5.tsv",
+        ROOT / "benchmarks/data/harmless_messages_holdout5.tsv",
     ),
 }
 
@@ -102,7 +114,7 @@ def main() -> None:
         report(name, crisis, harmless, detector)
         texts += [(r["text"], "chat") for r in crisis] + [(r["text"], _context(r)) for r in harmless]
 
-    detector._forms.clear()  # the first pass reads every word afresh
+    detector.reader.forms.clear()  # the first pass reads every word afresh
     cold = _timed(detector, texts)
     warm: list[float] = []
     wall = time.perf_counter()

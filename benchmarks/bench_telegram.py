@@ -1,4 +1,5 @@
-"""Per-update cost of KaderBot's Telegram path against a bare python-telegram-bot echo bot.
+"""Per-update cost of KaderBot's Telegram path against bare echo bots: python-telegram-bot's, and
+aiogram 3's, the faster peer and the yardstick of issue #19 (long polling, and webhook).
 
 Each bot runs as its own process and long-polls its own FakeBotAPI (a real HTTP server on
 127.0.0.1, in this process), all of them in the same run: `kaderbot run` exactly as deployed, and a
@@ -18,11 +19,23 @@ database turn.
 
 A second comparison gives every Bot API answer 30 ms of latency, closer to a real server's round
 trip than 127.0.0.1: there KaderBot's replies going out while the next turn runs pay off.
+
+The aiogram echo bot (aiogram 3 defaults: its Dispatcher, its aiohttp session) talks to its own fake
+through `TelegramAPIServer.from_base`; aiogram is a benchmark-only dependency (the `bench` extra,
+which `make bench` installs); without it those rows are left out. In webhook mode — the one a
+deployment uses — KaderBot (`kaderbot run` with TELEGRAM_WEBHOOK_URL, rate cap lifted) and an aiogram
+webhook echo (its aiohttp `SimpleRequestHandler`, handling in the request: the reply is a Bot API call
+made before the 200, as KaderBot does) each get the same /start updates from fresh people, POSTed with
+WEBHOOK_IN_FLIGHT requests in flight, the bots taking turns round by round; per request the time to its
+200 (p50, p99), per update the bot process's CPU. Their fakes are the light HTTP server
+(tests/fakes/light_http.py), so the fake's own cost weighs little on the shared cores.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -49,6 +62,15 @@ LATENCY = 0.030  # seconds per Bot API answer in the second comparison
 LATENCY_UPDATES = 60
 LATENCY_ROUNDS = 2
 TARGET_RATIO = 1.5
+# Issue #19's targets against aiogram, on this machine in one run.
+TARGET_POLLING_VS_AIOGRAM = 1.2
+TARGET_WEBHOOK_VS_AIOGRAM = 1.0
+TARGET_WEBHOOK_EXTRA_CPU_MS = 0.2  # webhook CPU per update at most polling's + this
+TARGET_P99_MS = 100.0
+WEBHOOK_UPDATES = 400  # per round
+WEBHOOK_ROUNDS = 5
+WEBHOOK_IN_FLIGHT = 32
+WEBHOOK_SECRET = "bench-webhook-secret"
 TIMEOUT = 120.0
 KADERBOT = str(Path(sys.executable).with_name("kaderbot"))
 
@@ -62,6 +84,49 @@ async def echo(update, context):
 app = Application.builder().token(os.environ["TOKEN"]).base_url(os.environ["BASE_URL"]).build()
 app.add_handler(MessageHandler(filters.TEXT, echo))
 app.run_polling(timeout=dt.timedelta(seconds=10), close_loop=False)
+"""
+
+# A bare aiogram 3 echo bot on aiogram's defaults. MODE=polling long-polls; MODE=webhook serves
+# aiogram's aiohttp webhook handler, handling each update inside its request, so the echo (a Bot API
+# call) is made before the 200 — as KaderBot does.
+AIOGRAM_ECHO_BOT = """
+import asyncio, os
+from aiogram import Bot, Dispatcher, F
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Message
+
+dp = Dispatcher()
+
+
+@dp.message(F.text)
+async def echo(message: Message) -> None:
+    await message.answer(message.text)
+
+
+def bot() -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(os.environ["API_BASE"]))
+    return Bot(os.environ["TOKEN"], session=session)
+
+
+if os.environ["MODE"] == "polling":
+    asyncio.run(dp.start_polling(bot(), polling_timeout=10))
+else:
+    from aiohttp import web
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+
+    echo_bot = bot()
+
+    async def on_startup() -> None:
+        await echo_bot.set_webhook(os.environ["URL"], secret_token=os.environ["SECRET"])
+
+    dp.startup.register(on_startup)
+    app = web.Application()
+    SimpleRequestHandler(
+        dispatcher=dp, bot=echo_bot, secret_token=os.environ["SECRET"], handle_in_background=False
+    ).register(app, path="/webhook")
+    setup_application(app, dp, bot=echo_bot)
+    web.run_app(app, host="127.0.0.1", port=int(os.environ["PORT"]), print=None)
 """
 
 # KaderBot's channel with the core replaced by a fixed reply of the same shape as the help answer
@@ -185,17 +250,22 @@ def _measure(measurements: list[Measurement], chats: Chats, *, rounds: int, upda
 
 
 @contextmanager
-def _bot(fake: FakeBotAPI, command: list[str], env: dict[str, str], log: Path) -> Iterator[Bot]:
-    """A bot process, ready once it long-polls the fake."""
+def _bot(
+    fake: FakeBotAPI, command: list[str], env: dict[str, str], log: Path, *, serves: int | None = None
+) -> Iterator[Bot]:
+    """A bot process, ready once it long-polls the fake, or (`serves`: its webhook port) once it has
+    set its webhook and accepts connections on that port."""
     mark = fake.mark()
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_"))}
     with log.open("wb") as out:
         process = subprocess.Popen(command, env={**inherited, **env}, stdout=out, stderr=subprocess.STDOUT)
     try:
         try:
-            fake.wait_for_call("getUpdates", timeout=60, after=mark)
+            fake.wait_for_call("getUpdates" if serves is None else "setWebhook", timeout=60, after=mark)
+            if serves is not None:
+                _wait_for_port(serves, process)
         except TimeoutError:
-            raise RuntimeError(f"{command[0]} did not start polling:\n{log.read_text()}") from None
+            raise RuntimeError(f"{command[0]} did not start:\n{log.read_text()}") from None
         yield Bot(fake, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
@@ -204,6 +274,16 @@ def _bot(fake: FakeBotAPI, command: list[str], env: dict[str, str], log: Path) -
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port}")
 
 
 def _free_port() -> int:
@@ -257,12 +337,23 @@ class Bots:
     echo: Bot
     kaderbot: Bot
     channel_only: Bot | None
+    aiogram: Bot | None = None
+
+
+def have_aiogram() -> bool:
+    return importlib.util.find_spec("aiogram") is not None
+
+
+def _api_base(fake: FakeBotAPI) -> str:
+    """The fake's root, for aiogram's `TelegramAPIServer.from_base` (it appends /bot<token>/<method>)."""
+    return f"http://{fake.host}:{fake.port}"
 
 
 @contextmanager
 def _bots(folder: Path, seeded: Path, *, latency: float = 0.0, channel_only: bool = True) -> Iterator[Bots]:
-    """The echo bot, KaderBot (rate cap lifted) and, if asked, KaderBot's channel alone: each its own
-    process on its own fake, all running at once (idle ones wait in a long poll)."""
+    """The echo bots (python-telegram-bot's; aiogram's when installed), KaderBot (rate cap lifted) and,
+    if asked, KaderBot's channel alone: each its own process on its own fake, all running at once
+    (idle ones wait in a long poll)."""
     tag = f"-{latency * 1000:.0f}ms" if latency else ""
     with ExitStack() as stack:
 
@@ -277,6 +368,13 @@ def _bots(folder: Path, seeded: Path, *, latency: float = 0.0, channel_only: boo
         echo = stack.enter_context(
             _bot(echo_fake, [sys.executable, "-c", ECHO_BOT], echo_env, folder / f"echo{tag}.log")
         )
+        aiogram = None
+        if have_aiogram():
+            ag_fake = fake()
+            ag_env = {"TOKEN": ag_fake.token, "API_BASE": _api_base(ag_fake), "MODE": "polling"}
+            aiogram = stack.enter_context(
+                _bot(ag_fake, [sys.executable, "-c", AIOGRAM_ECHO_BOT], ag_env, folder / f"aiogram{tag}.log")
+            )
         kb_fake = fake()
         kb_env = _kaderbot_env(kb_fake, seeded, f"kb{tag}", rate_limit="0")
         kaderbot = stack.enter_context(_bot(kb_fake, [KADERBOT, "run"], kb_env, folder / f"kb{tag}.log"))
@@ -287,52 +385,215 @@ def _bots(folder: Path, seeded: Path, *, latency: float = 0.0, channel_only: boo
             channel = stack.enter_context(
                 _bot(ch_fake, [sys.executable, "-c", CHANNEL_ONLY_BOT], ch_env, folder / "channel-only.log")
             )
-        yield Bots(echo, kaderbot, channel)
+        yield Bots(echo, kaderbot, channel, aiogram)
 
 
-def _compare(bots: Bots, chats: Chats, *, rounds: int, updates: int) -> tuple[list[Figure], list[Figure]]:
-    """Echo and KaderBot, first contact and returning person; rounds taking turns."""
-    first = _measure(
-        [
-            Measurement(bots.echo, "echo bot, /start", "/start"),
-            Measurement(bots.kaderbot, "KaderBot, first contact /start", "/start"),
-        ],
-        chats,
-        rounds=rounds,
-        updates=updates,
+@dataclass(frozen=True)
+class Compared:
+    echo: list[Figure]  # PTB echo: /start, /bantuan
+    aiogram: list[Figure]  # aiogram echo: /start, /bantuan (empty without aiogram)
+    ours: list[Figure]  # KaderBot: first contact, returning person, then the channel-only row if any
+
+
+def _compare(bots: Bots, chats: Chats, *, rounds: int, updates: int) -> Compared:
+    """The echo bots and KaderBot, first contact and returning person; rounds taking turns."""
+    first = [Measurement(bots.echo, "PTB echo bot, /start", "/start")]
+    returning = [Measurement(bots.echo, "PTB echo bot, /bantuan", "/bantuan", returning=True)]
+    if bots.aiogram is not None:
+        first.append(Measurement(bots.aiogram, "aiogram echo bot, /start", "/start"))
+        returning.append(Measurement(bots.aiogram, "aiogram echo bot, /bantuan", "/bantuan", returning=True))
+    first.append(Measurement(bots.kaderbot, "KaderBot, first contact /start", "/start"))
+    returning.append(
+        Measurement(bots.kaderbot, "KaderBot, returning person /bantuan", "/bantuan", returning=True)
     )
-    returning = [
-        Measurement(bots.echo, "echo bot, /bantuan", "/bantuan", returning=True),
-        Measurement(bots.kaderbot, "KaderBot, returning person /bantuan", "/bantuan", returning=True),
-    ]
     if bots.channel_only is not None:
         returning.append(
             Measurement(bots.channel_only, "KaderBot channel only (core stubbed)", "/bantuan", returning=True)
         )
-    second = _measure(returning, chats, rounds=rounds, updates=updates)
-    return [first[0], second[0]], [first[1], second[1], *second[2:]]
+    a = _measure(first, chats, rounds=rounds, updates=updates)
+    b = _measure(returning, chats, rounds=rounds, updates=updates)
+    peers = 2 if bots.aiogram is not None else 1
+    return Compared(
+        echo=[a[0], b[0]],
+        aiogram=[a[1], b[1]] if peers == 2 else [],
+        ours=[a[peers], b[peers], *b[peers + 1 :]],
+    )
 
 
 def _cpu(figure: Figure) -> str:
     return f"{1000 * figure.cpu:14.2f}" if figure.cpu is not None else f"{'—':>14s}"
 
 
-def _row(figure: Figure, note: str) -> None:
+def _row(figure: Figure, note: str, note2: str = "") -> None:
     wall = f"{figure.per_second:10.0f} {figure.per_update_ms:10.2f}"
-    print(f"  {figure.name:40s} {wall} {note:>8s} {_cpu(figure)}")
+    print(f"  {figure.name:40s} {wall} {note:>8s} {note2:>10s} {_cpu(figure)}")
 
 
-def _table(echo: list[Figure], ours: list[Figure]) -> float:
-    """Print the figures; return KaderBot's worst ratio to the echo bot."""
-    print(f"  {'':40s} {'updates/s':>10s} {'ms/update':>10s} {'× echo':>8s} {'CPU ms/update':>14s}")
-    for figure in echo:
+def _ratio(figure: Figure, baseline: Figure) -> float:
+    return figure.per_update_ms / baseline.per_update_ms
+
+
+def _table(compared: Compared) -> tuple[float, float | None]:
+    """Print the figures; return KaderBot's worst ratio to the PTB echo bot, and to aiogram's."""
+    head = f"{'updates/s':>10s} {'ms/update':>10s} {'× echo':>8s} {'× aiogram':>10s} {'CPU ms/update':>14s}"
+    print(f"  {'':40s} {head}")
+    for figure in compared.echo:
         _row(figure, "baseline")
+    for figure, echo in zip(compared.aiogram, compared.echo, strict=True):
+        _row(figure, f"{_ratio(figure, echo):7.2f}×", "baseline")
     worst = 0.0
-    for baseline, figure in zip(echo, ours[: len(echo)], strict=True):
-        ratio = figure.per_update_ms / baseline.per_update_ms
+    worst_aiogram: float | None = None
+    for n, (echo, figure) in enumerate(zip(compared.echo, compared.ours[: len(compared.echo)], strict=True)):
+        ratio = _ratio(figure, echo)
         worst = max(worst, ratio)
-        _row(figure, f"{ratio:7.2f}×")
-    return worst
+        vs_aiogram = ""
+        if compared.aiogram:
+            peer = _ratio(figure, compared.aiogram[n])
+            worst_aiogram = max(worst_aiogram or 0.0, peer)
+            vs_aiogram = f"{peer:9.2f}×"
+        _row(figure, f"{ratio:7.2f}×", vs_aiogram)
+    return worst, worst_aiogram
+
+
+# -- webhook ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Hook:
+    """A bot serving its webhook: updates are POSTed to `url`, its replies land on its fake."""
+
+    bot: Bot
+    name: str
+    url: str
+    times: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    cpu: float | None = 0.0
+
+
+@dataclass(frozen=True)
+class HookFigure:
+    figure: Figure
+    p50_ms: float
+    p99_ms: float
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def _post_all(url: str, bodies: list[bytes], in_flight: int) -> tuple[float, list[float]]:
+    """POST every body as Telegram would (JSON, secret header), `in_flight` at a time; the seconds
+    from the first request to the last 200, and each request's seconds to its 200."""
+    import aiohttp
+
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    pending = iter(bodies)
+    latencies: list[float] = []
+    connector = aiohttp.TCPConnector(limit=in_flight)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(TIMEOUT)) as session:
+
+        async def worker() -> None:
+            for body in pending:
+                sent = time.perf_counter()
+                async with session.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"{url} answered {response.status}")
+                latencies.append(time.perf_counter() - sent)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(in_flight)))
+        return time.perf_counter() - started, latencies
+
+
+def _hook_round(hook: Hook, chats: Chats, count: int, *, record: bool = True) -> None:
+    """`count` /start updates from fresh people, POSTed to the bot; every one must be answered with
+    a reply on the fake before its 200."""
+    fake = hook.bot.fake
+    first = chats.take(count)
+    bodies = [json.dumps(fake.update(fake.push_text(first + n, "/start"))).encode() for n in range(count)]
+    mark = fake.mark()
+    before = hook.bot.cpu_seconds()
+    seconds, latencies = asyncio.run(_post_all(hook.url, bodies, WEBHOOK_IN_FLIGHT))
+    after = hook.bot.cpu_seconds()
+    replied = {c.chat_id for c in fake.calls("sendMessage") if c.ok and c.index >= mark}
+    if len(replied) < count:
+        raise RuntimeError(f"{hook.name}: {count - len(replied)} of {count} updates got no reply")
+    if record:
+        hook.times.append(seconds)
+        hook.latencies.extend(latencies)
+        hook.cpu = None if hook.cpu is None or before is None or after is None else hook.cpu + after - before
+
+
+def _measure_hooks(hooks: list[Hook], chats: Chats, *, rounds: int, updates: int) -> list[HookFigure]:
+    for hook in hooks:
+        _hook_round(hook, chats, WARM_UP, record=False)
+    for _ in range(rounds):
+        for hook in hooks:
+            _hook_round(hook, chats, updates)
+    figures = []
+    for hook in hooks:
+        cpu = hook.cpu / (updates * rounds) if hook.cpu is not None else None
+        figure = Figure(hook.name, statistics.median(hook.times), updates, cpu)
+        figures.append(
+            HookFigure(
+                figure, 1000 * _percentile(hook.latencies, 0.5), 1000 * _percentile(hook.latencies, 0.99)
+            )
+        )
+    return figures
+
+
+@contextmanager
+def _hooks(folder: Path, seeded: Path) -> Iterator[list[Hook]]:
+    """aiogram's webhook echo (when installed) and KaderBot serving its webhook (rate cap lifted),
+    each its own process on its own light fake."""
+    with ExitStack() as stack:
+        hooks: list[Hook] = []
+        if have_aiogram():
+            fake = stack.enter_context(FakeBotAPI(http="light"))
+            port = _free_port()
+            url = f"http://127.0.0.1:{port}/webhook"
+            env = {
+                "TOKEN": fake.token,
+                "API_BASE": _api_base(fake),
+                "MODE": "webhook",
+                "PORT": str(port),
+                "URL": url,
+                "SECRET": WEBHOOK_SECRET,
+            }
+            command = [sys.executable, "-c", AIOGRAM_ECHO_BOT]
+            bot = stack.enter_context(_bot(fake, command, env, folder / "aiogram-webhook.log", serves=port))
+            hooks.append(Hook(bot, "aiogram webhook echo, /start", url))
+        fake = stack.enter_context(FakeBotAPI(http="light"))
+        env = _kaderbot_env(fake, seeded, "kb-webhook", rate_limit="0")
+        port = int(env["WEB_PORT"])
+        url = f"http://127.0.0.1:{port}/telegram/webhook"
+        env.update(TELEGRAM_WEBHOOK_URL=url, TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET)
+        bot = stack.enter_context(_bot(fake, [KADERBOT, "run"], env, folder / "kb-webhook.log", serves=port))
+        hooks.append(Hook(bot, "KaderBot webhook, first contact /start", url))
+        yield hooks
+
+
+def _hook_table(figures: list[HookFigure]) -> float | None:
+    """Print the webhook figures; return KaderBot's ratio to aiogram's webhook echo (None without it)."""
+    head = f"{'updates/s':>10s} {'ms/update':>10s} {'× aiogram':>10s} {'CPU ms/update':>14s}"
+    print(f"  {'':40s} {head} {'p50 ms':>8s} {'p99 ms':>8s}")
+    baseline = figures[0].figure if len(figures) > 1 else None
+    ratio = None
+    for n, hook in enumerate(figures):
+        figure = hook.figure
+        note = "baseline" if baseline is not None and n == 0 else ""
+        if baseline is not None and n > 0:
+            ratio = _ratio(figure, baseline)
+            note = f"{ratio:9.2f}×"
+        wall = f"{figure.per_second:10.0f} {figure.per_update_ms:10.2f}"
+        print(f"  {figure.name:40s} {wall} {note:>10s} {_cpu(figure)} {hook.p50_ms:8.1f} {hook.p99_ms:8.1f}")
+    return ratio
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
 
 
 def main() -> None:
@@ -341,7 +602,9 @@ def main() -> None:
         seeded = _database(folder)
         chats = Chats()
         with _bots(folder, seeded) as bots:
-            echo, ours = _compare(bots, chats, rounds=ROUNDS, updates=UPDATES)
+            compared = _compare(bots, chats, rounds=ROUNDS, updates=UPDATES)
+        with _hooks(folder, seeded) as hooks:
+            hook_figures = _measure_hooks(hooks, chats, rounds=WEBHOOK_ROUNDS, updates=WEBHOOK_UPDATES)
         with (
             FakeBotAPI() as fake,
             _bot(
@@ -355,27 +618,64 @@ def main() -> None:
                 updates=UPDATES,
             )
         with _bots(folder, seeded, latency=LATENCY, channel_only=False) as bots:
-            echo_slow, ours_slow = _compare(bots, chats, rounds=LATENCY_ROUNDS, updates=LATENCY_UPDATES)
+            slow = _compare(bots, chats, rounds=LATENCY_ROUNDS, updates=LATENCY_UPDATES)
 
+    if not compared.aiogram:
+        print("aiogram is not installed (the `bench` extra; `make bench` installs it): no aiogram rows.\n")
     print(
         f"Long polling against FakeBotAPI on 127.0.0.1, each bot its own process; {UPDATES} updates from "
         f"{UPDATES} people per round, median of {ROUNDS} rounds (the bots taking turns), one reply message "
         "per update."
     )
-    worst = _table(echo, ours)
-    verdict = "met" if worst <= TARGET_RATIO else "NOT met"
+    worst, worst_aiogram = _table(compared)
     print(
-        f"  target: KaderBot ≤ {TARGET_RATIO}× the echo bot's per-update cost: {verdict} (worst {worst:.2f}×)"
+        f"  target: KaderBot ≤ {TARGET_RATIO}× the PTB echo bot's per-update cost: "
+        f"{_verdict(worst <= TARGET_RATIO)} (worst {worst:.2f}×)"
     )
-    channel_only = ours[2]
-    ratio = channel_only.per_update_ms / echo[1].per_update_ms
-    _row(channel_only, f"{ratio:7.2f}×")
+    if worst_aiogram is not None:
+        print(
+            f"  target: KaderBot ≤ {TARGET_POLLING_VS_AIOGRAM}× the aiogram echo bot's per-update cost: "
+            f"{_verdict(worst_aiogram <= TARGET_POLLING_VS_AIOGRAM)} (worst {worst_aiogram:.2f}×)"
+        )
+    channel_only = compared.ours[2]
+    _row(channel_only, f"{_ratio(channel_only, compared.echo[1]):7.2f}×")
     print("  (channel only: vs echo /bantuan; the rest of KaderBot's cost is the core's database turn)")
     _row(deployed, "")
     print("  (as deployed: rate limiter at Telegram's 30 messages/s)")
+
+    print(
+        f"\nWebhook: {WEBHOOK_UPDATES} /start updates from new people per round POSTed with "
+        f"{WEBHOOK_IN_FLIGHT} in flight, median of {WEBHOOK_ROUNDS} rounds (the bots taking turns); each "
+        "reply sent before the 200; latency = each request's time to its 200, over all rounds."
+    )
+    ratio = _hook_table(hook_figures)
+    ours = hook_figures[-1]
+    if ratio is not None:
+        cpu_ratio = (
+            ours.figure.cpu / hook_figures[0].figure.cpu
+            if ours.figure.cpu is not None and hook_figures[0].figure.cpu
+            else None
+        )
+        cpu_note = f", CPU {cpu_ratio:.2f}×" if cpu_ratio is not None else ""
+        print(
+            f"  target: KaderBot ≤ {TARGET_WEBHOOK_VS_AIOGRAM}× the aiogram webhook echo's per-update cost: "
+            f"{_verdict(ratio <= TARGET_WEBHOOK_VS_AIOGRAM)} (wall {ratio:.2f}×{cpu_note})"
+        )
+    polling_cpu = compared.ours[0].cpu
+    if ours.figure.cpu is not None and polling_cpu is not None:
+        extra = 1000 * (ours.figure.cpu - polling_cpu)
+        print(
+            f"  target: webhook CPU per update ≤ polling's + {TARGET_WEBHOOK_EXTRA_CPU_MS} ms: "
+            f"{_verdict(extra <= TARGET_WEBHOOK_EXTRA_CPU_MS)} ({extra:+.2f} ms vs first-contact polling)"
+        )
+    print(
+        f"  target: p99 < {TARGET_P99_MS:.0f} ms at {WEBHOOK_IN_FLIGHT} in flight, rate cap lifted: "
+        f"{_verdict(ours.p99_ms < TARGET_P99_MS)} ({ours.p99_ms:.1f} ms)"
+    )
+
     latency = f"{LATENCY * 1000:.0f} ms per sendMessage answer"
     print(f"\nThe same with {latency} ({LATENCY_UPDATES} updates, median of {LATENCY_ROUNDS} rounds):")
-    _table(echo_slow, ours_slow)
+    _table(slow)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from handlers.flows.registry import build_flows
 from handlers.i18n import Catalogues
 from handlers.retention import RetentionPolicy
 from storage.db import Database, open_database
+from storage.media import MediaStore
 
 
 @dataclass
@@ -22,6 +23,7 @@ class KaderBot:
     catalogues: Catalogues
     core: Core
     metrics: Metrics
+    media: MediaStore | None = None
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -41,12 +43,17 @@ def build(
         settings.locales_dir, default_language=settings.default_language, strict=strict_messages
     )
     metrics = Metrics()
+    media = MediaStore.from_settings(settings)
     core = Core(
         db=db,
         catalogues=catalogues,
-        flows=build_flows(retention=retention_policy(settings)),
+        flows=build_flows(
+            retention=retention_policy(settings),
+            posyandu_deadline=settings.posyandu_verification_deadline,
+        ),
         zone=settings.zone,
         clock=clock,
         observer=metrics.observe_update,
+        media=media,
     )
-    return KaderBot(settings=settings, db=db, catalogues=catalogues, core=core, metrics=metrics)
+    return KaderBot(settings=settings, db=db, catalogues=catalogues, core=core, metrics=metrics, media=media)

@@ -40,16 +40,33 @@ def db_upgrade() -> None:
 
 @app.command()
 def seed(
-    demo: Annotated[bool, typer.Option("--demo", help="Load the demo regions, Posyandu and people.")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Also load invented demo Posyandu and people (console handles).")
+    ] = False,
 ) -> None:
-    """Load data. Running it again changes nothing."""
-    if not demo:
-        typer.echo("kaderbot seed: nothing to do (use --demo)", err=True)
-        raise typer.Exit(2)
+    """Load the region tree (real kode wilayah of the pilot kabupaten/kota); with --demo also demo
+    Posyandu and people. Real Posyandu come from `kaderbot admin import-posyandu`. Running it again
+    changes nothing."""
     from storage.db import open_database
-    from storage.seed import seed_demo
+    from storage.seed import seed_demo, seed_regions
 
     settings = _settings()
+    if not demo:
+        from handlers.i18n import Catalogues
+
+        async def _regions_only() -> int:
+            db = open_database(settings.database_url)
+            try:
+                return await seed_regions(db)
+            finally:
+                await db.dispose()
+
+        added = asyncio.run(_regions_only())
+        t = Catalogues.load(settings.locales_dir, default_language=settings.default_language).translator(
+            settings.default_language
+        )
+        typer.echo(t("posyandu.seed.regions", count=added))
+        return
 
     async def _run() -> None:
         db = open_database(settings.database_url)
@@ -141,6 +158,35 @@ def ask(
         out.flush()  # a caller may feed questions one at a time through a pipe
 
 
+@app.command()
+def zscore(
+    batch: Annotated[bool, typer.Option("--batch", help="Read one JSON object per line from stdin.")] = False,
+    sex: Annotated[str | None, typer.Option("--sex", help="m or f.")] = None,
+    age_days: Annotated[int | None, typer.Option("--age-days", help="Age in days.")] = None,
+    dob: Annotated[str | None, typer.Option("--dob", help="Date of birth, YYYY-MM-DD.")] = None,
+    measured: Annotated[str | None, typer.Option("--measured", help="Date measured, YYYY-MM-DD.")] = None,
+    weight: Annotated[float | None, typer.Option("--weight", help="Weight in kg.")] = None,
+    height: Annotated[float | None, typer.Option("--height", help="Length/height in cm.")] = None,
+    lying: Annotated[bool | None, typer.Option("--lying/--standing", help="Lying or standing.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of the classes: id or en.")] = None,
+) -> None:
+    """WHO z-scores and Permenkes 2/2020 classes for children under five (no database needed)."""
+    from handlers.growth.batch import command
+    from handlers.i18n import Catalogues
+
+    settings = _settings()
+    catalogues = Catalogues.load(settings.locales_dir, default_language="id")
+    t = catalogues.translator(lang or "id")
+    if lang not in (None, "id", "en"):
+        typer.echo(t("growth.error.lang"), err=True)
+        raise typer.Exit(2)
+    code = command(
+        batch=batch, sex=sex, age_days=age_days, dob=dob, measured=measured, weight_kg=weight,
+        height_cm=height, lying=lying, t=t, stdin=sys.stdin.buffer, out=sys.stdout, err=sys.stderr,
+    )  # fmt: skip
+    raise typer.Exit(code)
+
+
 # -- kaderbot admin: incentives and BPJS Ketenagakerjaan (issue #7) ---------------------------
 
 admin_app = typer.Typer(no_args_is_help=True, help="Administration: incentive rules, bulk imports.")
@@ -161,7 +207,7 @@ def _import(path: Path, kind: str, by: str | None, lang: str | None) -> None:
     if not path.is_file():
         typer.echo(f"kaderbot admin: no such file: {path}", err=True)
         raise typer.Exit(2)
-    ok, lines = asyncio.run(_run_import(settings, path.read_bytes(), kind, by, lang))
+    ok, lines = asyncio.run(_run_import(settings, path.read_bytes(), kind, by, lang, filename=path.name))
     for line in lines:
         typer.echo(line)
     if not ok:
@@ -169,7 +215,7 @@ def _import(path: Path, kind: str, by: str | None, lang: str | None) -> None:
 
 
 async def _run_import(
-    settings: Settings, data: bytes, kind: str, by: str | None, lang: str | None
+    settings: Settings, data: bytes, kind: str, by: str | None, lang: str | None, *, filename: str = ""
 ) -> tuple[bool, list[str]]:
     import phonenumbers
 
@@ -199,6 +245,15 @@ async def _run_import(
                     return False, [t("admin.err.not_staff", who=by)]
                 scope = await scope_of(session, actor)
             now = utcnow()
+            if kind == "posyandu":
+                from handlers.posyandu import master_list
+
+                if not master_list.may_import(actor, scope):
+                    return False, [t("posyandu.import.not_allowed")]
+                result = await master_list.import_posyandu(
+                    session, data, filename=filename, scope=scope, actor=actor, now=now
+                )
+                return result.ok, result.lines(t)
             if kind == "paid":
                 report = await import_paid(
                     session, data, scope=scope, actor=actor, now=now, zone=settings.zone
@@ -228,6 +283,42 @@ def admin_import_bpjs(
 ) -> None:
     """Update cadres' BPJS Ketenagakerjaan status (card numbers kept as their last 4 digits)."""
     _import(path, "bpjs", by, lang)
+
+
+@admin_app.command("import-posyandu")
+def admin_import_posyandu(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="XLSX or CSV: kode, nama, kode wilayah desa/kelurahan, alamat, latitude, longitude, "
+            "tempat tetap, minggu ke, hari, bidang SPM, kode induk (see `posyandu-template`)."
+        ),
+    ],
+    by: ByOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Add or update the Posyandu master list, matched by kode. Any bad row: nothing changes."""
+    _import(path, "posyandu", by, lang)
+
+
+TEMPLATE_OUT = Path("posyandu-template.xlsx")
+
+
+@admin_app.command("posyandu-template")
+def admin_posyandu_template(
+    out: Annotated[Path, typer.Argument(help="Where to write the workbook.")] = TEMPLATE_OUT,
+    lang: LangOption = None,
+) -> None:
+    """Write the workbook to fill in for `import-posyandu`: columns, an example row, a guide sheet."""
+    from handlers.i18n import Catalogues
+    from handlers.posyandu.master_template import template
+
+    settings = _settings()
+    t = Catalogues.load(settings.locales_dir, default_language=settings.default_language).translator(
+        lang or settings.default_language
+    )
+    out.write_bytes(template(t))
+    typer.echo(t("posyandu.template.written", path=str(out)))
 
 
 @admin_app.command("incentive-rule")

@@ -22,6 +22,9 @@ from bot.settings import Settings
 from handlers.compliance import recap, workbook
 from handlers.forms.dates import parse_month
 from handlers.i18n import Catalogues, Translator
+from handlers.posyandu import verification_recap
+from handlers.posyandu.structure import structure_rows
+from handlers.posyandu.verification import DEFAULT_DEADLINE
 from storage.db import Database, open_database
 from storage.models import ChannelIdentity, Person
 from storage.repositories import audit, regions, scopes
@@ -36,6 +39,7 @@ class Tools:
     db: Database
     t: Translator
     zone: ZoneInfo
+    posyandu_deadline: dt.date = DEFAULT_DEADLINE  # POSYANDU_VERIFICATION_DEADLINE, for the export
 
 
 def run(settings: Settings, lang: str | None, work: Callable[[Tools], Awaitable[list[str]]]) -> list[str]:
@@ -46,7 +50,7 @@ def run(settings: Settings, lang: str | None, work: Callable[[Tools], Awaitable[
     async def _go() -> list[str]:
         db = open_database(settings.database_url)
         try:
-            return await work(Tools(db, t, settings.zone))
+            return await work(Tools(db, t, settings.zone, settings.posyandu_verification_deadline))
         finally:
             await db.dispose()
 
@@ -271,7 +275,13 @@ async def export(tools: Tools, *, month: str, region_code: str, out: Path, now: 
         if kind == "csv":
             data = workbook.build_csv(t, found, zone=zone)
         else:
-            data = workbook.build(t, found, zone=zone, generated_at=now)
+            verified = await verification_recap.summarise(
+                session, region.code, region.name, deadline=tools.posyandu_deadline, zone=zone
+            )
+            structure = await structure_rows(session, region.code, now=now)
+            data = workbook.build(
+                t, found, zone=zone, generated_at=now, posyandu_verification=verified, structure=structure
+            )
         await audit.record(
             session,
             actor=None,

@@ -66,7 +66,9 @@ from handlers.core import utcnow
 from handlers.i18n import Catalogues
 from handlers.types import File, Reply, Text
 from storage.db import Database
+from storage.media import MediaStore
 from storage.models_outbox import CANCELLED, DONE, Broadcast, OutboxMessage
+from storage.repositories import media as media_repo
 from storage.repositories import notifications, outbox, people
 from storage.repositories.audience import REACHABLE, Recipient
 
@@ -128,8 +130,10 @@ class OutboxSender:
         *,
         clock: Callable[[], dt.datetime] = utcnow,
         observe: Callable[[str, str], None] | None = None,
+        media: MediaStore | None = None,
     ) -> None:
         self.db = db
+        self.media = media  # attachments kept on arrival are read from here (bot/media_intake.py)
         self.observe = observe  # told (channel, status) of each send's result, for /metrics
         self.catalogues = catalogues
         self.config = config
@@ -314,6 +318,14 @@ class OutboxSender:
         return await asyncio.shield(task)
 
     async def _fetch(self, broadcast: Broadcast) -> bytes | None:
+        if self.media is not None and broadcast.attachment_ref:
+            with contextlib.suppress(Exception):  # not kept, or the store is down: ask the platform
+                async with self.db.sessions() as session:
+                    kept = await media_repo.stored_for(
+                        session, broadcast.origin_channel, broadcast.attachment_ref
+                    )
+                if kept is not None:
+                    return await self.media.open(kept)
         source = self.channels.get(broadcast.origin_channel)
         if not isinstance(source, DownloadsMedia) or not broadcast.attachment_ref:
             log.warning("broadcast %s: its attachment cannot be fetched; sending the text", broadcast.id)
@@ -495,6 +507,7 @@ async def run_outbox(
         OutboxConfig.from_settings(kaderbot.settings),
         clock=kaderbot.core.clock,
         observe=kaderbot.metrics.observe_outbox,
+        media=getattr(kaderbot, "media", None),
     )
     await sender.run(stop_event)
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -55,7 +57,28 @@ async def serve(settings: Settings) -> None:
     config = uvicorn.Config(
         app, host=settings.web_host, port=settings.web_port, log_level="warning", log_config=None
     )
-    await uvicorn.Server(config).serve()
+    server = Server(config)
+    await server.serve()
+    if not server.started:  # a channel or the database failed at start: uvicorn logged why
+        raise SystemExit(3)
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, except that SIGTERM/SIGINT end it like any orderly stop: uvicorn's own
+    handler re-raises the signal once it has shut down, so the process died by it (status -15) after
+    stopping cleanly; here it returns, and `kaderbot run` exits 0. A second Ctrl-C still forces it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        signals = (signal.SIGINT, signal.SIGTERM)
+        for signum in signals:
+            loop.add_signal_handler(signum, self.handle_exit, signum, None)
+        try:
+            yield
+        finally:
+            for signum in signals:
+                loop.remove_signal_handler(signum)
 
 
 def console_files(settings: Settings) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,6 +54,16 @@ class Settings(BaseSettings):
     # Approved templates for messages outside WhatsApp's 24-hour window (names, languages, parameters).
     whatsapp_templates_file: Path = PROJECT_ROOT / "bot" / "channels" / "whatsapp_templates.yaml"
 
+    # The media store (storage/media.py): every photo and document received is kept in MEDIA_DIR, or
+    # in an S3-compatible bucket when MEDIA_S3_URL (s3://bucket/prefix) is set; larger files are refused.
+    media_dir: Path = Path("./data/media")
+    media_s3_url: str | None = None
+    media_s3_endpoint_url: str | None = None
+    media_s3_access_key_id: str | None = None
+    media_s3_secret_access_key: str | None = None
+    media_s3_region: str | None = None
+    media_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
     # The outbox sender (bot/outbox.py): messages per second and the gap in seconds between two
     # messages to one chat, per platform (0 lifts a limit); sends in flight per channel; retries for
     # errors other than 429; seconds before a claimed row no sender finished counts as unconfirmed.
@@ -77,6 +88,9 @@ class Settings(BaseSettings):
     # RETENTION_DRAFT_DAYS are dropped.
     retention_inbound_days: int = Field(default=30, ge=1)
     retention_draft_days: int = Field(default=90, ge=1)
+    # The date by which every Posyandu 6 SPM should be verified by the DPMD (the recap counts
+    # against it); Kukar aimed at 30 June 2025. POSYANDU_VERIFICATION_DEADLINE=YYYY-MM-DD.
+    posyandu_verification_deadline: dt.date = dt.date(2025, 6, 30)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -133,6 +147,7 @@ class Settings(BaseSettings):
             self.whatsapp_app_secret,
             self.whatsapp_verify_token,
             self.metrics_token,
+            self.media_s3_secret_access_key,
         )
         return tuple(v for v in values if v)
 

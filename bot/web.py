@@ -37,24 +37,38 @@ def create_web_app(
         started: list[PlatformChannel] = []
         stop = asyncio.Event()
         loops: list[asyncio.Task[None]] = []
+        served = False
         try:
             for channel in channels:
                 await channel.start()
                 started.append(channel)
                 log.info("channel %s started", channel.name)
             loops = [asyncio.create_task(loop(stop)) for loop in background]
+            served = True
             yield
         finally:
             stop.set()
+            clean = True
             for task in loops:
                 try:
                     await asyncio.wait_for(task, timeout=10)
                 except Exception:
+                    clean = False
                     log.exception("background loop did not stop cleanly")
             for channel in reversed(started):
-                with contextlib.suppress(Exception):
+                try:
                     await channel.stop()
+                    log.info("channel %s stopped", channel.name)
+                except Exception as exc:
+                    clean = False
+                    log.warning("channel %s did not stop cleanly: %r", channel.name, exc)
             await kaderbot.close()
+            if not served:
+                log.info("kaderbot did not start; what had started is stopped")
+            elif clean:
+                log.info("kaderbot stopped in order")
+            else:
+                log.warning("kaderbot stopped, not cleanly (see above)")
 
     app = FastAPI(title="KaderBot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     settings = kaderbot.settings

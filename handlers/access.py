@@ -23,19 +23,23 @@ COORDINATOR_ROLES = frozenset({"coordinator", "admin"})
 COORDINATOR_COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
     "id": (
         ("verifikasi", "verify"),
+        ("verifposyandu", "posyandu_verify"),
         ("siaran", "broadcast"),
         ("siaran_status", "broadcast_status"),
         ("rekap", "recap"),
         ("ekspor", "export"),
         ("tiket", "tickets"),
+        ("imporposyandu", "posyandu_import"),
     ),
     "en": (
         ("verify", "verify"),
+        ("verifyposyandu", "posyandu_verify"),
         ("broadcast", "broadcast"),
         ("broadcast_status", "broadcast_status"),
         ("recap", "recap"),
         ("export", "export"),
         ("tickets", "tickets"),
+        ("importposyandu", "posyandu_import"),
     ),
 }
 

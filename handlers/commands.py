@@ -51,6 +51,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "coordinator_export"),
     "tiket": ("tickets", "coordinator_tickets"),
     "tickets": ("tickets", "coordinator_tickets"),
+    # The Posyandu master list of a kabupaten (issue #16): a file sent in chat, or the template.
+    "imporposyandu": ("posyandu_import", "coordinator_posyandu_import"),
+    "importposyandu": ("posyandu_import", "coordinator_posyandu_import"),
+    # The DPMD's verification of Posyandu 6 SPM (issue #16): the ketua submits, coordinators decide.
+    "ajukanverifikasi": ("posyandu_submit", "posyandu_submit"),
+    "verifposyandu": ("posyandu_verify", "coordinator_posyandu_verify"),
+    "verifyposyandu": ("posyandu_verify", "coordinator_posyandu_verify"),
+    # A cadre's Posyandu: its profile (the ketua edits it) and its structure per SPM field (issue #16).
+    "posyandu": ("posyandu", "posyandu_profile"),
+    "struktur": ("structure", "posyandu_structure"),
+    "structure": ("structure", "posyandu_structure"),
+    # A Posyandu's documents (SK / struktur organisasi), kept; coordinators open them (issue #16).
+    "dokumen": ("documents", "posyandu_documents"),
+    "documents": ("documents", "posyandu_documents"),
     # Incentives, trainings, reminders: cadres; coordinators get their own screen for the first two.
     "insentif": ("incentive", "incentive"),
     "incentive": ("incentive", "incentive"),
@@ -62,6 +76,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reminders": ("reminders", "reminder_settings"),
     "pelatihan_baru": ("training_create", "training_create"),
     "newtraining": ("training_create", "training_create"),
+    # A Posyandu's child register and weighing day (issue #17): cadres.
+    "balita": ("children", "children"),
+    "children": ("children", "children"),
+    "timbang": ("weighing", "weighing"),
+    "weigh": ("weighing", "weighing"),
     # Personal data under UU 27/2022: everyone, with or without consent.
     "privasi": ("privacy", "privacy"),
     "privacy": ("privacy", "privacy"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -13,14 +14,15 @@ from zoneinfo import ZoneInfo
 from handlers.commands import Command, parse_command
 from handlers.flows.base import Flow
 from handlers.flows.language import interrupt_for_language
-from handlers.forms.answers import choice_candidates, pick_by_meaning, small_number
+from handlers.forms.answers import choice_candidates, pick_by_meaning, small_number, standard_option
 from handlers.i18n import Catalogues
 from handlers.state import ConversationState
 from handlers.text_clean import clean_event
 from handlers.turn import Input, Turn, turn_token
-from handlers.types import IncomingEvent, Outcome, Text
+from handlers.types import Attachment, IncomingEvent, Outcome, Text
 from storage.db import Database
 from storage.inline_sqlite import DatabaseBusy
+from storage.media import DEFAULT_MAX_BYTES, MediaStore
 from storage.repositories.conversations import AlreadyHandled, Opened
 from storage.repositories.turn_replies import Kept
 from storage.turns import TurnTransaction
@@ -30,6 +32,10 @@ log = logging.getLogger("kaderbot.core")
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _megabytes(media: MediaStore | None) -> int:
+    return max(1, (media.max_bytes if media is not None else DEFAULT_MAX_BYTES) // (1024 * 1024))
 
 
 @dataclass
@@ -45,6 +51,7 @@ class Core:
     # Channels whose turns keep their replies in the database until sent (bot/replies.py), so a
     # crash between the commit and the send does not lose them.
     durable_channels: frozenset[str] = frozenset({"telegram", "whatsapp"})
+    media: MediaStore | None = None  # where received photos and documents are kept
 
     async def handle(self, event: IncomingEvent) -> Outcome:
         """Handle one event exactly once. On a flow error the person's earlier answers stay intact."""
@@ -103,6 +110,7 @@ class Core:
             now=now,
             zone=self.zone,
             flows=self.flows,
+            media=self.media,
         )
 
     async def _route(self, turn: Turn, event: IncomingEvent) -> None:
@@ -114,12 +122,21 @@ class Core:
         if intercept is not None and event.payload is None and await intercept(turn, event.text):
             return
         flow = self.flows[turn.state.flow]
+        refused = [a for a in event.attachments if a.refused]
+        if refused:  # too big or not a photo/PDF: said once, and the flow sees the rest
+            for attachment in refused:
+                turn.say(f"media.refused.{attachment.refused}", max_mb=_megabytes(self.media))
+            kept = tuple(a for a in event.attachments if not a.refused)
+            event = dataclasses.replace(event, attachments=kept)
+            if not event.attachments and not event.text:
+                await flow.resume(turn)
+                return
         if event.payload is not None:
             inp = self._pressed(turn, event.payload)
             if inp is None:
                 return
         else:
-            inp = self._typed(turn, event)
+            inp = typed_input(turn, event.text, event.attachments)
         await flow.handle(turn, inp)
 
     def _pressed(self, turn: Turn, payload: str) -> Input | None:
@@ -136,17 +153,6 @@ class Core:
         turn.say("core.stale_button")
         turn.show_prompt()
         return None
-
-    @staticmethod
-    def _typed(turn: Turn, event: IncomingEvent) -> Input:
-        text = event.text
-        prompt = turn.state.prompt
-        value = None
-        if text is not None and prompt is not None and prompt.options:
-            value = match_option(
-                text, prompt.options, numbered=prompt.numbered, lang=turn.lang, choice=prompt.choice
-            )
-        return Input(text=text, value=value, attachments=event.attachments)
 
     async def _command(self, turn: Turn, command: Command) -> None:
         flow = self.flows[turn.state.flow]
@@ -220,6 +226,20 @@ HELP_BY_ROLE = {
     "coordinator": "core.help.coordinator",
     "admin": "core.help.coordinator",
 }
+
+
+def typed_input(turn: Turn, text: str | None, attachments: tuple[Attachment, ...] = ()) -> Input:
+    """Typed text as the flow in progress receives it: the option of the question on screen that it
+    picks (see match_option), if any. The safety screen passes text on through this, too."""
+    prompt = turn.state.prompt
+    value = None
+    if text is not None and prompt is not None and prompt.options:
+        value = match_option(
+            text, prompt.options, numbered=prompt.numbered, lang=turn.lang, choice=prompt.choice
+        )
+        if value is None:  # 'batal' at '✖ Cancel', 'skip' at 'Lewati': either language's word
+            value = standard_option(text, prompt.options, turn.t.catalogues)
+    return Input(text=text, value=value, attachments=attachments)
 
 
 def match_option(

@@ -5,7 +5,9 @@ A cadre meets the conditions for month M when
   2. their Posyandu's report for M was FIRST submitted by the deadline of the region's rule (the 5th
      of M+1, 23:59 local, in Kukar). A revision sent after the deadline corrects a report that was
      in on time, so it does not make it late; a report first sent after the deadline stays late
-     whatever is revised later.
+     whatever is revised later, and
+  3. their Posyandu institution is verified by the DPMD as a Posyandu 6 SPM (issue 16); until then
+     a month that meets 1 and 2 is "menunggu verifikasi Posyandu" (reason `posyandu_pending`).
 What a coordinator records (diproses, dibayar) is shown as it is. Only cadres who meet the
 conditions are marked by "mark the month for a region"; an imported list of paid cadres is taken
 as the payment office's record and applied as it is.
@@ -14,7 +16,6 @@ as the payment office's record and applied as it is.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,23 +23,27 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.forms.dates import month_start, shift_months
-from handlers.scheduling.deadlines import Terms, deadline, on_time, past, terms_for
+from handlers.scheduling.deadlines import Terms, closed_months, deadline, on_time, past, terms_for
 from handlers.scheduling.rules import paid_reminder
 from storage.models_incentives import ELIGIBLE, NOT_ELIGIBLE, PAID, PROCESSING, IncentiveStatus
-from storage.repositories import cadre_directory, incentives, reminders
+from storage.repositories import cadre_directory, incentives, posyandu_verification, reminders
 from storage.repositories.cadre_directory import CadreRow
 
 MONTHS_SHOWN = 6
 # Shown, never stored: the month's deadline has not passed and no report is in yet, so nothing can
 # be said about it (it was shown as "belum memenuhi syarat" a month before it was due).
 NOT_DUE = "belum_jatuh_tempo"
+# The reason of a month that meets every other condition while the DPMD has not yet verified the
+# cadre's Posyandu institution: "menunggu verifikasi Posyandu" (issue 16).
+POSYANDU_PENDING = "posyandu_pending"
 
 
 @dataclass(frozen=True, slots=True)
 class MonthView:
     month: dt.date
     status: str  # one of storage.models_incentives.INCENTIVE_STATUSES
-    reason: str | None = None  # why not: not_verified, rejected, report_due, no_report, late_report
+    # why not: not_verified, rejected, report_due, no_report, late_report, posyandu_pending
+    reason: str | None = None
     params: dict[str, Any] = field(default_factory=dict)  # raw values for the reason's message
     amount: int | None = None
     paid_on: dt.date | None = None
@@ -53,8 +58,10 @@ def judge(
     terms: Terms,
     zone: ZoneInfo,
     now: dt.datetime,
+    posyandu_verified: bool = True,
 ) -> MonthView:
-    """The status of one cadre for one month, from the facts."""
+    """The status of one cadre for one month, from the facts. `posyandu_verified`: the DPMD
+    verified the cadre's Posyandu institution."""
     if record is not None and record.status in (PROCESSING, PAID):
         return MonthView(month, record.status, amount=record.amount or terms.amount, paid_on=record.paid_on)
     due = deadline(terms, month, zone)
@@ -74,6 +81,8 @@ def judge(
             {"deadline": due, "sent": first_submitted_at},
             amount=terms.amount,
         )
+    if not posyandu_verified:
+        return MonthView(month, NOT_ELIGIBLE, POSYANDU_PENDING, amount=terms.amount)
     return MonthView(month, ELIGIBLE, amount=terms.amount)
 
 
@@ -103,6 +112,7 @@ async def of_cadre(
     ]
     sent = await cadre_directory.first_submissions(session, [cadre.posyandu_id], months)
     records = await incentives.records_of(session, cadre.cadre_id, months[-1]) if months else {}
+    verified = await posyandu_verification.verified_rows(session, [cadre.posyandu_id])
     views = [
         judge(
             month=month,
@@ -112,6 +122,7 @@ async def of_cadre(
             terms=terms,
             zone=zone,
             now=now,
+            posyandu_verified=cadre.posyandu_id in verified,
         )
         for month in months
     ]
@@ -143,6 +154,7 @@ async def region_month(
     ]
     sent = await cadre_directory.first_submissions(session, (c.posyandu_id for c in found), [month])
     records = await incentives.records_for(session, (c.cadre_id for c in found), month)
+    verified = await posyandu_verification.verified_rows(session, (c.posyandu_id for c in found))
     judged = [
         (
             c,
@@ -154,6 +166,7 @@ async def region_month(
                 terms=terms_for(rules, c.region_code),
                 zone=zone,
                 now=now,
+                posyandu_verified=c.posyandu_id in verified,
             ),
         )
         for c in found
@@ -231,15 +244,5 @@ async def record_status(
         await reminders.plan(session, [reminder], now=now)
 
 
-def payable_months(
-    terms_list: Sequence[Terms], *, now: dt.datetime, zone: ZoneInfo, count: int = 3
-) -> list[dt.date]:
-    """The latest `count` months whose report deadline has passed (for every rule given)."""
-    this = month_start(now.astimezone(zone).date())
-    months: list[dt.date] = []
-    candidate = this
-    while len(months) < count:
-        if all(past(deadline(terms, candidate, zone), now) for terms in terms_list):
-            months.append(candidate)
-        candidate = shift_months(candidate, -1)
-    return months
+# The latest months whose report deadline has passed (the walk lives with the deadline rules).
+payable_months = closed_months

@@ -7,8 +7,10 @@ an import changes nothing unless every row is good.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Mapping
@@ -16,8 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import phonenumbers
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from handlers.forms.dates import month_start, parse_day, parse_month
 from handlers.i18n import Translator
@@ -81,6 +81,10 @@ class Sheet:
 
 def read_xlsx(data: bytes, columns: Mapping[str, tuple[str, ...]], required: tuple[str, ...]) -> Sheet:
     """The first worksheet's rows as {column: value}, for the columns named in `columns`."""
+    # openpyxl loads with the first workbook read, not when KaderBot starts (issue #19).
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
@@ -92,6 +96,48 @@ def read_xlsx(data: bytes, columns: Mapping[str, tuple[str, ...]], required: tup
         raw_rows = list(sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 50))
     finally:
         workbook.close()
+    return _sheet(raw_rows, columns, required)
+
+
+def read_csv(data: bytes, columns: Mapping[str, tuple[str, ...]], required: tuple[str, ...]) -> Sheet:
+    """A CSV file's rows as `read_xlsx` gives them (UTF-8, with or without BOM, else Windows-1252;
+    comma or semicolon as Excel writes it). A leading apostrophe that kept a formula-looking value
+    text (as `spreadsheet.csv_field` writes it) is dropped; cells are never evaluated."""
+    try:
+        decoded = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            decoded = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise SheetError("import.err.unreadable_csv") from None
+    if "\x00" in decoded:
+        raise SheetError("import.err.unreadable_csv")
+    first = decoded.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    try:
+        reader = csv.reader(io.StringIO(decoded), delimiter=delimiter)
+        raw_rows = [tuple(_unquote(v) for v in row) for row in itertools.islice(reader, MAX_ROWS + 50)]
+    except csv.Error:
+        raise SheetError("import.err.unreadable_csv") from None
+    return _sheet(raw_rows, columns, required)
+
+
+def read_table(
+    data: bytes, filename: str, columns: Mapping[str, tuple[str, ...]], required: tuple[str, ...]
+) -> Sheet:
+    """An XLSX workbook (by its zip signature) or else, when named *.csv, a CSV file."""
+    if data[:2] == b"PK" or not filename.casefold().endswith(".csv"):
+        return read_xlsx(data, columns, required)
+    return read_csv(data, columns, required)
+
+
+def _unquote(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:2] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _sheet(
+    raw_rows: list[tuple[Any, ...]], columns: Mapping[str, tuple[str, ...]], required: tuple[str, ...]
+) -> Sheet:
     numbered = [(i, row) for i, row in enumerate(raw_rows, 1) if any(_filled(v) for v in row)]
     if not numbered:
         raise SheetError("import.err.no_header")

@@ -15,12 +15,11 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # openpyxl loads with the first workbook, not when KaderBot starts (issue #19)
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MIN_WIDTH, MAX_WIDTH = 8, 50  # characters, for sized columns
@@ -43,6 +42,8 @@ def set_cell(cell: Cell, value: Any) -> None:
         cell.value = value.text
         return
     if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # lazily: see the imports above
+
         value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters XLSX cannot hold
     cell.value = value
     if isinstance(value, str):
@@ -65,6 +66,9 @@ def append_row(sheet: Worksheet, values: Sequence[Any]) -> int:
 def format_table(sheet: Worksheet, *, header_row: int = 1, last_row: int | None = None) -> None:
     """A table with its header at `header_row`: header bold and frozen, auto-filter over the
     table, every column as wide as its longest value (within MIN_WIDTH..MAX_WIDTH)."""
+    from openpyxl.styles import Font  # lazily: see the imports above
+    from openpyxl.utils import get_column_letter
+
     last_row = last_row or sheet.max_row
     columns = sheet.max_column
     for cell in sheet[header_row]:
@@ -76,6 +80,8 @@ def format_table(sheet: Worksheet, *, header_row: int = 1, last_row: int | None 
 
 def size_columns(sheet: Worksheet, *, header_extra: int = 0) -> None:
     """Each column as wide as its longest shown value (+ room for the filter button)."""
+    from openpyxl.utils import get_column_letter  # lazily: see the imports above
+
     widths: dict[int, int] = {}
     for row in sheet.iter_rows():
         for cell in row:

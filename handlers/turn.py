@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from storage.turns import TurnTransaction
 
 if TYPE_CHECKING:
     from handlers.flows.base import Flow
+    from storage.media import MediaStore
 
 BACK = "_back"
 SKIP = "_skip"
@@ -62,6 +63,7 @@ class Turn:
     zone: ZoneInfo
     flows: Mapping[str, Flow]
     replies: list[Reply] = field(default_factory=list)
+    media: MediaStore | None = None  # received photos and documents (storage/media.py)
     _person: Person | None = field(default=None, repr=False)
     _begun_with: dict[str, Any] = field(default_factory=dict, repr=False)  # the last goto's arguments
 
@@ -101,13 +103,19 @@ class Turn:
         *,
         numbered: bool = True,
         choice: bool = False,
+        lead: str | None = None,
     ) -> None:
         """Put a question on screen and remember it, so typed answers and buttons can be matched.
-        `choice`: the options are the only answers, so a label said in a sentence picks one."""
+        `choice`: the options are the only answers, so a label said in a sentence picks one.
+        `lead`: said before the question this once ('Maaf, …'); the question shown again (after
+        /bantuan, a stale button, a language change) comes without it."""
         self.state.turn += 1
         stored = [[str(v) for v in option if v is not None] for option in options]
         self.state.prompt = Prompt(text=text, options=stored, numbered=numbered, choice=choice)
         self.show_prompt()
+        shown = self.replies[-1]
+        if lead and isinstance(shown, (Text, Choice)):
+            self.replies[-1] = replace(shown, text=f"{lead} {shown.text}")
 
     def show_prompt(self, page: int = 0) -> None:
         prompt = self.state.prompt

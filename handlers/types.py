@@ -35,6 +35,11 @@ class Attachment:
     filename: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    size: int | None = None  # bytes, when the platform announces it
+    # Set by the channel once the file is in the media store (bot/media_intake.py): its media_object
+    # row, or why it was refused ('too_big', 'wrong_type'; the core tells the person).
+    media_id: int | None = None
+    refused: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

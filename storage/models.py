@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -84,6 +85,18 @@ class Posyandu(Base):
     # A cadre may propose a Posyandu that is not listed; it waits, with that cadre, for a coordinator.
     status: Mapped[str] = mapped_column(String(12), default="active", server_default="active")
     proposed_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    # Posyandu 6 SPM (Permendagri 13/2024): a 'lembaga' at desa/kelurahan level, or a 'pos'
+    # pelayanan it runs below it (`parent_id` = that lembaga).
+    kind: Mapped[str] = mapped_column(String(8), default="lembaga", server_default="lembaga")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("posyandu.id"), index=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    usual_week: Mapped[int | None] = mapped_column(Integer)  # week of the month, 1..5
+    usual_weekday: Mapped[int | None] = mapped_column(Integer)  # 0 = Monday .. 6 = Sunday
+    # SPM field codes served, in handlers.posyandu.spm.SPM_FIELDS order.
+    spm_fields: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: ["kesehatan"], server_default='["kesehatan"]'
+    )
 
     region: Mapped[Region] = relationship(lazy="raise")
 
@@ -173,6 +186,10 @@ class MonthlyReport(Base):
     vitamin_a: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str | None] = mapped_column(Text)
     photos: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # Answers per SPM field other than kesehatan: {field code: {question key: value}} (issue 16).
+    field_answers: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict, server_default="{}")
+    # Where S, K, D, N came from: 'register' (counted from the child register, issue 17) or 'typed'.
+    skdn_source: Mapped[str | None] = mapped_column(String(8))
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=_utcnow)
     first_submitted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=_utcnow)

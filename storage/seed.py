@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import Cadre, ChannelIdentity, CoordinatorScope, Person, Posyandu, Region
+from storage.repositories import posyandu_verification
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo" / "demo.yaml"
 
@@ -52,7 +53,16 @@ async def seed_demo(
         regions_added = await _regions(session, _walk(data["regions"], None))
         posyandu_added = await _posyandu(session, data["posyandu"])
         people_added = await _people(session, data["people"], now, at_console=at_console)
+        await _posyandu_verification(session, data["posyandu"], now)
     return SeedResult(regions_added, posyandu_added, people_added)
+
+
+async def seed_regions(db: Database, *, path: Path = DEMO_FILE) -> int:
+    """Only the region tree of the file (real Kemendagri kode wilayah; see the file's header): what
+    `kaderbot seed` without --demo loads, so a real Posyandu list can be imported against it."""
+    data = load_demo(path)
+    async with db.sessions() as session, session.begin():
+        return await _regions(session, _walk(data["regions"], None))
 
 
 async def _regions(session: AsyncSession, wanted: list[Region]) -> int:
@@ -73,13 +83,33 @@ async def _posyandu(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
             address=row.get("address"),
             has_fixed_place=bool(row.get("has_fixed_place", True)),
             usual_day=row.get("usual_day"),
+            kind=row.get("kind", "lembaga"),
+            usual_week=row.get("usual_week"),
+            usual_weekday=row.get("usual_weekday"),
+            latitude=row.get("latitude"),
+            longitude=row.get("longitude"),
+            spm_fields=list(row.get("spm_fields", ["kesehatan"])),
         )
         for row in rows
         if row["code"] not in have
     ]
     session.add_all(new)
     await session.flush()
+    # A pos pelayanan points at its lembaga (listed before it in the file).
+    ids = dict((await session.execute(select(Posyandu.code, Posyandu.id))).all())
+    for posyandu in new:
+        parent = next(row.get("parent") for row in rows if row["code"] == posyandu.code)
+        if parent:
+            posyandu.parent_id = ids[parent]
+    await session.flush()
     return len(new)
+
+
+async def _posyandu_verification(session: AsyncSession, rows: list[dict[str, Any]], now: dt.datetime) -> None:
+    """The DPMD's verification state of demo Posyandu (`dpmd_verification`: submitted/verified)."""
+    ids = dict((await session.execute(select(Posyandu.code, Posyandu.id))).all())
+    states = {ids[row["code"]]: row["dpmd_verification"] for row in rows if row.get("dpmd_verification")}
+    await posyandu_verification.seed(session, states, by=None, now=now)
 
 
 async def _people(

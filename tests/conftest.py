@@ -94,6 +94,13 @@ def empty_db_url(tmp_path: Path, postgres: PostgresDatabases | None) -> Iterator
     postgres.drop(name)
 
 
+@pytest.fixture(autouse=True)
+def _media_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Received photos and documents go to the test's own folder, also in `kaderbot` subprocesses
+    (a test that wants another store sets MEDIA_* itself)."""
+    monkeypatch.setenv("MEDIA_DIR", str(tmp_path / "media"))
+
+
 @pytest.fixture
 def clock() -> Clock:
     # Friday 20 November 2026, 10:00 WITA.

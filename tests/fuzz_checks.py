@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import LANGUAGES, Catalogues
 from handlers.programs import Programs
+from handlers.report_fields import HEALTH, sections, served
 from handlers.state import ConversationState
 from handlers.types import PAYLOAD_LIMIT, Choice, ClearOptions, File, Reply, Text
 from storage.db import Database
@@ -259,6 +260,28 @@ async def _proposals(session: AsyncSession) -> list[str]:
     return found
 
 
+def _field_answer_problems(where: str, answers: dict[str, Any]) -> list[str]:
+    """A report's answers per SPM field (issue 16): known questions, counts within bounds, checks held."""
+    found = []
+    for code, given in answers.items():
+        section = sections().get(code)
+        if section is None:
+            found.append(f"{where}: answers for unknown field {code!r}")
+            continue
+        kinds = {q.key: q for q in section.questions}
+        for key, value in given.items():
+            q = kinds.get(key)
+            if q is None:
+                found.append(f"{where}: unknown question {code}.{key}")
+            elif q.kind == "count" and not (isinstance(value, int) and 0 <= value <= q.maximum):
+                found.append(f"{where}: {code}.{key} = {value!r} out of bounds")
+        for small, large in section.checks:
+            a, b = given.get(small), given.get(large)
+            if isinstance(a, int) and isinstance(b, int) and a > b:
+                found.append(f"{where}: {code}.{small} {given[small]} > {large} {given[large]}")
+    return found
+
+
 @functools.cache
 def orphan_counts() -> Select[Any]:
     """One query counting, for every foreign key of every model, the rows pointing at nothing."""
@@ -285,8 +308,10 @@ async def _orphans(session: AsyncSession) -> list[str]:
 
 async def _reports(session: AsyncSession) -> list[str]:
     found = []
+    fields = dict((await session.execute(select(Posyandu.id, Posyandu.spm_fields))).all())
     for report in (await session.execute(select(MonthlyReport))).scalars():
         where = f"report {report.id} ({report.month}, Posyandu {report.posyandu_id})"
+        found += _field_answer_problems(where, report.field_answers or {})
         counts = {
             "s": report.s,
             "k": report.k,
@@ -307,7 +332,13 @@ async def _reports(session: AsyncSession) -> list[str]:
             found.append(f"{where}: D {d} > S {s}")
         if None not in (k, s) and k > s:  # type: ignore[operator]
             found.append(f"{where}: K {k} > S {s}")
-        if report.held in ("usual_place", "other_place") and None in (s, k, d, n, report.held_on):
+        # SKDN only where kesehatan is served (issue 16)
+        needed = (
+            (report.held_on, s, k, d, n)
+            if HEALTH in served(fields.get(report.posyandu_id))
+            else (report.held_on,)
+        )
+        if report.held in ("usual_place", "other_place") and None in needed:
             found.append(f"{where}: held but SKDN or the date is missing")
         if report.held not in ("usual_place", "other_place", "not_held"):
             found.append(f"{where}: held is {report.held!r}")

@@ -10,28 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import httpx
 
 from handlers.forms.dates import month_name, month_start
 from tests import pg_query
 from tests.fakes.bot_api import TINY_JPEG, Call, FakeBotAPI
 from tests.flows import FULL_REPORT
-from tests.postgres import free_port
-
-KADERBOT = str(Path(sys.executable).with_name("kaderbot"))
-STEP_TIMEOUT = 10.0
-START_TIMEOUT = 30.0
+from tests.kaderbot_process import KADERBOT as KADERBOT  # re-exported for the tests that import it here
+from tests.kaderbot_process import START_TIMEOUT, STEP_TIMEOUT, KaderbotProcess
+from tests.kaderbot_process import wait_until as wait_until
 
 
 def query(db_url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -39,98 +30,23 @@ def query(db_url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     return pg_query.query(db_url, sql, *params)
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = STEP_TIMEOUT, what: str = "condition") -> None:
-    """Poll `predicate` until it holds (for state the fake cannot signal, like a database row)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not happen within {timeout}s")
-        time.sleep(0.02)
-
-
 @dataclass
-class BotProcess:
-    """`kaderbot run` against the fake Bot API, with a fresh web port; its log goes to a file."""
+class BotProcess(KaderbotProcess[FakeBotAPI]):
+    """`kaderbot run` against the fake Bot API: ready once it polls for updates or, in webhook mode,
+    once it has set its webhook and serves it."""
 
-    fake: FakeBotAPI
-    db_url: str
-    workdir: Path
-    extra_env: dict[str, str] = field(default_factory=dict)
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-    starts: int = 0
+    def channel_env(self) -> dict[str, str]:
+        return {"TELEGRAM_BOT_TOKEN": self.fake.token, "TELEGRAM_API_BASE_URL": self.fake.base_url}
 
-    @property
-    def log_path(self) -> Path:
-        return self.workdir / f"kaderbot-{self.starts}.log"
+    def before_start(self) -> int:
+        return self.fake.mark()
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_"))}
-        env.update(
-            DATABASE_URL=self.db_url,
-            TELEGRAM_BOT_TOKEN=self.fake.token,
-            TELEGRAM_API_BASE_URL=self.fake.base_url,
-            WEB_HOST="127.0.0.1",
-            WEB_PORT=str(self.port),
-            LOG_LEVEL="INFO",
-            **self.extra_env,
-        )
-        return env
-
-    def start(self) -> BotProcess:
-        """Start and wait until it listens for updates (polling) or serves its webhook."""
-        self.starts += 1
-        mark = self.fake.mark()
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [KADERBOT, "run"], env=self.env(), cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
-        )
-        log.close()
-        try:
-            if "TELEGRAM_WEBHOOK_URL" in self.extra_env:
-                self.fake.wait_for_call("setWebhook", timeout=START_TIMEOUT, after=mark)
-                wait_until(self._serving, START_TIMEOUT, "web server start")
-            else:
-                self.fake.wait_for_call("getUpdates", timeout=START_TIMEOUT, after=mark)
-        except TimeoutError as exc:
-            raise TimeoutError(f"{exc}\n--- kaderbot log ---\n{self.log()}") from None
-        return self
-
-    def _serving(self) -> bool:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise RuntimeError(f"kaderbot exited with {self.process.returncode}:\n{self.log()}")
-        try:
-            return httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, like a power cut or the OOM killer."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> bool:
-        """A polite stop (SIGTERM, as systemd or Docker would). True when it shut down cleanly:
-        uvicorn finishes its shutdown, then re-raises the signal, so -SIGTERM is a clean exit."""
-        if self.process is None or self.process.poll() is not None:
-            return False
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            code = self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise
-        return code in (0, -signal.SIGTERM) and "Traceback" not in self.log()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+    def wait_ready(self, mark: int) -> None:
+        if "TELEGRAM_WEBHOOK_URL" in self.extra_env:
+            self.fake.wait_for_call("setWebhook", timeout=START_TIMEOUT, after=mark)
+            super().wait_ready(mark)
+        else:
+            self.fake.wait_for_call("getUpdates", timeout=START_TIMEOUT, after=mark)
 
 
 @contextlib.contextmanager

@@ -119,7 +119,8 @@ async def test_scheduling_in_local_time(kaderbot: KaderBot, clock: Clock) -> Non
     assert "paling lama 90 hari ke depan" in siti.text
     await siti.press("Hari ini")
     assert siti.question.startswith("(7/7) Jam berapa (WITA)?")
-    await siti.press("08.00")  # 10:00 now
+    assert siti.labels == ["13.00", "16.00", "◀ Kembali"]  # 10:00 now: 07.00, 08.00 and 10.00 are gone
+    await siti.say("08.00")
     assert "Waktu itu sudah lewat." in siti.text
     await siti.say("25.61")
     assert "Mohon ketik jam seperti 08.30 atau 14.00." in siti.text
@@ -127,7 +128,8 @@ async def test_scheduling_in_local_time(kaderbot: KaderBot, clock: Clock) -> Non
     await siti.say("25/11")
     await siti.say("8.30")
     assert "• Tanggal: Rabu, 25 November 2026" in siti.question and "• Jam: 08.30" in siti.question
-    await siti.press("Kirim")
+    assert siti.question.endswith("Periksa kembali. Jadwalkan siaran ini?")  # not "Kirim sekarang?"
+    await siti.press("Jadwalkan")
     assert "🗓️ Siaran #1 untuk 2 penerima dijadwalkan pada Rabu, 25 November 2026 08.30 WITA." in siti.text
 
     [broadcast], rows, [entry] = await stored(kaderbot)

@@ -65,4 +65,5 @@ async def test_a_coordinator_moves_a_ticket_on_and_the_resident_is_told(
     await siti.press("Selesai")
     await siti.press("Lewati")
     await siti.say("/tiket")
-    assert len(siti.labels) == 2 and siti.labels[0].startswith(f"🚨 {urgent}")  # only the urgent one left
+    assert len(siti.labels) == 3 and siti.labels[0].startswith(f"🚨 {urgent}")  # only the urgent one left
+    assert siti.labels[1:] == ["📁 Lihat tiket yang sudah ditutup", "🏠 Menu"]

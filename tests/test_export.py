@@ -98,7 +98,13 @@ async def test_recap_message_counts_missing_posyandu_and_coverage(reported: None
     assert "• Posyandu Kasih Ibu (Loa Ipuh) — kader: Nurhayati Lestari (+6281100000012)" in text
     assert "Melati 1 (" not in text  # reported, so not listed
     assert sorted(siti.labels) == sorted(
-        [*KUKAR_CHILDREN_WITH_POSYANDU, "📅 Rekap Oktober 2026", "📅 Rekap September 2026", "🏠 Menu"]
+        [
+            *KUKAR_CHILDREN_WITH_POSYANDU,
+            "📅 Rekap Oktober 2026",
+            "📅 Rekap September 2026",
+            "🏛️ Verifikasi Posyandu 6 SPM",
+            "🏠 Menu",
+        ]
     )
 
 
@@ -142,6 +148,7 @@ async def test_drilling_down_shows_the_child_region(reported: None, kaderbot: Ka
         "Mangkurawang",
         "Melayu",
         "Sukarame",
+        "🏛️ Verifikasi Posyandu 6 SPM",
         "🏠 Menu",
         "📅 Rekap Oktober 2026",
         "📅 Rekap September 2026",
@@ -157,7 +164,7 @@ async def test_a_month_that_cannot_be_read_is_explained(argument: str, kaderbot:
 
 def check_workbook(data: bytes, kaderbot_reports: dict[str, MonthlyReport]) -> None:
     book = load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["Posyandu", "Ringkasan"]
+    assert book.sheetnames[:2] == ["Posyandu", "Ringkasan"] and "Verifikasi 6 SPM" in book.sheetnames
     sheet = book["Posyandu"]
     header = [cell.value for cell in sheet[1]]
     check_table_layout(sheet)

@@ -27,6 +27,8 @@ async def revise(kaderbot: KaderBot, chat: Chat, month: str) -> None:
     await chat.press("Ubah")
     await chat.press("ditimbang")
     await chat.say("33")
+    # More weighed than the report's "balita served": the form asks once, the cadre keeps 33.
+    await chat.press("Ya, tetap 33")
     await chat.press("Kirim")
     async with kaderbot.db.sessions() as session:
         revisions = (await session.execute(select(MonthlyReport.revision, MonthlyReport.d))).all()

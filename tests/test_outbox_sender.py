@@ -272,7 +272,7 @@ async def test_scheduled_broadcast_waits_for_its_time(
     await coordinator.press("Jadwalkan")
     await coordinator.press("Besok")
     await coordinator.press("08.00")
-    await coordinator.press("Kirim")
+    await coordinator.press("Jadwalkan")
     assert "dijadwalkan pada Sabtu, 21 November 2026 08.00 WITA" in coordinator.text
     channel = MemoryChannel()
     running = RunningClock(clock)

@@ -29,8 +29,13 @@ async def propose_anyelir(chat: Chat) -> None:
     await chat.press("Sepatin")
     await chat.press("belum ada di daftar")
     await chat.say("anyelir")
+    await chat.press("Lewati")  # no address
     await chat.press("menumpang")
+    await chat.press("Tanggal tertentu")
     await chat.say("12")
+    await chat.press("Kesehatan")
+    await chat.press("Selesai")
+    await chat.press("Lembaga Posyandu desa")
     await chat.press("Ketua")
     await chat.press("Kirim")
 
@@ -79,21 +84,26 @@ async def test_a_cadre_proposes_a_posyandu_and_is_registered_to_it(chat: Chat, k
     await chat.press("Anggana")
     await chat.press("Sepatin")
     await chat.press("belum ada di daftar")
-    assert "(4/7)" in chat.question and "nama Posyandu" in chat.question
+    assert "(4)" in chat.question and "nama Posyandu" in chat.question
     await chat.say("anyelir\u200b")  # hidden characters are refused here too
     assert "karakter tersembunyi" in chat.text
     await chat.say("  anyelir ")
+    await chat.press("Lewati")  # no address
     assert chat.labels[:2] == ["Ya, punya tempat tetap", "Tidak, menumpang di rumah warga"]
     await chat.press("menumpang")
+    await chat.press("Tanggal tertentu")
     await chat.say("12")
+    await chat.press("Kesehatan")
+    await chat.press("Selesai")
+    await chat.press("Lembaga Posyandu desa")
     await chat.press("Ketua")
     summary = chat.question
     assert "• Posyandu: Posyandu baru (usulan) di Sepatin, Anggana, Kutai Kartanegara" in summary
-    assert "• Nama Posyandu baru: anyelir" in summary
+    assert "• Nama Posyandu baru: Anyelir" in summary
     assert "• Tempat tetap: Tidak, menumpang di rumah warga" in summary
     assert "• Biasanya buka tanggal: 12" in summary
     await chat.press("Kirim")
-    assert "Usulan Posyandu anyelir di Sepatin, Anggana, Kutai Kartanegara" in chat.text
+    assert "Usulan Posyandu Anyelir di Sepatin, Anggana, Kutai Kartanegara" in chat.text
 
     async with kaderbot.db.sessions() as session:
         person, cadre, posyandu = (
@@ -106,7 +116,7 @@ async def test_a_cadre_proposes_a_posyandu_and_is_registered_to_it(chat: Chat, k
             )
         ).one()
     assert (posyandu.name, posyandu.region_code, posyandu.status) == (
-        "Posyandu anyelir",
+        "Posyandu Anyelir",
         "64.02.04.2001",
         "proposed",
     )
@@ -121,19 +131,19 @@ async def test_a_proposal_is_not_offered_to_others_until_verified(chat: Chat, ka
     await ani.press("Kutai Kartanegara")
     await ani.press("Anggana")
     await ani.press("Sepatin")
-    assert "Posyandu anyelir" not in ani.labels
+    assert "Posyandu Anyelir" not in ani.labels
     await ani.say("anyelir")
     assert 'Posyandu "anyelir" tidak ditemukan' in ani.text
 
     siti = Chat(kaderbot.core, "siti")
     await siti.say("/verifikasi")
-    assert "🆕 Budi Santoso — Posyandu anyelir (usulan baru)" in siti.labels
+    assert "🆕 Budi Santoso — Posyandu Anyelir (usulan baru)" in siti.labels
     await siti.press("anyelir")
-    assert "Kader ini mengusulkan Posyandu baru: Posyandu anyelir" in siti.question
+    assert "Kader ini mengusulkan Posyandu baru: Posyandu Anyelir" in siti.question
     assert "• Tempat: tidak tetap (menumpang di rumah warga)" in siti.question
     assert "• Biasanya buka: tanggal 12" in siti.question
     await siti.press("Setujui")
-    posyandu = await posyandu_named(kaderbot, "Posyandu anyelir")
+    posyandu = await posyandu_named(kaderbot, "Posyandu Anyelir")
     assert posyandu is not None and posyandu.status == "active"
     async with kaderbot.db.sessions() as session:
         [entry] = (
@@ -143,7 +153,7 @@ async def test_a_proposal_is_not_offered_to_others_until_verified(chat: Chat, ka
 
     await ani.press("Kembali")
     await ani.press("Sepatin")
-    assert "Posyandu anyelir" in ani.labels  # listed now
+    assert "Posyandu Anyelir" in ani.labels  # listed now
 
 
 async def test_rejecting_the_cadre_rejects_the_proposal(chat: Chat, kaderbot: KaderBot) -> None:
@@ -153,7 +163,7 @@ async def test_rejecting_the_cadre_rejects_the_proposal(chat: Chat, kaderbot: Ka
     await siti.press("anyelir")
     await siti.press("Tolak")
     await siti.press("Posyandu yang dipilih salah")
-    posyandu = await posyandu_named(kaderbot, "Posyandu anyelir")
+    posyandu = await posyandu_named(kaderbot, "Posyandu Anyelir")
     assert posyandu is not None and posyandu.status == "rejected"
 
 
@@ -162,7 +172,7 @@ async def test_only_the_coordinators_of_its_region_see_the_proposal(chat: Chat, 
     yohana = Chat(kaderbot.core, "yohana")  # Balikpapan
     await yohana.say("/verifikasi")
     assert "Fitri Handayani — Posyandu Mawar Merah" in yohana.labels  # her own region's cadre
-    assert not any("anyelir" in label for label in yohana.labels)
+    assert not any("Anyelir" in label for label in yohana.labels)
 
 
 async def test_choosing_another_posyandu_withdraws_the_proposal(chat: Chat, kaderbot: KaderBot) -> None:
@@ -176,11 +186,11 @@ async def test_choosing_another_posyandu_withdraws_the_proposal(chat: Chat, kade
     await chat.press("Melati 1")
     await chat.press("Anggota")
     await chat.press("Kirim")
-    posyandu = await posyandu_named(kaderbot, "Posyandu anyelir")
+    posyandu = await posyandu_named(kaderbot, "Posyandu Anyelir")
     assert posyandu is not None and posyandu.status == "withdrawn"
     siti = Chat(kaderbot.core, "siti")
     await siti.say("/verifikasi")
-    assert not any("anyelir" in label for label in siti.labels)
+    assert not any("Anyelir" in label for label in siti.labels)
 
 
 async def test_not_in_the_list_explains_how_to_propose(chat: Chat) -> None:
@@ -199,7 +209,7 @@ async def test_erasing_the_proposer_unlinks_the_proposal(chat: Chat, kaderbot: K
     await chat.press("Ya, hapus")
     await chat.say("HAPUS")
     assert "sudah dihapus" in chat.text
-    posyandu = await posyandu_named(kaderbot, "Posyandu anyelir")
+    posyandu = await posyandu_named(kaderbot, "Posyandu Anyelir")
     assert posyandu is not None and posyandu.proposed_by is None  # the place stays, the person goes
     async with kaderbot.db.sessions() as session:
         assert (
@@ -219,7 +229,7 @@ async def test_a_posyandu_already_listed_in_the_desa_is_not_proposed_again(
     assert "Posyandu Mawar sudah terdaftar di desa ini" in chat.text
     assert "nama Posyandu" in chat.question  # asked again
     await chat.say("Mawar Putih")
-    assert "tempat tetap" in chat.question
+    assert "alamat" in chat.question  # the name is taken: on to the next question
 
 
 async def test_a_rejected_proposal_leaves_the_recap(chat: Chat, kaderbot: KaderBot) -> None:
@@ -232,11 +242,11 @@ async def test_a_rejected_proposal_leaves_the_recap(chat: Chat, kaderbot: KaderB
         return [row.name for row in rows]
 
     await propose_anyelir(chat)
-    assert "Posyandu anyelir" in await recap_names()
+    assert "Posyandu Anyelir" in await recap_names()
     siti = Chat(kaderbot.core, "siti")
     await siti.say("/verifikasi")
     await siti.press("anyelir")
     await siti.press("Tolak")
     await siti.press("Posyandu yang dipilih salah")
-    assert "Posyandu anyelir" not in await recap_names()
+    assert "Posyandu Anyelir" not in await recap_names()
     assert "Posyandu Melati 1" in await recap_names()

@@ -137,7 +137,12 @@ async def test_the_recap_of_a_desa_draws_one_bar_per_posyandu(kaderbot: KaderBot
     assert f"Posyandu sudah melapor: 1/{len(in_melayu)} (" in siti.text
     assert siti.question == "Pilih bulan lain, atau Menu untuk kembali."
     # Nothing below a desa: only the months around November (none still to come) and the menu.
-    assert siti.labels == ["📅 Rekap Oktober 2026", "📅 Rekap September 2026", "🏠 Menu"]
+    assert siti.labels == [
+        "📅 Rekap Oktober 2026",
+        "📅 Rekap September 2026",
+        "🏛️ Verifikasi Posyandu 6 SPM",
+        "🏠 Menu",
+    ]
     [picture] = [r for r in siti.replies if isinstance(r, File)]
     # The chart grows by one bar's height per bar: its height tells how many bars it has.
     height = Image.open(io.BytesIO(picture.data)).size[1]

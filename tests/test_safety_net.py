@@ -2,9 +2,10 @@
 danger the person gets one short message with the numbers for that kind of danger and buttons: report
 it to the TRC now (pre-filled with what was typed), go back to where they were, or the menu. The
 corpora under tests/data were written independently of the detector's word lists: a first pair, and a
-fresh pair written after the detector was tuned on the first, and the final pair (benchmarks/data/*_final.tsv,
-held out until the second round of issue 13): all three are tuning data now. The untouched held-out
-pair is benchmarks/data/*_holdout4.tsv, which only benchmarks/bench_safety.py reads.
+fresh pair written after the detector was tuned on the first, the final pair (benchmarks/data/*_final.tsv,
+held out until the second round of issue 13) and the fourth pair (benchmarks/data/*_holdout4.tsv, held
+out until the third round): all are tuning data now, and every one of them is driven through the chat
+here. A fifth, independent pair is measured by the lead alone; it is not in this repository's tests.
 
 The safety floor: wherever KaderBot says it did not understand or that a question is outside its
 services, one line gives 112 and the way to the urgent TRC report (a button where there are buttons),
@@ -12,6 +13,7 @@ so that a message about danger the detector missed is never left without a way o
 
 from __future__ import annotations
 
+import copy
 import csv
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -45,10 +47,16 @@ CRISIS_FRESH = rows("crisis_messages_fresh.tsv")
 HARMLESS_FRESH = rows("harmless_messages_fresh.tsv")
 CRISIS_FINAL = rows("crisis_messages_final.tsv", BENCH_DATA)
 HARMLESS_FINAL = rows("harmless_messages_final.tsv", BENCH_DATA)
+CRISIS_HOLDOUT4 = rows("crisis_messages_holdout4.tsv", BENCH_DATA)
+HARMLESS_HOLDOUT4 = rows("harmless_messages_holdout4.tsv", BENCH_DATA)
 CORPORA = {"first": (CRISIS, HARMLESS), "fresh": (CRISIS_FRESH, HARMLESS_FRESH)}
-# The pairs driven through the chat (the final pair has 147 harmless messages, so it is not in the
-# size check), and every tuning pair for the detector's own figures.
-CHAT_CORPORA = {**CORPORA, "final": (CRISIS_FINAL, HARMLESS_FINAL)}
+# The pairs driven through the chat (the final and fourth pairs have fewer than 150 messages on one
+# side, so they are not in the size check), and every tuning pair for the detector's own figures.
+CHAT_CORPORA = {
+    **CORPORA,
+    "final": (CRISIS_FINAL, HARMLESS_FINAL),
+    "holdout4": (CRISIS_HOLDOUT4, HARMLESS_HOLDOUT4),
+}
 TUNED = {**CHAT_CORPORA, "extra": (rows("crisis_messages_extra.tsv"), rows("harmless_messages_extra.tsv"))}
 FLOOR_BUTTON = "🆘 Darurat: lapor TRC"
 
@@ -585,3 +593,116 @@ async def test_a_number_that_is_no_button_on_the_emergency_screen_asks_for_a_but
     await chat.say("7")  # nothing in progress: a number is a button that is not there
     assert "Mohon pilih nomor 1–2" in chat.text
     assert chat.labels[0] == "🚨 Lapor ke TRC"  # still the emergency screen
+
+
+# -- third round (the fourth pair taken into tuning): classes of its misses and false alarms --------
+# Each in other words than the corpus's; each failed before the round's change.
+THIRD_ROUND_DANGER = [
+    # a settled decision after "if I don't answer" (no farewell word at all)
+    ("kalau besok hp ku ga aktif lagi, udah ya. keputusan saya sudah bulat", "suicide"),
+    # an aspect or degree word inside a disaster phrase: "air makin tinggi", "tanggul sudah jebol"
+    ("tanggul sudah jebol, air makin tinggi", "disaster"),
+    # an elderly person sleeping outside, left there (English)
+    ("there's an old man sleeping outside the mosque, very thin, his children left him there", "neglect"),
+]
+THIRD_ROUND_KINDS = [
+    # the right kind among those found: begging forced on a child, a marriage to pay a debt, voices
+    # that command
+    ("anak-anak itu disuruh ngemis sama bosnya sampai malam", "trafficking"),
+    ("My cousin is 14 and her parents are marrying her off to pay their debts", "trafficking"),
+    ("istriku dengar suara2 yang nyuruh dia tenggelamkan bayinya", "mental"),
+]
+THIRD_ROUND_HARMLESS = [
+    # an intention word after the act starts another clause
+    "tanda remaja berisiko bunuh diri apa saja? mau saya pakai buat poster sekolah",
+    # how to recognise it, for a training: a question about others
+    "gimana kenali orang yg mau bunuh diri? mau bikin materi penyuluhan",
+    # a person before a killing verb's nominal form is whom it befell ("kebakaran": a fire)
+    "rumah kami kebakaran bulan lalu, bantuan dari dinsos gimana caranya",
+    # "if …, what does the law say": a third-person hypothetical
+    "kalau ada lansia masih ditelantarkan anaknya, ada hukumnya ga?",
+    # how often one watched it on TV is no urgency
+    "kalau kesetrum boleh langsung dipegang ga ya? sering lihat di tv gitu",
+    # figures of speech: flooded with bills, fainting at a price, "fire" as praise
+    "bulan ini kebanjiran cicilan, pusing",
+    "mau pingsan lihat tagihan listrik bulan ini",
+    "this sambal is fire bro",
+    # English training words in their inflected forms
+    "Role play for new cadres: one person pretends to be a trafficking victim",
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), THIRD_ROUND_DANGER + THIRD_ROUND_KINDS)
+async def test_third_round_classes_of_danger_get_the_emergency_answer(
+    chat: Chat, text: str, kind: str
+) -> None:
+    await at_main_menu(chat)
+    await chat.say(text)
+    assert_emergency_answer(chat, kind, text)
+    assert kind in DangerDetector.load(LOCALES).assess(text), text
+
+
+@pytest.mark.parametrize("text", THIRD_ROUND_HARMLESS)
+async def test_third_round_questions_and_figures_of_speech_get_no_emergency_answer(
+    chat: Chat, text: str
+) -> None:
+    await at_main_menu(chat)
+    await chat.say(text)
+    assert_no_emergency(chat, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kalau suami mukul istri tiap hari, apa sanksinya",  # how often: lived, not asked about
+        "anak tetangga dipukuli tiap hari, kalau mau lapor caranya gimana",  # a report, then a question
+        "cara potong nadi biar cepat gimana",  # the act, then its purpose
+        "kalau ada anak dipasung sama bapaknya sampai sekarang, hukumnya apa",  # "sekarang": now
+    ],
+)
+def test_third_round_classes_leave_these_dangers_counted(text: str) -> None:
+    assert DangerDetector.load(LOCALES).assess(text), text
+
+
+# -- the veto of the trained model (issue 13, fourth round: chosen by leave-one-corpus-out) ---------
+def _with_veto(veto: float) -> DangerDetector:
+    """The shipped detector and model, with another veto (copies: the loaded ones are shared)."""
+    detector = copy.copy(DangerDetector.load(LOCALES))
+    detector.model = copy.copy(detector.model)
+    assert detector.model is not None
+    detector.model.veto = veto
+    return detector
+
+
+def test_the_veto_sets_aside_only_a_weak_or_normal_rules_alarm_in_chat() -> None:
+    """With a veto above every probability, what is left is what the veto may never touch: a strong
+    statement, and any alarm in a report's notes (record)."""
+    everything = _with_veto(1.01)
+    figure = "kue bolu buatan ibu laris manis, ludes terbakar habis dibeli"  # a normal rule's alarm
+    assert DangerDetector.load(LOCALES).assess(figure) == ("disaster",)  # the shipped veto keeps it
+    assert everything.assess(figure) == ()
+    for strong in ("saya mau bunuh diri", "i want to kill myself"):
+        assert everything.assess(strong) == ("suicide",), strong
+    assert everything.assess("tolong bayi saya kejang sekarang", context="record") == ("medical",)
+    assert _with_veto(0.0).assess(figure) == ("disaster",)
+
+
+def test_the_shipped_veto_is_far_below_every_crisis_a_weak_or_normal_rule_catches() -> None:
+    """The veto costs no crisis of the tuning corpora, with room: every crisis message a weak or
+    normal rule catches scores at least twice the veto (leave-one-corpus-out, the least sure one
+    scored 0.125 against a veto of 0.05: `python -m handlers.safety.train --loco`)."""
+    detector = DangerDetector.load(LOCALES)
+    assert detector.model is not None and 0 < detector.model.veto <= 0.05
+    close = []
+    for crisis, _ in TUNED.values():
+        for row in crisis:
+            read = detector._read_rules(row["text"], "chat")
+            if (
+                read
+                and read[0]
+                and read[1] < 2
+                and detector.model.danger(row["text"]) < 2 * detector.model.veto
+            ):
+                close.append(row["text"])
+            assert detector.assess(row["text"]), row["text"]
+    assert close == []

@@ -95,7 +95,7 @@ async def test_cadre_registers_and_files_a_monthly_report_on_whatsapp(app: Serve
     await ani.tap("tetap 12")  # vitamin A in November is unusual: a soft check asks, Ani keeps it
     await ani.say("Lancar, hujan sedikit")
 
-    # The photo arrives as an image message; its bytes stay at Meta until someone needs them.
+    # The photo arrives as an image message; its bytes are downloaded into the media store at once.
     await ani.photo(PHOTO_ID, PHOTO)
     assert "Foto diterima" in ani.text
     await ani.tap("Selesai")
@@ -119,7 +119,7 @@ async def test_cadre_registers_and_files_a_monthly_report_on_whatsapp(app: Serve
     assert report.visits == {"ibu_hamil": 3, "balita": 30, "remaja": 2, "usia_produktif": 5, "lansia": 10}
     assert (report.referrals_gizi, report.immunizations, report.vitamin_a) == (1, 8, 12)
     assert report.notes == "Lancar, hujan sedikit"
-    assert report.photos == [{"ref": PHOTO_ID, "mime_type": "image/jpeg"}]
+    assert report.photos == [{"ref": PHOTO_ID, "mime_type": "image/jpeg", "media_id": 1}]
     assert report.submitted_by == person.id
 
     # The stored media id downloads through the Graph API (URL lookup, then the CDN with the token).

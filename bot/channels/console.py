@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from bot.media_intake import MediaIntake
 from handlers.core import Core
 from handlers.types import Attachment, Choice, ClearOptions, File, Identity, IncomingEvent, Reply, Text
 
@@ -64,6 +65,10 @@ def event_from_line(handle: str, line: str) -> IncomingEvent:
     return IncomingEvent(identity=identity, text=line)
 
 
+async def _read_file(ref: str) -> bytes:
+    return await asyncio.to_thread(Path(ref).read_bytes)
+
+
 def switch_target(line: str) -> str | None:
     """The console name in `!as NAME`, or None when the line is not a switch."""
     word, _, rest = line.strip().partition(" ")
@@ -104,7 +109,10 @@ class ConsoleChannel:
         target = switch_target(line)
         if target is not None:
             return await self.switch(target)
-        outcome = await self.core.handle(event_from_line(self.handle, line))
+        event = event_from_line(self.handle, line)
+        if event.attachments and self.core.media is not None:  # kept in the media store, as on the platforms
+            event = await MediaIntake(self.core.db, self.core.media).receive(event, _read_file)
+        outcome = await self.core.handle(event)
         waiting = await self._waiting()
         shown = render(outcome.replies, describe=lambda f: self._describe(f, outcome.language))
         return "\n\n".join([*waiting, shown]) if waiting else shown

@@ -51,6 +51,7 @@ from bot.channels.telegram_updates import (
     incoming_event,
     retry_after_seconds,
 )
+from bot.media_intake import MediaIntake
 from bot.replies import ReplyLedger
 from bot.settings import Settings
 from handlers.types import Choice, Outcome, Reply, Text
@@ -122,6 +123,9 @@ class TelegramChannel:
         self._replies = ReplyLedger(
             kaderbot.db, CHANNEL, clock=kaderbot.core.clock, in_doubt_after=settings.outbox_in_doubt_after
         )
+        # Photos and documents are downloaded on arrival into the media store (bot/media_intake.py).
+        self._intake = MediaIntake(kaderbot.db, kaderbot.media) if kaderbot.media is not None else None
+        self._media_retry: asyncio.Task[int] | None = None
 
     @property
     def bot(self) -> ExtBot[Any]:
@@ -154,6 +158,8 @@ class TelegramChannel:
             self._polling.start()
             log.info("telegram long polling started")
         self._replies.start(self._send_kept)  # replies a stopped process left unsent
+        if self._intake is not None:  # files whose download failed before: fetched again now
+            self._media_retry = asyncio.create_task(self._intake.retry_pending(CHANNEL, self.download))
         self._receiving = True
 
     async def stop(self) -> None:
@@ -164,6 +170,9 @@ class TelegramChannel:
         if self._deliveries:
             await asyncio.gather(*self._deliveries, return_exceptions=True)
         await self._replies.stop()
+        if self._media_retry is not None:
+            self._media_retry.cancel()
+            await asyncio.gather(self._media_retry, return_exceptions=True)
         await self.application.shutdown()
 
     async def healthy(self) -> bool:
@@ -241,6 +250,8 @@ class TelegramChannel:
         event = incoming_event(update)
         if event is None:
             return None
+        if event.attachments and self._intake is not None:
+            event = await self._intake.receive(event, self.download)
         query = update.callback_query
         # Stop the button's spinner while the core works.
         answering = asyncio.create_task(self._answer_query(query.id)) if query is not None else None

@@ -67,12 +67,17 @@ def _string(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _size(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def attachments(message: Message) -> tuple[Attachment, ...]:
     """Photos (the largest size Telegram made), documents and shared locations. `ref` is the
     file_id: stable for this bot, so it can be fetched or sent again later."""
     if message.photo:
         largest = message.photo[-1]
-        return (Attachment(kind="photo", ref=largest.file_id, mime_type="image/jpeg"),)
+        size = _size(largest.file_size)
+        return (Attachment(kind="photo", ref=largest.file_id, mime_type="image/jpeg", size=size),)
     if message.document is not None:
         document = message.document
         return (
@@ -81,6 +86,7 @@ def attachments(message: Message) -> tuple[Attachment, ...]:
                 ref=document.file_id,
                 mime_type=document.mime_type,
                 filename=document.file_name,
+                size=_size(document.file_size),
             ),
         )
     if message.location is not None:

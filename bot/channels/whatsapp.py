@@ -36,6 +36,7 @@ from bot.channels.whatsapp_webhook import (
     parse_body,
     webhook_router,
 )
+from bot.media_intake import MediaIntake
 from bot.replies import ReplyLedger
 from bot.settings import Settings
 from handlers.i18n import Translator
@@ -133,6 +134,10 @@ class WhatsAppChannel:
         self._replies = ReplyLedger(
             kaderbot.db, CHANNEL, clock=kaderbot.core.clock, in_doubt_after=settings.outbox_in_doubt_after
         )
+        # Photos and documents are downloaded on arrival into the media store (bot/media_intake.py):
+        # a WhatsApp media id expires at Meta after some days.
+        self._intake = MediaIntake(kaderbot.db, kaderbot.media) if kaderbot.media is not None else None
+        self._media_retry: asyncio.Task[int] | None = None
 
     # -- PlatformChannel ----------------------------------------------------------------------
     def router(self) -> APIRouter:
@@ -151,9 +156,14 @@ class WhatsAppChannel:
             phone_id=self._phone_id, token=self._settings.whatsapp_token, session=self._session, server=None
         )
         self._replies.start(self._send_kept)  # replies a stopped process left unsent
+        if self._intake is not None:  # files whose download failed before: fetched again now
+            self._media_retry = asyncio.create_task(self._intake.retry_pending(CHANNEL, self.download))
 
     async def stop(self) -> None:
         await self._replies.stop()
+        if self._media_retry is not None:
+            self._media_retry.cancel()
+            await asyncio.gather(self._media_retry, return_exceptions=True)
         session, self._session, self._client = self._session, None, None
         if session is not None:
             await session.aclose()
@@ -199,7 +209,10 @@ class WhatsAppChannel:
     async def _on_message(self, message: InboundMessage) -> None:
         address = message.event.identity.address
         async with self._lock(address):
-            outcome = await self._bot.core.handle(message.event)
+            event = message.event
+            if event.attachments and self._intake is not None:
+                event = await self._intake.receive(event, self.download)
+            outcome = await self._bot.core.handle(event)
             if not outcome.stored:  # → 5xx: Meta delivers the body again
                 raise TurnNotStored(f"whatsapp message {message.event.message_id}")
             message_id = message.event.message_id or ""

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from handlers.compliance.recap import Rate
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 BAR_HEIGHT_INCHES = 0.38
 WIDTH_INCHES = 8.0
@@ -32,6 +33,10 @@ PNG_COMPRESSION = 1
 
 
 def figure(title: str, rates: Sequence[Rate], *, axis_label: str) -> Figure:
+    # matplotlib (~30 MB) loads with the first chart, not when KaderBot starts (issue #19).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(WIDTH_INCHES, 1.6 + BAR_HEIGHT_INCHES * max(1, len(rates))), dpi=DPI)
     canvas = FigureCanvasAgg(fig)
     ax = fig.add_subplot()

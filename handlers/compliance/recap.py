@@ -15,11 +15,12 @@ from handlers.broadcast_text import number
 from handlers.broadcast_text import percent as share
 from handlers.forms.dates import month_name
 from handlers.i18n import Translator
+from handlers.report_fields import Question, sections
 from handlers.scheduling.deadlines import deadline, on_time, terms_for
 from handlers.skdn import percent
 from storage.models import Region
 from storage.models_incentives import IncentiveRule
-from storage.repositories import compliance, incentives
+from storage.repositories import compliance, incentives, reports
 from storage.repositories.compliance import AreaCount, Cutoffs, PosyanduMonth, PosyanduStatus
 
 MISSING_SHOWN = 25  # Posyandu listed by name in a chat message; the export has them all
@@ -39,6 +40,43 @@ class Rate:
         return self.reported / self.total if self.total else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class FieldFigure:
+    """One question of an SPM field's section over a region's reports: how many reports answered
+    it, and the sum of a count or the number of 'yes'."""
+
+    question: Question
+    answered: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSummary:
+    """An SPM field other than kesehatan over a region's reports of a month (issue 16, point 6)."""
+
+    field: str
+    reports: int  # reports that answered the field's section
+    figures: tuple[FieldFigure, ...]
+
+
+async def field_summaries(session: AsyncSession, region_code: str, month: dt.date) -> list[FieldSummary]:
+    """The sections' counts and yes/no answers summed in the database, in SPM order; fields no
+    report answered are left out. Free text is in the workbook only."""
+    asked = [q for section in sections().values() for q in section.questions if q.kind != "text"]
+    totals = await reports.field_totals(
+        session, region_code, month, [(q.field, q.key, q.kind) for q in asked]
+    )
+    found = []
+    for code, section in sections().items():
+        figures = tuple(
+            FieldFigure(q, *totals[(code, q.key)]) for q in section.questions if (code, q.key) in totals
+        )
+        answered = figures[0].answered if figures else 0
+        if answered:
+            found.append(FieldSummary(code, answered, figures))
+    return found
+
+
 @dataclass(frozen=True)
 class Summary:
     """What /rekap shows for a region and month, counted in the database: the figures, the reporting
@@ -54,6 +92,7 @@ class Summary:
     rates: list[Rate]
     missing: list[PosyanduStatus]  # the first `shown`, ordered by region, then name
     late: int = 0  # reports first sent after their region's deadline
+    fields: tuple[FieldSummary, ...] = ()  # the other SPM fields' sections, in SPM order
 
     @property
     def missing_count(self) -> int:
@@ -99,6 +138,7 @@ async def summarise(
         rates=rates,
         missing=missing,
         late=sum(a.late for a in areas),
+        fields=tuple(await field_summaries(session, region.code, month)) if reported else (),
     )
 
 
@@ -187,6 +227,7 @@ def text(t: Translator, recap: Summary) -> str:
         lines.append(t("coordinator.recap.not_held", count=number(recap.not_held, lang)))
     if recap.late:
         lines.append(t("coordinator.recap.late", count=number(recap.late, lang)))
+    lines += field_lines(t, recap.fields)
     if not recap.missing_count:
         lines += ["", t("coordinator.recap.all_reported")]
         return "\n".join(lines)
@@ -201,3 +242,34 @@ def text(t: Translator, recap: Summary) -> str:
             t("coordinator.recap.more", count=number(recap.missing_count - len(recap.missing), lang))
         )
     return "\n".join(lines)
+
+
+def field_lines(t: Translator, fields: tuple[FieldSummary, ...] | list[FieldSummary]) -> list[str]:
+    """One line per SPM field other than kesehatan: its reports, then each count's sum and how many
+    answered 'yes' to each yes/no question."""
+    lang = t.lang
+    lines = []
+    for found in fields:
+        items = []
+        for figure in found.figures:
+            label = t(figure.question.label)
+            if figure.question.kind == "yes_no":
+                items.append(
+                    t(
+                        "report_fields.recap.yes_item",
+                        label=label,
+                        yes=number(figure.total, lang),
+                        answered=number(figure.answered, lang),
+                    )
+                )
+            else:
+                items.append(t("report_fields.recap.item", label=label, value=number(figure.total, lang)))
+        lines.append(
+            t(
+                "report_fields.recap.line",
+                field=t(f"spm.short.{found.field}"),
+                reports=number(found.reports, lang),
+                items="; ".join(items),
+            )
+        )
+    return lines

@@ -1,4 +1,5 @@
-"""The Excel export for the office: a sheet with one row per Posyandu and a summary sheet.
+"""The Excel export for the office: a sheet with one row per Posyandu (the health questions, then a
+column per question of every other SPM field's section) and a summary sheet.
 
 Numbers are written as numbers (not text), dates as dates in local time, so the office can sort,
 filter and sum in Excel straight away; every string as text, never a formula (handlers/spreadsheet.py).
@@ -9,19 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
 
 from handlers.compliance.recap import Recap
 from handlers.forms.dates import month_name
 from handlers.i18n import Translator
+from handlers.posyandu.structure import add_sheet as structure_sheet
+from handlers.posyandu.verification_recap import VerificationRecap
+from handlers.posyandu.verification_recap import sheet as verification_sheet
+from handlers.report_fields import sections
 from handlers.spreadsheet import append_row, csv_bytes, format_table, size_columns
 from storage.repositories.compliance import PosyanduMonth
+from storage.repositories.structure import ExportRow
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 VISIT_GROUPS = ("ibu_hamil", "balita", "remaja", "usia_produktif", "lansia")
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,10 +46,32 @@ def _yes_no(t: Translator, value: bool | None) -> str:
     return "-" if value is None else t("coordinator.xlsx.yes" if value else "coordinator.xlsx.no")
 
 
-def _columns(
-    t: Translator, zone: ZoneInfo, recap: Recap
-) -> list[tuple[str, Callable[[PosyanduMonth], Any], str | None]]:
-    """(header key, value of a row, number format) for every column of the Posyandu sheet."""
+Column = tuple[str, Callable[[PosyanduMonth], Any], str | None]
+
+
+def _field_columns(t: Translator) -> list[Column]:
+    """(title, value of a row, number format): one column per question of each SPM field other than
+    kesehatan, in SPM order, titled '<field>: <question>'. Empty where the report did not ask it."""
+
+    def answer(code: str, key: str, kind: str) -> Callable[[PosyanduMonth], Any]:
+        def value(p: PosyanduMonth) -> Any:
+            if p.report is None:
+                return None
+            found = ((p.report.field_answers or {}).get(code) or {}).get(key)
+            return _yes_no(t, found) if kind == "yes_no" and found is not None else found
+
+        return value
+
+    return [
+        (f"{t(f'spm.short.{code}')}: {t(q.label)}", answer(code, q.key, q.kind), None)
+        for code, section in sections().items()
+        for q in section.questions
+    ]
+
+
+def _columns(t: Translator, zone: ZoneInfo, recap: Recap) -> list[Column]:
+    """(header key, value of a row, number format) for every column of the Posyandu sheet; the SPM
+    fields' columns (`_field_columns`) follow the health ones."""
 
     def report(name: str) -> Callable[[PosyanduMonth], Any]:
         return lambda p: getattr(p.report, name) if p.report is not None else None
@@ -100,15 +127,29 @@ def _table(
     t: Translator, recap: Recap, zone: ZoneInfo
 ) -> tuple[list[str], list[list[Any]], list[str | None]]:
     """The Posyandu sheet as (titles, rows, number format per column): the XLSX and the CSV alike."""
-    columns = _columns(t, zone, recap)
-    titles = [t(f"coordinator.xlsx.col.{key}") for key, _, _ in columns]
+    base = _columns(t, zone, recap)
+    health = next(i for i, (key, _, _) in enumerate(base) if key == "vitamin_a") + 1
+    titles = [t(f"coordinator.xlsx.col.{key}") for key, _, _ in base]
+    fields = _field_columns(t)
+    titles[health:health] = [title for title, _, _ in fields]
+    columns = [*base[:health], *fields, *base[health:]]
     rows = [[value(p) for _, value, _ in columns] for p in recap.posyandu]
     return titles, rows, [number_format for _, _, number_format in columns]
 
 
-def build(t: Translator, recap: Recap, *, zone: ZoneInfo, generated_at: dt.datetime) -> bytes:
+def build(
+    t: Translator,
+    recap: Recap,
+    *,
+    zone: ZoneInfo,
+    generated_at: dt.datetime,
+    posyandu_verification: VerificationRecap | None = None,
+    structure: Sequence[ExportRow] | None = None,
+) -> bytes:
     """The workbook: every string written as text (spreadsheet.append_row), so nothing a person
     typed can become a formula; a sized, filterable Posyandu table under a frozen header."""
+    from openpyxl import Workbook  # loaded with the first workbook, not at start (issue #19)
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -123,6 +164,12 @@ def build(t: Translator, recap: Recap, *, zone: ZoneInfo, generated_at: dt.datet
                 row[0].number_format = number_format
     format_table(sheet)
     _summary(book.create_sheet(t("coordinator.xlsx.sheet.summary")[:31]), t, recap, zone, generated_at)
+    # Further sheets are added here, one call each (issue 16: the Posyandu structure, the DPMD's
+    # verification recap).
+    if posyandu_verification is not None:
+        verification_sheet(book.create_sheet(t("posyandu_verify.xlsx.sheet")[:31]), t, posyandu_verification)
+    if structure is not None:
+        structure_sheet(book, t, structure)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -138,6 +185,8 @@ def build_csv(t: Translator, recap: Recap, *, zone: ZoneInfo) -> bytes:
 def _summary(
     sheet: Worksheet, t: Translator, recap: Recap, zone: ZoneInfo, generated_at: dt.datetime
 ) -> None:
+    from openpyxl.styles import Font  # openpyxl loads with the first workbook (issue #19)
+
     reported = len(recap.reported)
     s, d, n = (recap.skdn_total(letter) for letter in "sdn")
     rows: list[tuple[str, Any, str | None]] = [

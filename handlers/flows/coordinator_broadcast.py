@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel.dates import format_datetime
-
 from handlers.access import require_posyandu, require_region
 from handlers.broadcast_text import audience_label, number
 from handlers.flows.coordinator_common import MENU, CoordinatorFlow
@@ -26,6 +24,7 @@ from handlers.flows.coordinator_fields import (
 )
 from handlers.forms.engine import FormFlow, FormSpec
 from handlers.forms.fields import Answers, ChoiceField, FieldContext, TextField
+from handlers.scheduling.formats import date_time
 from handlers.turn import Input, Turn
 from handlers.types import Identity
 from storage.repositories import audit, outbox
@@ -164,6 +163,11 @@ class BroadcastFlow(CoordinatorFlow, FormFlow):
             lines.append(_preview_text(turn, *found))
         return "\n".join(lines)
 
+    def confirm_labels(self, turn: Turn, answers: Answers) -> tuple[str, str]:
+        if answers.get("when") == "schedule":  # not "Kirim sekarang?": it goes out later
+            return turn.t("review.broadcast.confirm_schedule"), turn.t("review.broadcast.schedule")
+        return super().confirm_labels(turn, answers)
+
     async def submit(self, turn: Turn, answers: dict[str, Any], context: dict[str, Any]) -> None:
         session, scope = turn.session, await self.scope(turn)
         found = _audience(answers)
@@ -195,7 +199,7 @@ class BroadcastFlow(CoordinatorFlow, FormFlow):
             created_by=turn.person.id,
             origin=Identity(turn.identity.channel, turn.identity.address),
             text=answers["text"],
-            attachment=outbox.Attachment(**attachment) if attachment else None,
+            attachment=_outbox_attachment(attachment) if attachment else None,
             audience={**audience.to_json(), "label": label},
             region_code=region_code,
             recipients=resolved.recipients,
@@ -222,7 +226,7 @@ class BroadcastFlow(CoordinatorFlow, FormFlow):
         if when is None:
             turn.say("coordinator.broadcast.queued", number=broadcast.id, count=count)
         else:
-            local = format_datetime(when.astimezone(turn.zone), "EEEE, d MMMM yyyy HH.mm", locale=turn.lang)
+            local = date_time(when, turn.lang, turn.zone, date_format="EEEE, d MMMM yyyy")
             turn.say(
                 "coordinator.broadcast.scheduled",
                 number=broadcast.id,
@@ -231,3 +235,13 @@ class BroadcastFlow(CoordinatorFlow, FormFlow):
             )
         turn.state.data = {}
         await turn.goto(MENU)
+
+
+def _outbox_attachment(answer: dict[str, Any]) -> outbox.Attachment:
+    """The attachment answer as the outbox keeps it (the media store's id stays with the media row)."""
+    return outbox.Attachment(
+        kind=answer["kind"],
+        ref=answer["ref"],
+        filename=answer.get("filename"),
+        mime_type=answer.get("mime_type"),
+    )

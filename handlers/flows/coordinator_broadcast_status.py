@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel.dates import format_datetime
-
 from handlers.access import OutOfScope
 from handlers.broadcast_text import number, progress
 from handlers.flows.coordinator_common import MENU, CoordinatorFlow
 from handlers.flows.coordinator_fields import zone_name
+from handlers.scheduling.formats import date_time
 from handlers.turn import BACK, Input, Turn
 from storage.models_outbox import Broadcast
 from storage.repositories import audit, outbox
@@ -52,7 +51,7 @@ class BroadcastStatusFlow(CoordinatorFlow):
 
     def _headline(self, turn: Turn, b: Broadcast) -> str:
         moment = b.scheduled_at or b.created_at
-        when = format_datetime(moment.astimezone(turn.zone), "d MMM HH.mm", locale=turn.lang)
+        when = date_time(moment, turn.lang, turn.zone, date_format="d MMM")
         return turn.t(
             "coordinator.status.headline",
             number=b.id,

@@ -14,8 +14,7 @@ from typing import Any
 from handlers.access import COORDINATOR_ROLES, OutOfScope, Scope, require_region, scope_of
 from handlers.flows.base import Flow
 from handlers.forms.dates import month_name, month_start, parse_month, shift_months
-from handlers.incentives import payable_months
-from handlers.scheduling.deadlines import DEFAULT_TERMS, terms_for
+from handlers.scheduling.deadlines import DEFAULT_TERMS, closed_months, terms_for
 from handlers.turn import Input, Turn
 from storage.models import Region
 from storage.repositories import incentives, regions, scopes
@@ -90,7 +89,7 @@ async def closed_month(turn: Turn, roots: list[Region]) -> dt.date:
     still being reported, so a recap of it is mostly empty."""
     rules = await incentives.rules(turn.session)
     terms = [terms_for(rules, r.code) for r in roots] or [DEFAULT_TERMS]
-    return payable_months(terms, now=turn.now, zone=turn.zone, count=1)[0]
+    return closed_months(terms, now=turn.now, zone=turn.zone, count=1)[0]
 
 
 MONTHS_OFFERED = 3

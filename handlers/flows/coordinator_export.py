@@ -7,7 +7,10 @@ import datetime as dt
 
 from handlers.compliance import recap, workbook
 from handlers.flows.coordinator_common import MENU, RegionReportFlow, month_rows
+from handlers.flows.posyandu_verify import deadline_of
 from handlers.forms.dates import month_name
+from handlers.posyandu import verification_recap
+from handlers.posyandu.structure import structure_rows
 from handlers.turn import Turn
 from handlers.types import File
 from storage.models import Region
@@ -23,7 +26,17 @@ class ExportFlow(RegionReportFlow):
             turn.say("coordinator.recap.no_posyandu", region=region.name)
             await turn.goto(MENU)
             return
-        data = workbook.build(turn.t, found, zone=turn.zone, generated_at=turn.now)
+        verified = await verification_recap.summarise(
+            turn.session, region.code, region.name, deadline=deadline_of(turn), zone=turn.zone
+        )
+        data = workbook.build(
+            turn.t,
+            found,
+            zone=turn.zone,
+            generated_at=turn.now,
+            posyandu_verification=verified,
+            structure=await structure_rows(turn.session, region.code, now=turn.now),
+        )
         name = workbook.filename(found)
         await audit.record(
             turn.session,

@@ -16,8 +16,10 @@ from handlers.flows.coordinator_common import scope_roots
 from handlers.forms.dates import month_start, parse_day, read_time, shift_months
 from handlers.forms.fields import Accept, ChoiceField, Field, FieldContext, Invalid, OptionRow, Stay
 from handlers.i18n import Translator
+from handlers.scheduling.formats import clock
 from handlers.turn import Input
 from storage.repositories import compliance, regions
+from storage.repositories import media as media_repo
 
 HERE = "here"
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
@@ -120,7 +122,11 @@ class AttachmentField(Field):
         if not found:
             raise Invalid("coordinator.broadcast.err.attachment")
         a = found[0]
-        return Accept({"kind": a.kind, "ref": a.ref, "filename": a.filename, "mime_type": a.mime_type})
+        answer = {"kind": a.kind, "ref": a.ref, "filename": a.filename, "mime_type": a.mime_type}
+        if a.media_id is not None:  # kept in the media store on arrival (bot/media_intake.py)
+            await media_repo.claim(fc.turn.session, [a.media_id], kind="broadcast_attachment")
+            answer["media_id"] = a.media_id
+        return Accept(answer)
 
     def show(self, t: Translator, value: Any) -> str:
         if not value:
@@ -196,8 +202,17 @@ class ScheduleTimeField(Field):
     date_field: str = "date"
 
     async def question(self, fc: FieldContext) -> tuple[str, list[OptionRow], bool]:
-        text = fc.t(self.prompt, zone=zone_name(fc.turn.zone))
-        return text, [(value, value.replace(":", ".")) for value in TIMES], True
+        """The offered times still ahead on the chosen date; none left today: say so, typing stays."""
+        zone = zone_name(fc.turn.zone)
+        day = fc.answers.get(self.date_field)
+        ahead = [value for value in TIMES if day is None or self._ahead(fc, day, value)]
+        if not ahead:
+            return fc.t("review.broadcast.no_time_left", zone=zone, example=clock("21:00")), [], True
+        return fc.t(self.prompt, zone=zone), [(value, clock(value)) for value in ahead], True
+
+    @staticmethod
+    def _ahead(fc: FieldContext, day: str, value: str) -> bool:
+        return scheduled_at(day, value, fc.turn.zone) > fc.turn.now + dt.timedelta(minutes=1)
 
     async def accept(self, fc: FieldContext, inp: Input) -> Accept:
         raw = inp.value if inp.value is not None else (inp.text or "").strip()
@@ -205,16 +220,20 @@ class ScheduleTimeField(Field):
         if read is None:
             raise Invalid("coordinator.broadcast.err.time")
         value = f"{read[0]:02d}:{read[1]:02d}"
-        when = scheduled_at(fc.answers[self.date_field], value, fc.turn.zone)
-        if when <= fc.turn.now + dt.timedelta(minutes=1):
+        if not self._ahead(fc, fc.answers[self.date_field], value):
             raise Invalid("coordinator.broadcast.err.past")
         return Accept(value)
 
     def show(self, t: Translator, value: Any) -> str:
-        return value.replace(":", ".") if value else "-"
+        return clock(value) if value else "-"
 
     def message_keys(self) -> list[str]:
-        return [*super().message_keys(), "coordinator.broadcast.err.time", "coordinator.broadcast.err.past"]
+        return [
+            *super().message_keys(),
+            "coordinator.broadcast.err.time",
+            "coordinator.broadcast.err.past",
+            "review.broadcast.no_time_left",
+        ]
 
 
 def scheduled_at(day: str, time: str, zone: ZoneInfo) -> dt.datetime:

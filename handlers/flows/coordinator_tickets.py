@@ -1,25 +1,29 @@
 """/tiket: residents' new and open requests and complaints in the coordinator's regions (urgent ones
 first); open one, move it on (diproses, selesai, ditolak) with a message for the resident, or just
-write to the resident. The resident is told by storage.repositories.tickets (change_status,
-write_to_asker); every step is kept in the ticket's history and audited."""
+write to the resident. A button switches the list to the closed tickets (selesai, ditolak) and back.
+The resident is told by storage.repositories.tickets (change_status, write_to_asker); every step is
+kept in the ticket's history and audited."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
 from typing import Any
 
-from babel.dates import format_datetime
-
 from handlers.access import OutOfScope
 from handlers.flows.coordinator_common import MENU, CoordinatorFlow
 from handlers.flows.coordinator_fields import zone_name
+from handlers.flows.posyandu_documents import open_media
 from handlers.flows.privacy_audit import VIEWED, personal_data_seen
+from handlers.scheduling.formats import date_time
 from handlers.turn import BACK, SKIP, Input, Turn
 from storage.models_tickets import NEXT_STATUSES, Ticket
 from storage.repositories import audit, ticket_desk, tickets
+from storage.repositories import media as media_repo
 
 NOTE_MIN, NOTE_MAX = 3, 500
 WRITE = "write"
+OPEN_LIST, CLOSED_LIST = "open", "closed"  # the list's filter buttons
+PHOTOS = "photos"
 
 
 class TicketsFlow(CoordinatorFlow):
@@ -39,17 +43,36 @@ class TicketsFlow(CoordinatorFlow):
         else:
             await self._on_list(turn, inp)
 
-    async def _list(self, turn: Turn) -> None:
-        scope = await self.scope(turn)
-        found = await ticket_desk.open_within(turn.session, roots=scope.sql_roots)
-        if not found:
-            turn.say("coordinator.tickets.none")
+    async def _list(self, turn: Turn, *, closed: bool = False) -> None:
+        """The open tickets, or (`closed`) the closed ones, with a button for the other list."""
+        roots = (await self.scope(turn)).sql_roots
+        found = await (ticket_desk.closed_within if closed else ticket_desk.open_within)(
+            turn.session, roots=roots
+        )
+        switch = (
+            (OPEN_LIST, turn.t("review.tickets.show_open"))
+            if closed
+            else (CLOSED_LIST, turn.t("review.tickets.show_closed"))
+        )
+        menu = (MENU, turn.t("coordinator.nav.menu"))
+        if (
+            not found
+            and not closed
+            and not await ticket_desk.closed_within(turn.session, roots=roots, limit=1)
+        ):
+            turn.say("coordinator.tickets.none")  # nothing at all to look at
             await turn.goto(MENU)
             return
-        turn.state.data = {"step": "list"}
+        turn.state.data = {"step": "list", "closed": closed}
+        if not found:
+            turn.ask(
+                turn.t("review.tickets.none_closed" if closed else "coordinator.tickets.none"), [switch, menu]
+            )
+            return
         rows = [(f"t{t.id}", self._row(turn, t)) for t in found]
-        rows.append((MENU, turn.t("coordinator.nav.menu")))
-        turn.ask(turn.t("coordinator.tickets.list", count=len(found)), rows)
+        rows += [switch, menu]
+        key = "review.tickets.list_closed" if closed else "coordinator.tickets.list"
+        turn.ask(turn.t(key, count=len(found)), rows)
 
     @staticmethod
     def _row(turn: Turn, ticket: Ticket) -> str:
@@ -72,6 +95,9 @@ class TicketsFlow(CoordinatorFlow):
         if inp.value == MENU:
             await turn.goto(MENU)
             return
+        if inp.value in (OPEN_LIST, CLOSED_LIST):
+            await self._list(turn, closed=inp.value == CLOSED_LIST)
+            return
         value = inp.value or ""
         if not (value.startswith("t") and value[1:].isdigit()):
             turn.say("form.err.pick_option")
@@ -80,9 +106,7 @@ class TicketsFlow(CoordinatorFlow):
         await self._show(turn, await self._ticket(turn, int(value[1:])))
 
     async def _show(self, turn: Turn, ticket: Ticket) -> None:
-        created = format_datetime(
-            ticket.created_at.astimezone(turn.zone), "d MMM yyyy HH.mm", locale=turn.lang
-        )
+        created = date_time(ticket.created_at, turn.lang, turn.zone)
         lines = [
             turn.t(
                 "coordinator.tickets.detail",
@@ -115,7 +139,12 @@ class TicketsFlow(CoordinatorFlow):
                 )
                 lines.append(turn.t(key, status=turn.t(f"resident.status.{event.status}"), note=event.note))
             previous = event.status
-        turn.state.data = {"step": "ticket", "ticket": ticket.id}
+        # Which list 'back' returns to.
+        turn.state.data = {
+            "step": "ticket",
+            "ticket": ticket.id,
+            "closed": turn.state.data.get("closed", False),
+        }
         await personal_data_seen(turn, VIEWED, ticket.number, what="ticket", ticket_id=ticket.id)
         rows = [
             (status, turn.t("coordinator.tickets.move", status=turn.t(f"resident.status.{status}")))
@@ -123,13 +152,19 @@ class TicketsFlow(CoordinatorFlow):
         ]
         if ticket.person_id is not None:
             rows.append((WRITE, turn.t("coordinator.tickets.write")))
+        if media_repo.media_ids(ticket.photos):  # kept in the media store: sent back on request
+            count = len(media_repo.media_ids(ticket.photos))
+            rows.append((PHOTOS, turn.t("coordinator.tickets.open_photos", count=count)))
         rows.append((BACK, turn.t("nav.back")))
         turn.ask("\n".join(lines), rows)
 
     async def _on_ticket(self, turn: Turn, inp: Input) -> None:
         ticket = await self._ticket(turn, turn.state.data.get("ticket"))
         if inp.is_back:
-            await self._list(turn)
+            await self._list(turn, closed=bool(turn.state.data.get("closed")))
+        elif inp.value == PHOTOS and media_repo.media_ids(ticket.photos):
+            await open_media(turn, media_repo.media_ids(ticket.photos), stem=ticket.number.lower())
+            turn.show_prompt()
         elif inp.value == WRITE and ticket.person_id is not None:
             turn.state.data.update(step="message")
             turn.ask(

@@ -13,7 +13,9 @@ from babel.dates import format_date
 from handlers.access import require_cadre
 from handlers.flows.coordinator_common import MENU, CoordinatorFlow
 from handlers.flows.privacy_audit import LISTED, VIEWED, personal_data_seen
+from handlers.forms.answers import say_which_one
 from handlers.forms.names import mixes_scripts, scripts, skeleton
+from handlers.posyandu.profile import proposal_note
 from handlers.turn import BACK, Input, Turn
 from storage.models import Cadre, Person, Posyandu
 from storage.repositories import audit, outbox, regions, verification
@@ -50,7 +52,8 @@ class VerifyFlow(CoordinatorFlow):
         await personal_data_seen(turn, LISTED, "verify", what="verify", count=len(waiting))
         rows: list[tuple[str, str, str | None]] = [(f"c{c.cadre_id}", _row(turn, c), c.desa) for c in waiting]
         rows.append((MENU, turn.t("coordinator.nav.menu"), None))
-        turn.ask(turn.t("coordinator.verify.list", count=len(waiting)), rows)
+        # choice: a name typed picks its cadre, and one fitting several asks which (forms.err.which_one)
+        turn.ask(turn.t("coordinator.verify.list", count=len(waiting)), rows, choice=True)
 
     async def _on_list(self, turn: Turn, inp: Input) -> None:
         if inp.value == MENU:
@@ -58,7 +61,8 @@ class VerifyFlow(CoordinatorFlow):
             return
         cadre_id = _id(inp.value, "c")
         if cadre_id is None:
-            turn.say("form.err.pick_option")
+            if not say_which_one(turn, inp):
+                turn.say("form.err.pick_option")
             turn.show_prompt()
             return
         cadre = await require_cadre(turn.session, await self.scope(turn), cadre_id)
@@ -92,7 +96,8 @@ class VerifyFlow(CoordinatorFlow):
         notes = await _warnings(turn, cadre, person.full_name or "")
         proposed = await verification.proposal(turn.session, cadre.posyandu_id)
         if proposed is not None:
-            notes.append(_proposal(turn, proposed))
+            parent = await turn.session.get(Posyandu, proposed.parent_id) if proposed.parent_id else None
+            notes.append(proposal_note(turn.t, proposed, parent))  # issue 16: address, schedule, fields
         if notes:
             text = "\n\n".join([text, *notes])
         turn.ask(

@@ -9,7 +9,8 @@ from handlers import incentives
 from handlers.access import COORDINATOR_ROLES
 from handlers.bpjs import masked
 from handlers.flows.base import Flow
-from handlers.incentives import NOT_DUE, MonthView
+from handlers.incentives import NOT_DUE, POSYANDU_PENDING, MonthView
+from handlers.posyandu.verification import waiting_note
 from handlers.scheduling.formats import day, moment, month, rupiah
 from handlers.turn import Input, Turn
 from storage.models_bpjs import NOT_ENROLLED
@@ -47,6 +48,8 @@ class IncentiveFlow(Flow):
             )
             lines.append("")
             lines.extend(self._line(turn, view) for view in result.months)
+            if any(view.reason == POSYANDU_PENDING for view in result.months):  # issue 16
+                lines += ["", *await waiting_note(turn.session, turn.t, cadre.posyandu_id)]
             lines.append("")
             lines.append(turn.t("incentive.rule_note"))
         row = await bpjs.of_cadre(turn.session, cadre.cadre_id)
@@ -78,6 +81,8 @@ class IncentiveFlow(Flow):
         }
         if view.status == NOT_DUE:
             return turn.t("incentive.line.not_due", month=label, **params)
+        if view.reason == POSYANDU_PENDING:
+            return turn.t("incentive.line.posyandu_pending", month=label, amount=amount)
         if view.reason == "late_report":
             return turn.t("incentive.line.late", month=label, **params)
         reason = turn.t(f"incentive.reason.{view.reason}", **params)

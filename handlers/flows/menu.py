@@ -34,6 +34,7 @@ TARGETS = {
     "training_admin": "training_admin",
     "incentive_admin": "incentive_admin",
     "privacy": "privacy",
+    "posyandu": "posyandu_profile",
 }
 # Incentives, trainings and reminders, in menu order (the labels live in scheduling.po).
 CADRE_EXTRA_ROWS = ("incentive", "training", "certificates", "reminders")
@@ -65,6 +66,8 @@ def menu_rows(turn: Turn, *, also_cadre: bool = False) -> list[tuple[str, str]]:
         rows.append(("my_reports", t("menu.my_reports")))
         rows.extend((value, t(f"scheduling.menu.{value}")) for value in CADRE_EXTRA_ROWS)
         rows.append(("ask", t("resident.menu.ask")))  # everyone can ask what residents ask
+        # The Posyandu's profile leads on to its structure, children and weighing, and documents.
+        rows.append(("posyandu", t("menu.posyandu")))
     elif person.role == "resident":
         rows.extend((value, t(f"resident.menu.{value}")) for value in RESIDENT_ROWS)
         rows.append(("register", t("menu.register")))
@@ -77,9 +80,11 @@ def menu_rows(turn: Turn, *, also_cadre: bool = False) -> list[tuple[str, str]]:
             rows.append(("ask", t("resident.menu.ask")))
     if person.role not in ("coordinator", "admin"):
         # Coordinators' menu is full (a WhatsApp list holds 10 rows): they have /privasi, and
-        # "Tanya program" took the place of "Tentang KaderBot" (office staff know what it is).
+        # "Tanya program" took the place of "Tentang KaderBot" (office staff know what it is). A
+        # cadre's menu is full too: "Profil Posyandu" took that place (/bantuan still tells about it).
         rows.append(("privacy", t("privacy.menu")))
-        rows.append(("about", t("menu.about")))
+        if person.role != "cadre":
+            rows.append(("about", t("menu.about")))
     rows.append(("language", t("menu.language")))
     return rows
 

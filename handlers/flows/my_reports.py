@@ -1,5 +1,6 @@
 """/laporanku: the Posyandu's last six months at a glance; a report first sent after its deadline
-is marked late (the rule of the Posyandu's region, as incentives judge it)."""
+is marked late (the rule of the Posyandu's region, as incentives judge it). Under each month, a
+short line per SPM field other than kesehatan that the report answered (issue 16)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 from handlers.flows.base import Flow
 from handlers.forms.dates import month_name, month_start, shift_months
+from handlers.i18n import Translator
+from handlers.report_fields import sections, show_value
 from handlers.scheduling.deadlines import DEFAULT_TERMS, deadline, on_time, terms_for
 from handlers.skdn import percent
 from handlers.turn import Input, Turn
@@ -41,6 +44,8 @@ class MyReportsFlow(Flow):
                 lines.append(turn.t("my_reports.missing", month=label))
             elif report.held == "not_held":
                 lines.append(turn.t("my_reports.not_held", month=label))
+            elif report.s is None:  # a Posyandu that does not serve kesehatan: no SKDN to show
+                lines.append(turn.t("report_fields.my.held", month=label))
             else:
                 lines.append(
                     turn.t(
@@ -56,6 +61,8 @@ class MyReportsFlow(Flow):
                 report.first_submitted_at, deadline(terms, month, turn.zone)
             ):
                 lines[-1] += " " + turn.t("my_reports.late")
+            if report is not None:
+                lines += field_lines(turn.t, report.field_answers or {})
         if cadre.verification != "verified":
             lines += ["", turn.t("my_reports.unverified")]
         turn.say_text("\n".join(lines))
@@ -63,3 +70,19 @@ class MyReportsFlow(Flow):
 
     async def handle(self, turn: Turn, inp: Input) -> None:
         await turn.goto("menu")
+
+
+def field_lines(t: Translator, answers: dict[str, dict[str, Any]]) -> list[str]:
+    """A report's answers per SPM field other than kesehatan, one short line per field (free text
+    left out: the summary before sending showed it)."""
+    lines = []
+    for code, section in sections().items():
+        given = answers.get(code) or {}
+        items = [
+            t("report_fields.recap.item", label=t(q.label), value=show_value(t, q, given[q.key]))
+            for q in section.questions
+            if q.kind != "text" and given.get(q.key) is not None
+        ]
+        if items:
+            lines.append(t("report_fields.my.field", field=t(f"spm.short.{code}"), items="; ".join(items)))
+    return lines

@@ -140,6 +140,7 @@ class PrivacyFlow(Flow):
         return [
             turn.t("privacy.tickets.title"),
             turn.t("privacy.tickets.count", count=held.tickets, open=held.open_tickets),
+            *([turn.t("privacy.files.count", count=held.personal_files)] if held.personal_files else []),
             "",
             turn.t("privacy.tickets.why"),
         ]

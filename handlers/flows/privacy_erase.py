@@ -30,7 +30,11 @@ async def erase(turn: Turn) -> erasure.Erased:
     if cadre is not None:
         for training_id in await erasure.active_seat_trainings(session, cadre.cadre_id):
             await trainings.cancel(session, training_id, cadre, now=turn.now, zone=turn.zone)
-    return await erasure.erase_person(session, person.id, now=turn.now, reference=new_reference())
+    erased = await erasure.erase_person(session, person.id, now=turn.now, reference=new_reference())
+    if turn.media is not None:  # their photos' bytes, where no one else's row keeps the same content
+        for key in erased.media_keys:
+            await turn.media.backend.delete(key)
+    return erased
 
 
 class EraseFlow(Flow):

@@ -1,7 +1,11 @@
-"""Cadre registration: name, mobile number, Posyandu, position → waiting for verification.
+"""Cadre registration: name, mobile number, Posyandu, position, the fields served → waiting for
+verification.
 
-A cadre whose Posyandu is not listed proposes it (its name, whether it has a fixed place, the
-usual day) at its desa; the cadre is registered to it, and the coordinator verifies both at once."""
+A cadre or ketua whose Posyandu is not listed registers it (issue 16): its name, address, whether
+it has a fixed place, its usual day (a date, or a week and weekday), the SPM fields it serves and,
+when it is a pos pelayanan, the lembaga it belongs to. The cadre is registered to it, and the
+desa's or kabupaten's coordinator verifies both at once in /verifikasi (until then it is
+'proposed'). A cadre also says which fields they serve; they can join more later (/struktur)."""
 
 from __future__ import annotations
 
@@ -9,18 +13,69 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.forms.engine import FormFlow, FormSpec
-from handlers.forms.fields import Accept, Answers, ChoiceField, FieldContext, IntField, Invalid, PhoneField
+from handlers.forms.fields import (
+    Accept,
+    Answers,
+    ChoiceField,
+    FieldContext,
+    IntField,
+    Invalid,
+    PhoneField,
+    Stay,
+    TextField,
+)
 from handlers.forms.names import NameField, normalize_name, skeleton
 from handlers.forms.posyandu_field import PosyanduField
+from handlers.posyandu.fields import ParentField, SpmFieldsField
+from handlers.posyandu.institution import LEMBAGA, POS, institution_id_of
+from handlers.posyandu.spm import ordered
 from handlers.turn import Input, Turn
+from storage.models import Posyandu
+from storage.models_structure import KADER, PENGURUS_ROLES
 from storage.repositories import cadres, regions
+from storage.repositories import structure as positions
 
 POSITIONS = ("ketua", "sekretaris", "bendahara", "anggota")
 POSYANDU_WORD = "Posyandu"
+SCHEDULE_KINDS = ("date", "week", "none")
+WEEKS = tuple(range(1, 6))
+WEEKDAYS = tuple(range(7))  # 0 = Monday
 
 
 def _proposing(answers: Answers) -> bool:
     return bool((answers.get("posyandu") or {}).get("new"))
+
+
+def _schedule(kind: str):  # type: ignore[no-untyped-def]
+    return lambda answers: _proposing(answers) and answers.get("new_posyandu_schedule") == kind
+
+
+def _fields_served(answers: Answers) -> list[str]:
+    """The SPM fields of the Posyandu chosen (or proposed) so far."""
+    if _proposing(answers):
+        return list(answers.get("new_posyandu_fields") or [])
+    return list((answers.get("posyandu") or {}).get("spm_fields") or [])
+
+
+def _asks_cadre_fields(answers: Answers) -> bool:
+    return len(_fields_served(answers)) > 1
+
+
+async def _offered_to_cadre(fc: FieldContext) -> list[str]:
+    return _fields_served(fc.answers)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegistrationPosyanduField(PosyanduField):
+    """The Posyandu picker, remembering which SPM fields a listed Posyandu serves."""
+
+    async def accept(self, fc: FieldContext, inp: Input) -> Accept | Stay:
+        result = await super().accept(fc, inp)
+        if isinstance(result, Accept) and result.value and not result.value.get("new"):
+            posyandu = await fc.turn.session.get(Posyandu, int(result.value["id"]))
+            fields = ordered(posyandu.spm_fields or []) if posyandu is not None else []
+            return Accept({**result.value, "spm_fields": fields})
+        return result
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,7 +107,7 @@ REGISTRATION_FORM = FormSpec(
             max_length=80,
         ),
         PhoneField(name="phone", prompt="registration.ask.phone", label="registration.label.phone"),
-        PosyanduField(
+        RegistrationPosyanduField(
             name="posyandu", prompt="registration.ask.posyandu", label="registration.label.posyandu"
         ),
         NewPosyanduNameField(
@@ -63,6 +118,16 @@ REGISTRATION_FORM = FormSpec(
             max_length=80,
             when=_proposing,
         ),
+        TextField(
+            name="new_posyandu_address",
+            prompt="posyandu.register.ask.address",
+            label="posyandu.register.label.address",
+            min_length=5,
+            max_length=240,
+            needs_letters=True,
+            optional=True,
+            when=_proposing,
+        ),
         ChoiceField(
             name="new_posyandu_fixed_place",
             prompt="registration.new.ask.fixed_place",
@@ -70,13 +135,46 @@ REGISTRATION_FORM = FormSpec(
             choices_=(("yes", "registration.new.fixed_place.yes"), ("no", "registration.new.fixed_place.no")),
             when=_proposing,
         ),
+        ChoiceField(
+            name="new_posyandu_schedule",
+            prompt="posyandu.register.ask.schedule",
+            label="posyandu.register.label.schedule",
+            choices_=tuple((kind, f"posyandu.register.schedule.{kind}") for kind in SCHEDULE_KINDS),
+            when=_proposing,
+        ),
         IntField(
             name="new_posyandu_usual_day",
-            prompt="registration.new.ask.usual_day",
+            prompt="posyandu.register.ask.day",
             label="registration.new.label.usual_day",
             minimum=1,
             maximum=31,
-            optional=True,
+            when=_schedule("date"),
+        ),
+        ChoiceField(
+            name="new_posyandu_usual_week",
+            prompt="posyandu.register.ask.week",
+            label="posyandu.register.label.week",
+            choices_=tuple((str(week), f"posyandu.week.{week}") for week in WEEKS),
+            when=_schedule("week"),
+        ),
+        ChoiceField(
+            name="new_posyandu_usual_weekday",
+            prompt="posyandu.register.ask.weekday",
+            label="posyandu.register.label.weekday",
+            choices_=tuple((str(day), f"posyandu.weekday.{day}") for day in WEEKDAYS),
+            when=_schedule("week"),
+        ),
+        SpmFieldsField(
+            name="new_posyandu_fields",
+            prompt="posyandu.register.ask.fields",
+            label="posyandu.register.label.fields",
+            when=_proposing,
+        ),
+        ParentField(
+            name="new_posyandu_parent",
+            prompt="posyandu.register.ask.parent",
+            label="posyandu.register.label.parent",
+            desa=lambda fc: (fc.answers.get("posyandu") or {}).get("desa"),
             when=_proposing,
         ),
         ChoiceField(
@@ -84,6 +182,14 @@ REGISTRATION_FORM = FormSpec(
             prompt="registration.ask.position",
             label="registration.label.position",
             choices_=tuple((p, f"registration.position.{p}") for p in POSITIONS),
+        ),
+        SpmFieldsField(
+            name="cadre_fields",
+            prompt="posyandu.register.ask.cadre_fields",
+            label="posyandu.register.label.cadre_fields",
+            offered=_offered_to_cadre,
+            optional=True,
+            when=_asks_cadre_fields,
         ),
     ),
     typical={"posyandu": {"id": 0}},  # count steps as for a listed Posyandu until one is proposed
@@ -115,15 +221,7 @@ class RegistrationFlow(FormFlow):
         chosen = answers["posyandu"]
         if chosen.get("new"):
             name = posyandu_name(answers["new_posyandu_name"])
-            posyandu_id = await regions.propose(
-                turn.session,
-                region_code=chosen["desa"],
-                name=name,
-                has_fixed_place=answers["new_posyandu_fixed_place"] == "yes",
-                usual_day=answers.get("new_posyandu_usual_day"),
-                proposed_by=turn.person.id,
-                now=turn.now,
-            )
+            posyandu_id = await _propose(turn, answers, name=name, desa=chosen["desa"])
         else:
             posyandu_id = int(chosen["id"])
         await cadres.register(
@@ -135,9 +233,64 @@ class RegistrationFlow(FormFlow):
             position=answers["position"],
             now=turn.now,
         )
+        await _take_places(turn, posyandu_id, answers)
         if chosen.get("new"):
             turn.say("registration.new.done", posyandu=name, desa=chosen["desa_label"])
         else:
             turn.say("registration.done", posyandu=chosen["label"])
         turn.state.data = {}
         await turn.goto("menu")
+
+
+async def _propose(turn: Turn, answers: dict[str, Any], *, name: str, desa: str) -> int:
+    """The proposed Posyandu, pending until a coordinator verifies it with its cadre."""
+    kind = answers.get("new_posyandu_schedule")
+    posyandu_id = await regions.propose(
+        turn.session,
+        region_code=desa,
+        name=name,
+        has_fixed_place=answers["new_posyandu_fixed_place"] == "yes",
+        usual_day=answers.get("new_posyandu_usual_day") if kind == "date" else None,
+        proposed_by=turn.person.id,
+        now=turn.now,
+    )
+    posyandu = await turn.session.get(Posyandu, posyandu_id)
+    assert posyandu is not None
+    posyandu.address = answers.get("new_posyandu_address")
+    if kind == "week":
+        posyandu.usual_week = int(answers["new_posyandu_usual_week"])
+        posyandu.usual_weekday = int(answers["new_posyandu_usual_weekday"])
+    posyandu.spm_fields = ordered(answers["new_posyandu_fields"])
+    parent = answers.get("new_posyandu_parent")
+    posyandu.kind = POS if parent else LEMBAGA
+    posyandu.parent_id = int(parent["id"]) if parent else None
+    await turn.session.flush()
+    return posyandu_id
+
+
+async def _take_places(turn: Turn, posyandu_id: int, answers: dict[str, Any]) -> None:
+    """The registrant's places in the structure: their pengurus role if it is free, and the fields
+    they serve (the only field, for an anggota of a Posyandu serving one)."""
+    session, person_id = turn.session, turn.person.id
+    institution_id = await institution_id_of(session, posyandu_id)
+    await positions.clear_elsewhere(session, person_id=person_id, keep_institution_id=institution_id)
+    await positions.leave_pengurus(session, institution_id=institution_id, person_id=person_id)
+    position = answers["position"]
+    if position in PENGURUS_ROLES:
+        await positions.place(
+            session,
+            institution_id=institution_id,
+            person_id=person_id,
+            field=None,
+            role=position,
+            now=turn.now,
+            replace=False,
+        )
+    served = _fields_served(answers)
+    joined = answers.get("cadre_fields") or []
+    if not joined and len(served) == 1 and position == "anggota":
+        joined = served
+    for code in ordered(joined):
+        await positions.place(
+            session, institution_id=institution_id, person_id=person_id, field=code, role=KADER, now=turn.now
+        )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from handlers.flows.base import Flow
+from handlers.flows.children import ChildAddFlow, ChildrenFlow
 from handlers.flows.coordinator_broadcast import BroadcastFlow
 from handlers.flows.coordinator_broadcast_status import BroadcastStatusFlow
 from handlers.flows.coordinator_export import ExportFlow
@@ -16,6 +18,11 @@ from handlers.flows.incentive_status import IncentiveFlow
 from handlers.flows.language import LanguageFlow
 from handlers.flows.menu import MenuFlow
 from handlers.flows.my_reports import MyReportsFlow
+from handlers.flows.posyandu_documents import DocumentsFlow
+from handlers.flows.posyandu_import import PosyanduImportFlow
+from handlers.flows.posyandu_profile import ProfileEditFlow, ProfileFlow
+from handlers.flows.posyandu_structure import StructureFlow
+from handlers.flows.posyandu_verify import PosyanduRecapFlow, PosyanduSubmitFlow, PosyanduVerifyFlow
 from handlers.flows.privacy import PrivacyFlow
 from handlers.flows.privacy_erase import EraseFlow
 from handlers.flows.registration import RegistrationFlow
@@ -30,7 +37,9 @@ from handlers.flows.training_admin import TrainingAdminFlow
 from handlers.flows.training_cadre import TrainingFlow
 from handlers.flows.training_certificates import CertificatesFlow
 from handlers.flows.training_create import TrainingCreateFlow
+from handlers.flows.weighing import WeighingFlow
 from handlers.flows.welcome import WelcomeFlow
+from handlers.posyandu.verification import DEFAULT_DEADLINE
 from handlers.programs import Programs
 from handlers.programs.emergency import EmergencyNumbers
 from handlers.programs.library import DEFAULT_LOCALES
@@ -40,7 +49,10 @@ from handlers.safety.answer import SafetyFlow
 
 
 def build_flows(
-    locales_dir: Path = DEFAULT_LOCALES, *, retention: RetentionPolicy | None = None
+    locales_dir: Path = DEFAULT_LOCALES,
+    *,
+    retention: RetentionPolicy | None = None,
+    posyandu_deadline: dt.date = DEFAULT_DEADLINE,
 ) -> dict[str, Flow]:
     programs = Programs.load(locales_dir)
     emergency = EmergencyNumbers.load(locales_dir)
@@ -62,6 +74,7 @@ def build_flows(
         RecapFlow(),
         ExportFlow(),
         TicketsFlow(),
+        PosyanduImportFlow(),
         # Incentives, trainings, reminders (issue #7).
         IncentiveFlow(),
         IncentiveAdminFlow(),
@@ -70,6 +83,19 @@ def build_flows(
         TrainingCreateFlow(),
         CertificatesFlow(),
         ReminderSettingsFlow(),
+        # A Posyandu's profile and its structure per SPM field (issue #16).
+        ProfileFlow(),
+        ProfileEditFlow(),
+        StructureFlow(),
+        DocumentsFlow(),
+        # The DPMD's verification of Posyandu 6 SPM and its recap (issue #16).
+        PosyanduSubmitFlow(),
+        PosyanduVerifyFlow(),
+        PosyanduRecapFlow(posyandu_deadline),
+        # The child register and weighing day (issue #17).
+        ChildrenFlow(),
+        ChildAddFlow(),
+        WeighingFlow(),
         # Personal data under UU 27/2022 (issue #8).
         PrivacyFlow(retention),
         EraseFlow(),

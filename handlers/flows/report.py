@@ -22,7 +22,10 @@ from handlers.forms.fields import (
     Stay,
     TextField,
 )
+from handlers.growth import report_prefill
 from handlers.i18n import Translator
+from handlers.posyandu.spm import SPM_FIELDS
+from handlers.report_fields import HEALTH, Question, sections, served
 from handlers.skdn import percent
 from handlers.turn import Input, Turn
 from storage.repositories import cadres, regions, reports
@@ -33,8 +36,66 @@ COUNT_MAX = 1000  # a Posyandu serves tens to a few hundred people; more is a ty
 VITAMIN_A_MONTHS = (2, 8)  # Bulan Vitamin A: February and August
 
 
+SERVED = "_spm"  # hidden answer: the Posyandu's SPM fields when the form began (kept in drafts)
+
+
 def _held(answers: Answers) -> bool:
     return answers.get("held") in ("usual_place", "other_place")
+
+
+def _serves(answers: Answers, code: str) -> bool:
+    return code in served(answers.get(SERVED))
+
+
+def _health(answers: Answers) -> bool:
+    """The health questions (SKDN and the rest): a Posyandu serving kesehatan, on a day it was held."""
+    return _held(answers) and _serves(answers, HEALTH)
+
+
+def _section_title(fc: FieldContext, code: str) -> str | None:
+    """The heading before a field's first question; none for a Posyandu serving kesehatan only, so
+    its report reads as it always did."""
+    if served(fc.answers.get(SERVED)) == (HEALTH,):
+        return None
+    return fc.t("report_fields.section", field=fc.t(f"spm.short.{code}"))
+
+
+def _with_title(fc: FieldContext, section: str | None, text: str) -> str:
+    title = _section_title(fc, section) if section else None
+    return f"{title}\n{text}" if title else text
+
+
+def _title_keys(section: str | None) -> list[str]:
+    return ["report_fields.section", f"spm.short.{section}"] if section else []
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Sectioned(Field):
+    """The first question of a field's section opens it with the field's heading."""
+
+    section: str | None = None
+
+    async def question(self, fc: FieldContext) -> tuple[str, list[OptionRow], bool]:
+        text, options, numbered = await super().question(fc)
+        return _with_title(fc, self.section, text), options, numbered
+
+    def message_keys(self) -> list[str]:
+        return [*super().message_keys(), *_title_keys(self.section)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SectionIntField(_Sectioned, IntField):
+    """A count in a field's section."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SectionChoiceField(_Sectioned, ChoiceField):
+    """A choice in a field's section."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SectionTextField(_Sectioned, TextField):
+    """Free text in a field's section."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,7 +128,8 @@ class ReportMonthField(Field):
             if inp.value != "revise":
                 raise Invalid("form.err.pick_option")
             existing = await reports.for_month(session, posyandu_id, dt.date.fromisoformat(month_key + "-01"))
-            return Accept(month_key, prefill=_answers_from(existing) if existing else None)
+            prefill = _answers_from(existing, fc.context.get("spm_fields")) if existing else None
+            return Accept(month_key, prefill=prefill)
         this = month_start(fc.turn.today)
         if inp.value is not None:
             month = dt.date.fromisoformat(inp.value + "-01")
@@ -93,10 +155,84 @@ class ReportMonthField(Field):
         return [*super().message_keys(), "report.revise.yes", "report.revise.other", "report.revise.ask"]
 
 
-def _count(name: str, *, when: Any = _held, maximum: int = COUNT_MAX) -> IntField:
-    return IntField(
-        name=name, prompt=f"report.ask.{name}", label=f"report.label.{name}", maximum=maximum, when=when
+def _count(
+    name: str, *, when: Any = _health, maximum: int = COUNT_MAX, section: str | None = None
+) -> IntField:
+    return SectionIntField(
+        name=name,
+        prompt=f"report.ask.{name}",
+        label=f"report.label.{name}",
+        maximum=maximum,
+        when=when,
+        section=section,
     )
+
+
+def _asked(q: Question) -> Callable[[Answers], bool]:
+    """Whether a field's question is asked: the Posyandu serves the field (held or not: a flood that
+    stopped the Posyandu day is still a trantibumlinmas event), and its condition holds."""
+    condition = None if q.only_if is None else f"{q.field}__{q.only_if}"
+
+    def when(answers: Answers) -> bool:
+        if not _serves(answers, q.field):
+            return False
+        return condition is None or (answers.get(condition) or 0) > 0
+
+    return when
+
+
+def _section_field(q: Question, *, first: bool) -> Field:
+    section = q.field if first else None
+    common: dict[str, Any] = {"name": q.name, "prompt": q.prompt, "label": q.label, "when": _asked(q)}
+    if q.kind == "count":
+        return SectionIntField(maximum=q.maximum, section=section, **common)
+    if q.kind == "yes_no":
+        return SectionChoiceField(
+            choices_=(("yes", "report_fields.yes"), ("no", "report_fields.no")), section=section, **common
+        )
+    return SectionTextField(optional=q.optional, max_length=q.maximum, section=section, **common)
+
+
+def _health_fields() -> tuple[Field, ...]:
+    return (
+        report_prefill.source_field(_health),  # SKDN from the child register, when it has children
+        _count("s", section=HEALTH),
+        _count("k"),
+        _count("d"),
+        _count("n"),
+        *(_count(f"visits_{group}") for group in VISIT_GROUPS),
+        _count("referrals_gizi"),
+        _count("immunizations"),
+        _count("vitamin_a"),
+    )
+
+
+def _field_sections() -> tuple[Field, ...]:
+    """Every field's questions in SPM order: kesehatan's are the health questions."""
+    found: list[Field] = []
+    for code in SPM_FIELDS:
+        if code == HEALTH:
+            found.extend(_health_fields())
+        elif code in sections():
+            questions = sections()[code].questions
+            found.extend(_section_field(q, first=i == 0) for i, q in enumerate(questions))
+    return tuple(found)
+
+
+def _section_checks() -> tuple[Check, ...]:
+    """A field's [smaller, larger] pairs from the data file (e.g. PMKS referred ≤ PMKS found)."""
+    checks = []
+    for code, section in sections().items():
+        for small, large in section.checks:
+            a, b = section.question(small).name, section.question(large).name
+            checks.append(
+                Check(
+                    (a, b),
+                    lambda answers, a=a, b=b: answers[a] <= answers[b],
+                    {a: f"report.{code}.err.{small}_gt_{large}", b: f"report.{code}.err.{large}_lt_{small}"},
+                )
+            )
+    return tuple(checks)
 
 
 def _month_of(answers: Answers) -> dt.date:
@@ -149,6 +285,14 @@ SOFT_CHECKS = (
         _counts("vitamin_a", "s"),
     ),
     SoftCheck("s_jump", ("s",), _s_steady, "report.warn.s_jump", _s_jump_params),
+    # Every balita weighed (D) was also served at the Posyandu: fewer served than weighed is a slip.
+    SoftCheck(
+        "balita_served_lt_d",
+        ("visits_balita", "d"),
+        lambda a, c: a["visits_balita"] >= a["d"],
+        "report_fields.warn.balita_served_lt_d",
+        _counts("visits_balita", "d"),
+    ),
     SoftCheck(
         "vitamin_a_month",
         ("vitamin_a",),
@@ -160,7 +304,7 @@ SOFT_CHECKS = (
 
 
 def _coverage(t: Translator, answers: Answers) -> list[str]:
-    if not _held(answers):
+    if not _health(answers):
         return []
     return [
         t("report.coverage.ds", value=percent(answers.get("d"), answers.get("s"))),
@@ -211,19 +355,17 @@ REPORT_FORM = FormSpec(
             month_field="month",
             when=_held,
         ),
-        _count("s"),
-        _count("k"),
-        _count("d"),
-        _count("n"),
-        *(_count(f"visits_{group}") for group in VISIT_GROUPS),
-        _count("referrals_gizi"),
-        _count("immunizations"),
-        _count("vitamin_a"),
+        *_field_sections(),
         TextField(
             name="notes", prompt="report.ask.notes", label="report.label.notes", optional=True, max_length=500
         ),
         PhotosField(
-            name="photos", prompt="report.ask.photos", label="report.label.photos", optional=True, when=_held
+            name="photos",
+            prompt="report.ask.photos",
+            label="report.label.photos",
+            optional=True,
+            when=_held,
+            media_kind="report_photo",
         ),
     ),
     checks=(
@@ -235,6 +377,7 @@ REPORT_FORM = FormSpec(
             lambda a: a["referrals_gizi"] <= a["s"],
             {"referrals_gizi": "report.err.referrals_gt_s", "s": "report.err.s_lt_referrals"},
         ),
+        *_section_checks(),
     ),
     warnings=SOFT_CHECKS,
     notes=_coverage,
@@ -242,9 +385,11 @@ REPORT_FORM = FormSpec(
 )
 
 
-def _answers_from(report: Any) -> dict[str, Any]:
-    """A stored report as form answers, so a revision starts from what was sent."""
+def _answers_from(report: Any, fields: Any) -> dict[str, Any]:
+    """A stored report as form answers, so a revision starts from what was sent. `fields`: the SPM
+    fields the Posyandu serves now (a field added since is asked afresh)."""
     answers: dict[str, Any] = {
+        SERVED: list(served(fields)),
         "held": report.held,
         "place_note": report.place_note,
         "not_held_reason": report.not_held_reason,
@@ -261,9 +406,36 @@ def _answers_from(report: Any) -> dict[str, Any]:
     }
     for group in VISIT_GROUPS:
         answers[f"visits_{group}"] = (report.visits or {}).get(group)
+    skipped = set()  # optional questions answered by skipping them
+    for code, section in sections().items():
+        stored = (report.field_answers or {}).get(code) or {}
+        for q in section.questions:
+            if q.key not in stored:
+                continue
+            value = stored[q.key]
+            if q.kind == "yes_no" and value is not None:
+                value = "yes" if value else "no"
+            answers[q.name] = value
+            if value is None and q.optional:
+                skipped.add(q.name)
     # Keep only what the stored report actually answered, so nothing unanswered looks answered.
     active = {f.name for f in REPORT_FORM.active(answers)}
-    return {k: v for k, v in answers.items() if k in active and (v is not None or k in ("notes", "photos"))}
+    kept = {"notes", "photos", *skipped}
+    return {k: v for k, v in answers.items() if k == SERVED or (k in active and (v is not None or k in kept))}
+
+
+def field_answers(answers: Answers) -> dict[str, dict[str, Any]]:
+    """Form answers → the report's answers per SPM field other than kesehatan, as stored."""
+    stored: dict[str, dict[str, Any]] = {}
+    for code, section in sections().items():
+        for q in section.questions:
+            if q.name not in answers:
+                continue
+            value = answers[q.name]
+            if q.kind == "yes_no" and value is not None:
+                value = value == "yes"
+            stored.setdefault(code, {})[q.key] = value
+    return stored
 
 
 def report_values(answers: Answers) -> dict[str, Any]:
@@ -280,6 +452,8 @@ def report_values(answers: Answers) -> dict[str, Any]:
         values[name] = answers.get(name)
     visits = {g: answers[f"visits_{g}"] for g in VISIT_GROUPS if answers.get(f"visits_{g}") is not None}
     values["visits"] = visits
+    values["field_answers"] = field_answers(answers)
+    values["skdn_source"] = report_prefill.source(answers)
     return values
 
 
@@ -302,6 +476,7 @@ class ReportFlow(FormFlow):
             "posyandu_id": cadre.posyandu_id,
             "posyandu": f"{place.name} — {place.desa}",
             "usual_day": posyandu.usual_day,
+            "spm_fields": list(served(await reports.spm_fields(turn.session, cadre.posyandu_id))),
             "verified": cadre.verification == "verified",
             # The last year's S per month, for the soft check on a sudden change of S.
             "recent_s": {
@@ -312,6 +487,14 @@ class ReportFlow(FormFlow):
                 if r.s is not None
             },
         }
+
+    async def _advance(self, turn: Turn) -> None:
+        # The fields served, fixed when the form begins and kept with its answers (and its draft),
+        # so the questions' conditions see them. A draft from before this existed reads as kesehatan.
+        data = turn.state.data
+        data["answers"].setdefault(SERVED, data.get("context", {}).get("spm_fields") or list(served(None)))
+        await report_prefill.refresh(turn, data["answers"], data["context"]["posyandu_id"])
+        await super()._advance(turn)
 
     async def summary_header(self, turn: Turn, context: dict[str, Any]) -> str:
         month = turn.state.data["answers"].get("month")

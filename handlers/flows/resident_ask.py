@@ -113,8 +113,10 @@ class ResidentAskFlow(Flow):
             ("menu", turn.t("resident.ask.menu")),
             floor_option(turn.t),
         ]
-        key = "resident.ask.did_you_mean" if match.suggestions else "resident.ask.out_of_scope"
-        turn.ask(with_floor(turn.t, turn.t(key), button=True), rows)
+        # The apology is said once: /bantuan shows the choices again without it.
+        key = "review.ask.did_you_mean" if match.suggestions else "review.ask.out_of_scope"
+        question = with_floor(turn.t, turn.t(key), button=True)
+        turn.ask(question, rows, lead=turn.t(f"{key}.sorry"))
 
     def _show(self, turn: Turn, topic_id: str) -> None:
         """The first screen: gist and next step in one message, the rest one tap away."""

@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from babel.dates import format_datetime
-
 from handlers.flows.base import Flow
+from handlers.scheduling.formats import date_time
 from handlers.turn import Input, Turn
 from storage.models_tickets import Ticket
 from storage.repositories import tickets
@@ -109,4 +108,4 @@ def _line(turn: Turn, ticket: Ticket) -> str:
 
 
 def _when(turn: Turn, moment: dt.datetime) -> str:
-    return format_datetime(moment.astimezone(turn.zone), "d MMM yyyy HH:mm", locale=turn.lang)
+    return date_time(moment, turn.lang, turn.zone)

@@ -63,6 +63,7 @@ TICKET_FORM = FormSpec(
             label="resident.ticket.label.photos",
             optional=True,
             max_photos=3,
+            media_kind="ticket_photo",
         ),
     ),
 )

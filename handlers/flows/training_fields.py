@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from handlers.forms.dates import month_start, parse_day, shift_months
 from handlers.forms.fields import Accept, Field, FieldContext, Invalid, OptionRow
 from handlers.i18n import Translator
-from handlers.scheduling.formats import weekday, zone_label
+from handlers.scheduling.formats import clock, weekday, zone_label
 from handlers.scheduling.rules import local_at
 from handlers.turn import Input
 
@@ -54,7 +54,7 @@ class TrainingTimeField(Field):
 
     async def question(self, fc: FieldContext) -> tuple[str, list[OptionRow], bool]:
         text = fc.t(self.prompt, zone=zone_label(fc.turn.zone))
-        return text, [(value, value.replace(":", ".")) for value in TIMES], True
+        return text, [(value, clock(value)) for value in TIMES], True
 
     async def accept(self, fc: FieldContext, inp: Input) -> Accept:
         raw = inp.value if inp.value is not None else (inp.text or "").strip()
@@ -67,7 +67,7 @@ class TrainingTimeField(Field):
         return Accept(value)
 
     def show(self, t: Translator, value: Any) -> str:
-        return value.replace(":", ".") if value else "-"
+        return clock(value) if value else "-"
 
     def message_keys(self) -> list[str]:
         return [*super().message_keys(), "training.err.time", "training.err.past"]

@@ -9,7 +9,7 @@ from typing import Any
 
 from handlers.flows.base import Flow
 from handlers.flows.language import language_options
-from handlers.forms.answers import say_pick_number
+from handlers.forms.answers import say_pick_number, say_which_one
 from handlers.i18n import LANGUAGES
 from handlers.turn import Input, Turn
 
@@ -61,10 +61,17 @@ class WelcomeFlow(Flow):
                 turn.state.after_consent = None
                 await turn.goto(chosen["flow"], **chosen.get("args", {}))
                 return
+            if turn.person.role == "cadre":  # a registered cadre agreeing again: their menu
+                await turn.goto("menu")
+                return
             data["step"] = "role"
         elif step == "consent" and inp.value == "decline":
+            # Declining after agreeing withdraws the consent: no personal data is used from now on
+            # (no reports, reminders or broadcasts), so only what works without it stays on the menu.
+            withdrawn = turn.person.consent_at is not None
+            turn.person.consent_at = None
             turn.person.consent_declined_at = turn.now
-            turn.say("consent.declined")
+            turn.say("review.consent.withdrawn" if withdrawn else "consent.declined")
             await turn.goto("menu")
             return
         elif step == "role" and inp.value == "cadre":
@@ -75,6 +82,6 @@ class WelcomeFlow(Flow):
             return
         elif say_pick_number(turn, inp):
             return
-        else:
+        elif not say_which_one(turn, inp):  # 'saya' fits both roles: which one, not 'not understood'
             turn.say("form.err.pick_option")
         await self.resume(turn)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 if TYPE_CHECKING:
+    from handlers.i18n import Catalogues
     from handlers.turn import Input, Turn
 
 LOCALES = Path(__file__).resolve().parents[2] / "locales"
@@ -251,6 +252,49 @@ def read_number(text: str, lang: str) -> ReadNumber:
 def small_number(text: str) -> bool:
     """ASCII digits only, and few: str.isdigit() also accepts '²', and int() refuses 5,000 digits."""
     return 0 < len(text) <= 6 and text.isascii() and text.isdigit()
+
+
+def say_which_one(turn: Turn, inp: Input) -> bool:
+    """When typed text names several options of a choice on screen ('ya' for 'Ya, di tempat biasa'
+    and 'Ya, di tempat lain', 'saya' for 'Saya kader Posyandu' and 'Saya warga'), say 'which one?'.
+
+    True when it did; the caller shows the question again. Forms, menus and lists answer alike."""
+    prompt = turn.state.prompt
+    if inp.value is not None or not inp.text or prompt is None or not prompt.choice:
+        return False
+    if len(choice_candidates(inp.text, prompt.options, turn.lang)) < 2:
+        return False
+    turn.say("forms.err.which_one")
+    return True
+
+
+# The options every flow shares, by value, and the catalogue keys of their labels. Their labels in
+# any language pick them: 'batal' picks '✖ Cancel' in an English conversation, 'skip' picks 'Lewati'
+# in an Indonesian one ('ya'/'yes', 'tidak'/'no' are meanings, above, read in both languages).
+STANDARD_OPTIONS: dict[str, tuple[str, ...]] = {
+    "_back": ("nav.back", "nav.back_to_summary"),
+    "_skip": ("nav.skip",),
+    "submit": ("form.summary.submit",),
+    "edit": ("form.summary.edit",),
+    "cancel": ("form.summary.cancel",),
+}
+
+
+def standard_option(text: str, options: list[list[str]], catalogues: Catalogues) -> str | None:
+    """The standard option on screen (back, skip, send, edit, cancel) that `text` names in any language."""
+    typed = plain(text)
+    if not typed:
+        return None
+    on_screen = {option[0] for option in options}
+    for value, keys in STANDARD_OPTIONS.items():
+        if value not in on_screen:
+            continue
+        names = {plain(catalogues.text(lang, key)) for lang in catalogues.messages for key in keys}
+        if value == "_skip":
+            names |= {word for lang in catalogues.messages for table in words(lang) for word in table.skip}
+        if typed in names:
+            return value
+    return None
 
 
 def say_pick_number(turn: Turn, inp: Input) -> bool:

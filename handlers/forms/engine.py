@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from handlers.flows.base import Flow
-from handlers.forms.answers import choice_candidates, say_pick_number
+from handlers.forms.answers import say_pick_number, say_which_one
 from handlers.forms.fields import Accept, Answers, ChoiceField, Field, FieldContext, Invalid, OptionRow, Stay
 from handlers.i18n import Translator
 from handlers.turn import BACK, SKIP, Input, Turn
@@ -117,6 +117,10 @@ class FormFlow(Flow):
     async def summary_header(self, turn: Turn, context: dict[str, Any]) -> str:
         return turn.t(self.spec.title)
 
+    def confirm_labels(self, turn: Turn, answers: Answers) -> tuple[str, str]:
+        """The summary's closing question and its submit button ('Kirim sekarang?', 'Kirim')."""
+        return turn.t("form.summary.confirm"), turn.t("form.summary.submit")
+
     # -- flow protocol -----------------------------------------------------------------------
     async def begin(self, turn: Turn, *, fresh: bool = False, **args: Any) -> None:
         draft = turn.state.drafts.pop(self.name, None)
@@ -213,8 +217,7 @@ class FormFlow(Flow):
         except Invalid as refusal:
             if refusal.key == "form.err.pick_option" and say_pick_number(turn, inp):
                 return
-            if refusal.key == "form.err.pick_option" and _ambiguous(turn, inp):
-                turn.say("forms.err.which_one")
+            if refusal.key == "form.err.pick_option" and say_which_one(turn, inp):
                 await self._ask(turn, current, after_error=True)
                 return
             turn.say(refusal.key, **refusal.params)
@@ -402,11 +405,12 @@ class FormFlow(Flow):
                 lines.append("")
                 lines.extend(notes)
         lines.append("")
-        lines.append(turn.t("form.summary.confirm"))
+        confirm, submit = self.confirm_labels(turn, answers)
+        lines.append(confirm)
         turn.ask(
             "\n".join(lines),
             [
-                ("submit", turn.t("form.summary.submit")),
+                ("submit", submit),
                 ("edit", turn.t("form.summary.edit")),
                 ("cancel", turn.t("form.summary.cancel")),
             ],
@@ -433,15 +437,6 @@ class FormFlow(Flow):
             if not check.holds(answers):
                 return check
         return None
-
-
-def _ambiguous(turn: Turn, inp: Input) -> bool:
-    """Whether a typed answer fits several options of a choice ('ya' for 'Ya, di tempat biasa' and
-    'Ya, di tempat lain'): then ask which one, not 'pick an option'."""
-    prompt = turn.state.prompt
-    if inp.value is not None or not inp.text or prompt is None or not prompt.choice:
-        return False
-    return len(choice_candidates(inp.text, prompt.options, turn.lang)) > 1
 
 
 def _stamp(warning: SoftCheck, answers: Answers) -> list[Any]:

@@ -12,6 +12,8 @@ import phonenumbers
 from handlers.forms.answers import NumberProblem, is_skip_word, read_number
 from handlers.i18n import Translator
 from handlers.turn import Input, Turn
+from storage.media import PICTURE_TYPES
+from storage.repositories import media as media_repo
 
 Answers = Mapping[str, Any]
 OptionRow = tuple[str, str] | tuple[str, str, str | None]
@@ -201,22 +203,34 @@ class PhotosField(Field):
     """Zero or more photos; the person taps 'Selesai' when done (or 'Lewati' to send none)."""
 
     max_photos: int = 5
+    # What the photos are in the media store (storage/repositories/media.py): 'report_photo',
+    # 'ticket_photo' (personal: erased with /hapusdata); None leaves them as received.
+    media_kind: str | None = None
 
     async def choices(self, fc: FieldContext) -> list[OptionRow]:
         taken = fc.local.get("photos", [])
         return [("done", fc.t("form.photos.done", count=len(taken)))] if taken else []
 
     async def accept(self, fc: FieldContext, inp: Input) -> Accept | Stay:
-        photos: list[dict[str, str]] = fc.local.setdefault("photos", [])
+        photos: list[dict[str, Any]] = fc.local.setdefault("photos", [])
         if inp.value == "done" and photos:
             return Accept(list(photos))
-        pictures = [a for a in inp.attachments if a.kind in ("photo", "document")]
+        pictures = [
+            a
+            for a in inp.attachments
+            if a.kind == "photo" or (a.kind == "document" and (a.mime_type or "") in PICTURE_TYPES)
+        ]
         if not pictures:
             raise Invalid("form.err.need_photo")
         for attachment in pictures:
             if len(photos) >= self.max_photos:
                 raise Invalid("form.err.too_many_photos", max=self.max_photos)
-            photos.append({"ref": attachment.ref, "mime_type": attachment.mime_type or ""})
+            photo: dict[str, Any] = {"ref": attachment.ref, "mime_type": attachment.mime_type or ""}
+            if attachment.media_id is not None:  # kept in the media store on arrival (bot/media_intake.py)
+                photo["media_id"] = attachment.media_id
+                if self.media_kind is not None:
+                    await media_repo.claim(fc.turn.session, [attachment.media_id], kind=self.media_kind)
+            photos.append(photo)
         fc.turn.say("form.photos.received", count=len(photos), max=self.max_photos)
         if len(photos) >= self.max_photos:
             return Accept(list(photos))

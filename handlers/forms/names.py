@@ -42,6 +42,32 @@ def normalize_name(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
+# Words inside a name that stay lower case ("Ahmad bin Hasan", "Siti binti Abdullah", "Jan van Dijk");
+# a name's first word is always capitalised.
+_PARTICLES = frozenset({"bin", "binti", "bt", "van", "von", "der", "den", "de", "da", "di", "dos", "del"})
+
+
+def proper_case(name: str) -> str:
+    """A name typed all in lower (or all in upper) case, as people write it: 'siti aminah' →
+    'Siti Aminah', 'AHMAD BIN HASAN' → 'Ahmad bin Hasan', 'nur'aini al-fatih' → "Nur'aini Al-Fatih".
+    A name with capitals of its own ('McDonald', 'dr. Budi') is kept as typed."""
+    if name != name.lower() and name != name.upper():
+        return name
+    words = name.lower().split(" ")
+    return " ".join(
+        word if i and word in _PARTICLES else "-".join(_capital(part) for part in word.split("-"))
+        for i, word in enumerate(words)
+    )
+
+
+def _capital(word: str) -> str:
+    """The first letter up ('aminah' → 'Aminah', "nur'aini" → "Nur'aini", '(ani)' → '(Ani)')."""
+    for i, c in enumerate(word):
+        if c.isalpha():
+            return word[:i] + c.upper() + word[i + 1 :]
+    return word
+
+
 def scripts(text: str) -> list[str]:
     """The scripts of the letters in `text`, in order of first use (e.g. ["LATIN", "CYRILLIC"])."""
     found: list[str] = []
@@ -68,7 +94,8 @@ def skeleton(text: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class NameField(TextField):
-    """A person's name: normalized, hidden and direction-changing characters refused with a reason."""
+    """A person's name: normalized, hidden and direction-changing characters refused with a reason,
+    and one typed all in lower or upper case stored in proper case (`proper_case`)."""
 
     needs_letters: bool = True
 
@@ -76,7 +103,7 @@ class NameField(TextField):
         if inp.text is not None and hidden_characters(inp.text):
             raise Invalid("names.err.hidden_characters")
         if inp.text is not None:
-            inp = dataclasses.replace(inp, text=normalize_name(inp.text))
+            inp = dataclasses.replace(inp, text=proper_case(normalize_name(inp.text)))
         return await super().accept(fc, inp)
 
     def message_keys(self) -> list[str]:

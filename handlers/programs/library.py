@@ -26,7 +26,7 @@ class Programs:
         bases = {lang: load_knowledge(locales_dir, lang) for lang in LANGUAGES}
         # One matcher over both languages: an English speaker may type Indonesian programme names and
         # the other way round; topic ids are shared, the answer comes in the person's language.
-        matcher = Matcher(list(bases.values()), load_normalizer(locales_dir))
+        matcher = Matcher(list(bases.values()), load_normalizer(locales_dir), model_dir=locales_dir)
         return cls(bases=bases, matcher=matcher, default_language=default_language)
 
     def base(self, lang: str) -> KnowledgeBase:

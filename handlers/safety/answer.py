@@ -35,6 +35,7 @@ from typing import Any
 from handlers.flows.base import Flow
 from handlers.forms.answers import say_pick_number
 from handlers.programs.emergency import EmergencyNumbers
+from handlers.report_fields import record_field_names
 from handlers.safety.detector import DangerDetector
 from handlers.state import Prompt
 from handlers.turn import Input, Turn
@@ -48,7 +49,10 @@ SEEN = "safety_seen"  # in a flow's data after going back: the question and text
 # Flows whose typed text is not checked at all: the urgent report is the answer to danger already.
 UNCHECKED_FLOWS = frozenset({TRC_FLOW})
 # Free text about the past, or written for others, read in the stricter "record" context.
-RECORD_FIELDS: dict[str, frozenset[str]] = {"report": frozenset({"notes", "not_held_reason", "place_note"})}
+# The report's SPM sections add their own (locales/report_fields.yaml, `context: record`).
+RECORD_FIELDS: dict[str, frozenset[str]] = {
+    "report": frozenset({"notes", "not_held_reason", "place_note"}) | record_field_names()
+}
 RECORD_FLOWS = frozenset(
     {
         "coordinator_broadcast",
@@ -168,22 +172,14 @@ class SafetyFlow(Flow):
     async def _carry_on(self, turn: Turn, back: dict[str, Any] | None, inp: Input) -> None:
         """Typed text that raised no alarm, on the emergency screen: an ordinary message where the
         person was — the flow in progress receives it (as if typed at its question), or the menu."""
-        from handlers.core import match_option  # the core imports the flows: read it when needed
+        from handlers.core import typed_input  # the core imports the flows: read it when needed
 
         state = turn.state
         if back:
             _restore(turn, back)
         else:
             state.flow, state.data, state.prompt = "menu", {}, None
-        prompt = state.prompt
-        value = None
-        if prompt is not None and prompt.options:
-            value = match_option(
-                inp.text or "", prompt.options, numbered=prompt.numbered, lang=turn.lang, choice=prompt.choice
-            )
-        await turn.flows[state.flow].handle(
-            turn, Input(text=inp.text, value=value, attachments=inp.attachments)
-        )
+        await turn.flows[state.flow].handle(turn, typed_input(turn, inp.text, inp.attachments))
 
     async def _region(self, turn: Turn, back: dict[str, Any] | None) -> str | None:
         """The region KaderBot knows for this person: the one just chosen in a form, their Posyandu's,

@@ -3,10 +3,10 @@
 `locales/*/danger.yaml` hold the words: slang and regional spellings mapped to standard words,
 named concept lists (hurting verbs, people, danger signs of a pregnancy, …), rules that combine
 concepts into a kind of danger, and context markers (urgent, handled, past, training, rules, news,
-hypothetical, none, fiction). A message is normalised (case, accents, repeated letters, "anak2"),
-each word is read with its informal affixes removed (dipukulin → pukul, nyekik → cekik) and, when it
-is not a known Indonesian word, with one typo forgiven (pendarahn → pendarahan), so the rules match
-informal writing. Per word, that work is cached; a message costs a few dozen microseconds.
+hypothetical, none, fiction). Reading the words (normalising, sentences, slang, informal affixes,
+typos forgiven, the per-word cache) is handlers/safety/words.py; this module judges what was read: it
+finds the vocabulary's terms, applies the rules and reads the context. A message costs a few dozen
+microseconds.
 
 Beyond single danger words, the vocabulary names concepts and the rules combine them, so that the
 ways a danger is said generalise beyond the corpora's own words: self-reference + an ending at the
@@ -22,9 +22,14 @@ both handled and dated ("… sudah dipulangkan 2022") is a record even when its 
 
 Figures of speech (the concept "idiom": "bunuh waktu", "gila kerja", "dying of laughter") hide the
 danger words inside them; when they held all of a message's danger words, the message is read (no
-danger) and not passed to the fallback. An urgent word made passive ("ditolong": was helped) is not
-urgent, and a word whose root is a known Indonesian word is never read as a typo ("dilakukan" is not
-"dilacurkan", "kontrakan" is not "kontraksi").
+danger) and not passed to the fallback.
+
+A phrase of the vocabulary still matches with one aspect or degree word inside it (the "filler"
+words: "air makin naik", "jembatan sudah putus"). A question about someone else — "if" (or a
+training's material), a question about the law or how to recognise it, nobody speaking of themselves,
+nothing urgent and nothing saying how often — sets even a strong rule aside for the fallback ("apa
+hukumnya kalau keluarga masih pasung ODGJ?"); an urgent-looking word right before a phrase naming the
+media is how often one watched ("sering [lihat di tv]").
 
 A rule may ask for its words in order (`ordered: true`): what follows an active "jual/sell" is what is
 sold ("mau jual bayinya"), while a person before it is the seller ("anak saya jualan kue", "saya
@@ -35,6 +40,8 @@ for the Posyandu: such a message is not passed to the fallback.
 A chat message that no rule matched, or whose danger words the rules set aside only for a question,
 title, news, fiction or "if…" (not for "handled/past"), goes to a trained fallback
 (handlers/safety/model.py: character n-grams and logistic regression, pure Python at run time).
+That model may also veto a weak or normal rule's chat alarm when it is very sure the message is
+harmless (model.py: the veto; chosen by leave-one-corpus-out, handlers/safety/loco.py).
 
 Contexts:
 
@@ -52,19 +59,15 @@ Contexts:
 
 from __future__ import annotations
 
-import functools
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from rapidfuzz.distance import Levenshtein
-from rapidfuzz.process import extractOne
 
 from handlers.safety.model import NgramModel
+from handlers.safety.words import END, TEXT_CHARS, WordReader, known_words, phrase_words
 
 KINDS = ("suicide", "violence", "medical", "trafficking", "mental", "neglect", "disaster")
 CONTEXTS = ("chat", "record")
@@ -83,49 +86,27 @@ MARKERS = (
     "none",
     "fiction",
     "closed",
+    "law_question",
+    "habitual",
 )
+LAW = "law_question"  # what the law says of it, how to recognise it: see DangerDetector._about_others
 NEGATION = "negation"
 # Words that, just before a marker, change what it says: "tolong dievakuasi", "bantu padamkan" ask for
 # it (not handled); "sudah bertahun-tahun", "sejak tahun lalu" say it still goes on (not past).
 REQUEST = "request"
 ONGOING = "ongoing"
+SELF = "self"  # the words a person names themselves with (saya, kami, I, my)
+FILLER = "filler"  # aspect and degree words that may stand inside a phrase ("air makin naik")
 IDIOM = "idiom"  # the concept of figures of speech: a danger word inside one is no danger word
 # The concept of a feeding or growth problem that lasts ("anak saya susah makan, berat badan turun"):
 # a question for the Posyandu. A chat message holding one that no rule matched is read, not passed to
 # the fallback (which reads "makan … turun" like the crisis corpora's hunger and illness).
 CHRONIC = "chronic_feeding"
-END = "zzend"  # the token that ends a sentence (and the message): "saya sudah tidak ada zzend"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
 _SUPPRESS_UNLESS_URGENT = ("training", "rules", "news", "hypothetical", "fiction")
 # Only in a record (a report's notes): a month named, or an outcome ("korban sekarang aman", "bayi
 # sehat." at the end) says the case is dated or closed. In chat the same words are no context.
 _SUPPRESS_IN_RECORD = ("closed",)
-# Prefixes that make an urgent word passive: "ditolong", "tertolong" say someone was helped.
-_PASSIVE = ("di", "ter")
-# Laughing emoji read as laughter (fiction/joke context): "attacked me with a water gun 😂".
-_LAUGH = re.compile("[\U0001f602\U0001f923\U0001f606\U0001f605\U0001f639]")
-
-# Informal and formal affixes: "prefix:restored letter" (mukul → pukul, nyekik → cekik, nendang →
-# tendang), then plain prefixes, Banjar ones (mamukul) last; suffixes include -in (pukulin) and -akan.
-_PREFIXES = tuple(
-    tuple(spec.split(":"))
-    for spec in (
-        "meny:s meng:k mem:p men:t peny:s peng:k pem:p pen:t ny:s ny:c ng:k m:p n:t meng: meny: mem: men: "
-        "me: peng: pem: pen: pe: per: di: ter: ke: se: ber: be: nge: ng: ny: m: n: dipe: diper: memper: "
-        "ka: ma: ba: ta: kepe: mam:p man:t mang:k many:s mang: ku: kau: kuper:"
-    ).split()
-)
-_SUFFIXES = tuple("kannya innya annya nya akan kan in an i lah kah ku mu ni".split())
-_WORD = re.compile(r"[a-z0-9]+")
-_REPEAT = re.compile(r"([a-z])\1{2,}")
-_REDUP = re.compile(r"\b([a-z]{3,})2\b")
-_TIME = re.compile(r"\b(pukul|jam)\s+\d")
-# A question mark does not end the sentence: "knp bumil bisa kejang? eklamsia itu apa" is one question.
-_SENTENCE = re.compile(r"[.!;]+(?=\s|$)|[\n\r]+|[!;]+")
-_CACHE_LIMIT = 200_000
-TEXT_CHARS = 4000  # a message is read up to here (danger is said early; a 1 MB paste is not read)
-_YEAR = re.compile(r"(19|20)\d\d")
-YEAR = "zzyear"  # the form a four-digit year is also read as; the vocabulary lists it under past
 _LOADED: dict[tuple[tuple[str, int], ...], DangerDetector] = {}
 
 
@@ -175,7 +156,7 @@ class DangerDetector:
         self._term_ids: dict[tuple[str, ...], int] = {}
         self._concepts = {name: self._ids(words) for name, words in concepts.items()}
         self._markers = {
-            name: self._ids(markers.get(name, ())) for name in (*MARKERS, NEGATION, REQUEST, ONGOING)
+            name: self._ids(markers.get(name, ())) for name in (*MARKERS, NEGATION, REQUEST, ONGOING, SELF)
         }
         self._rules = tuple(self._rule(raw) for raw in rules)
         distinct = {
@@ -208,34 +189,38 @@ class DangerDetector:
             else:
                 self._pairs.setdefault((term[0], term[1]), []).append(term_id)
         self._firsts = frozenset(first for first, _ in self._pairs)
-        self._lexicon = frozenset(word for term in self._terms for word in term)
-
-        self._known = frozenset(known_words) | self._lexicon | frozenset(self._slang)
+        self._fillers = frozenset(
+            w for phrase in markers.get(FILLER, ()) for w in phrase_words(phrase, self._slang)
+        )
+        lexicon = frozenset(word for term in self._terms for word in term)
         # Typos are forgiven towards Indonesian danger words only: an English word that is not in
         # the Indonesian dictionary is not a typo ("rapid" is not "raped").
         allowed = None if fuzzy_words is None else frozenset(fuzzy_words)
-        self._fuzzy_targets = sorted(
-            {
+        self.reader = WordReader(
+            slang=self._slang,
+            lexicon=lexicon,
+            known=frozenset(known_words) | lexicon | frozenset(self._slang),
+            fuzzy_targets={
                 w
                 for t in self._trigger_ids
                 for w in self._terms[t]
                 if len(w) >= 5 and w.isalpha() and (allowed is None or w in allowed)
-            }
+            },
+            # Urgent words that a passive prefix turns into a record ("ditolong" = was helped).
+            active_only=frozenset(
+                self._terms[t][0]
+                for name in ("urgent", "urgent_strict")
+                for t in self._markers[name]
+                if len(self._terms[t]) == 1
+            ),
         )
         self._marker_ids = frozenset().union(*self._markers.values())
         self._suppressor_ids = frozenset().union(
             *(self._markers[name] for name in (*_SUPPRESS_ALWAYS, *_SUPPRESS_UNLESS_URGENT))
         )
-        self._forms: dict[str, frozenset[str]] = {}
         self._idiom_ids = self._concepts.get(IDIOM, frozenset())
+        self._media_ids = self._markers["fiction"] | self._markers["news"]
         self._chronic_ids = self._concepts.get(CHRONIC, frozenset())
-        # Urgent words that a passive prefix turns into a record ("ditolong" = was helped).
-        self._active_only = frozenset(
-            self._terms[t][0]
-            for name in ("urgent", "urgent_strict")
-            for t in self._markers[name]
-            if len(self._terms[t]) == 1
-        )
 
     # -- loading ------------------------------------------------------------------------------
     @classmethod
@@ -283,7 +268,7 @@ class DangerDetector:
             concepts=concepts,
             rules=rules,
             markers=markers,
-            known_words=_known_words(),
+            known_words=known_words(),
             fuzzy_words=fuzzy,
             model=model,
         )
@@ -291,7 +276,7 @@ class DangerDetector:
     def _ids(self, words: Iterable[str]) -> frozenset[int]:
         ids = set()
         for phrase in words:
-            term = tuple(w for word in _normal_text(phrase).split() for w in self._slang.get(word, (word,)))
+            term = phrase_words(phrase, self._slang)
             if not term:
                 continue
             if term not in self._term_ids:
@@ -337,8 +322,14 @@ class DangerDetector:
         fallback, which flags what reads like the crisis corpora."""
         if not text:
             return ()
-        found = self._assess_rules(text[:TEXT_CHARS], context)
-        if found is not None:
+        read = self._read_rules(text[:TEXT_CHARS], context)
+        if read is not None:
+            found, strength = read
+            # The veto (see model.py): in chat, a rule's alarm that is not a strong statement is set
+            # aside when the trained model is very sure the message is harmless.
+            if found and context == "chat" and strength < STRENGTHS["strong"] and self.model is not None:
+                if self.model.harmless(text[:TEXT_CHARS]):
+                    return ()
             return found
         if context == "chat" and self.model is not None:
             if self._chronic(text[:TEXT_CHARS]):
@@ -348,12 +339,19 @@ class DangerDetector:
 
     def _chronic(self, text: str) -> bool:
         """Whether the text names a feeding or growth problem that lasts (the words are cached)."""
-        return bool(self._chronic_ids) and not self._chronic_ids.isdisjoint(self._matches(self._tokens(text)))
+        if not self._chronic_ids:
+            return False
+        return not self._chronic_ids.isdisjoint(self._matches(self.reader.tokens(text)))
 
     def _assess_rules(self, text: str, context: str) -> tuple[str, ...] | None:
         """The kinds the rules find (possibly none, after reading the context), or None when no rule
         matched at all."""
-        tokens = self._tokens(text)
+        read = self._read_rules(text, context)
+        return None if read is None else read[0]
+
+    def _read_rules(self, text: str, context: str) -> tuple[tuple[str, ...], int] | None:
+        """As `_assess_rules`, with the strength of the strongest rule that counted (-1: none)."""
+        tokens = self.reader.tokens(text)
         spans = self._matches(tokens)
         if not spans:
             return None
@@ -381,7 +379,7 @@ class DangerDetector:
             spans, figurative = self._without(spans, idiom)
             present_ids = spans.ids
             if figurative and self._trigger_ids.isdisjoint(present_ids):
-                return ()
+                return (), -1
         best: dict[str, int] = {}
         matched: list[Rule] = []
         slots_of = self._slots_of
@@ -398,7 +396,7 @@ class DangerDetector:
                 best[rule.kind] = rule.strength
                 matched.append(rule)
         if not best:
-            return () if figurative else None
+            return ((), -1) if figurative else None
         trigger_positions = self._trigger_positions(spans)
         self._cover_urgent(spans, trigger_positions)
         danger_sentences: set[int] = set()
@@ -413,6 +411,8 @@ class DangerDetector:
         kept = [
             (kind, strength) for kind, strength in best.items() if self._counts(strength, present, context)
         ]
+        if kept and context == "chat" and self._about_others(present, spans, sentence, danger_sentences):
+            kept = []
         if (
             not kept
             and context == "chat"
@@ -421,7 +421,7 @@ class DangerDetector:
         ):
             return None  # a danger word in a question, a title, news, "if…": the fallback decides
         kept.sort(key=lambda ks: (-ks[1], KINDS.index(ks[0])))
-        return tuple(kind for kind, _ in kept)
+        return tuple(kind for kind, _ in kept), (kept[0][1] if kept else -1)
 
     def _without(self, spans: _Spans, idiom: set[int]) -> tuple[_Spans, bool]:
         """The trigger words' spans that lie outside every idiom (other terms are kept), and whether
@@ -502,12 +502,29 @@ class DangerDetector:
                     covered[position] = max(covered.get(position, 0), end - start)
         return covered
 
+    def _about_others(
+        self, present: Mapping[str, bool], spans: _Spans, sentence: Sequence[int], danger: set[int]
+    ) -> bool:
+        """A question about someone else: "if" (or a training's material) and a question about the
+        law or how to recognise it ("law_question") in the danger's sentence; nobody speaking of
+        themselves there, nothing strictly urgent and nothing saying how often it happens ("apa
+        hukumnya kalau keluarga masih pasung ODGJ?", "gimana kenali orang yg mau bunuh diri? mau
+        bikin materi penyuluhan"). Even a strong rule's words are then asked about, not reported;
+        the fallback decides. ("kalau suami mukul istri tiap hari, apa sanksinya" still counts.)"""
+        asked = present["hypothetical"] or present["training"]
+        if not (asked and present[LAW]) or present["urgent_strict"] or present["habitual"]:
+            return False
+        return not (self._sentences(self._markers[SELF], spans, sentence) & danger)
+
     def _cover_urgent(self, spans: _Spans, covered: dict[int, int]) -> None:
         """An urgent word inside a longer context phrase ("what help is available") is not urgent:
-        mark such phrases as covering their words, negatively (see _marker_present)."""
+        mark such phrases as covering their words, negatively (see _marker_present). A word right
+        before a phrase naming the media qualifies the watching ("sering [lihat di film]")."""
         for term_id in self._suppressor_ids.intersection(spans.ids):
             for start, end in spans[term_id]:
                 if end - start > 1:
+                    if term_id in self._media_ids and start > 0:
+                        start -= 1
                     for position in range(start, end):
                         covered[-1 - position] = max(covered.get(-1 - position, 0), end - start)
 
@@ -551,7 +568,7 @@ class DangerDetector:
     def _matches(self, tokens: list[frozenset[str]]) -> _Spans:
         """Term id → (start, end) word positions where the term occurs."""
         found = _Spans()
-        terms, single, pairs, firsts = self._terms, self._single, self._pairs, self._firsts
+        single, firsts = self._single, self._firsts
         n = len(tokens)
         for i, forms in enumerate(tokens):
             for form in forms:
@@ -559,74 +576,27 @@ class DangerDetector:
                     found.setdefault(term_id, []).append((i, i + 1))
             if i + 1 == n or firsts.isdisjoint(forms):
                 continue
-            following = tokens[i + 1]
-            for first in forms:
-                if first not in firsts:
-                    continue
-                for second in following:
-                    for term_id in pairs.get((first, second), ()):
-                        term = terms[term_id]
-                        k = len(term)
-                        if i + k <= n and all(term[j] in tokens[i + j] for j in range(2, k)):
-                            found.setdefault(term_id, []).append((i, i + k))
+            self._pair_matches(tokens, i, 0, found)
+            # One aspect or degree word inside a phrase is still the phrase: "air makin naik",
+            # "jembatan sudah putus", "rumah sudah roboh" (the vocabulary's "filler" words).
+            if i + 2 < n and not self._fillers.isdisjoint(tokens[i + 1]):
+                self._pair_matches(tokens, i, 1, found)
         return found
 
-    def _tokens(self, text: str) -> list[frozenset[str]]:
-        if not text.isascii():
-            text = _LAUGH.sub(" haha ", text)
-        normal = _normal_text(_SENTENCE.sub(f" {END} ", text))
-        if "pukul" in normal or "jam" in normal:
-            normal = _TIME.sub(" ", normal)  # "pukul 10.00" is a time of day
-        words: list[str] = []
-        for word in normal.split():
-            words.extend(self._slang.get(word, (word,)))
-        if not words or words[-1] != END:
-            words.append(END)
-        forms = self._forms
-        if len(forms) > _CACHE_LIMIT:
-            forms.clear()
-        out = []
-        for word in words:
-            got = forms.get(word)
-            if got is None:
-                got = forms[word] = self._read(word)
-            out.append(got)
-        return out
-
-    def _read(self, word: str) -> frozenset[str]:
-        """The word, and the lexicon words it may be: its root under informal affixes, or a typo."""
-        lexicon = self._lexicon
-        found = {word}
-        if word == END:
-            return frozenset((END,))
-        if _YEAR.fullmatch(word):
-            return frozenset((word, YEAR))  # "banjir 2019": a year is the past
-        known_stem = False
-        for candidate in _stems(word):
-            if candidate in lexicon:
-                if candidate in self._active_only and candidate != word and word.startswith(_PASSIVE):
-                    continue  # "ditolong" (was helped) is not "tolong" (help!)
-                found.add(candidate)
-            elif candidate in self._slang:
-                found.update(w for w in self._slang[candidate] if w in lexicon)
-            elif candidate != word and len(candidate) >= 4 and candidate in self._known:
-                known_stem = True  # "dilakukan" is "laku" affixed, not a typo of "dilacurkan"
-        if (
-            len(found) > 1
-            or known_stem
-            or word in lexicon
-            or word in self._known
-            or not word.isalpha()
-            or len(word) < 4
-        ):
-            return frozenset(found)
-        limit = 2 if len(word) >= 9 else 1
-        match = extractOne(word, self._fuzzy_targets, scorer=Levenshtein.distance, score_cutoff=limit)
-        # A short word only forgives a dropped letter (pukl, kejng): "antam" is a name, not "ancam".
-        if match is not None and abs(len(match[0]) - len(word)) <= limit:
-            if len(word) > 5 or len(match[0]) == len(word) + 1:
-                found.add(match[0])
-        return frozenset(found)
+    def _pair_matches(self, tokens: list[frozenset[str]], i: int, gap: int, found: _Spans) -> None:
+        """The phrases starting at word `i`, their second word `gap` words further on."""
+        terms, pairs, firsts = self._terms, self._pairs, self._firsts
+        n = len(tokens)
+        following = tokens[i + 1 + gap]
+        for first in tokens[i]:
+            if first not in firsts:
+                continue
+            for second in following:
+                for term_id in pairs.get((first, second), ()):
+                    term = terms[term_id]
+                    k = len(term)
+                    if i + k + gap <= n and all(term[j] in tokens[i + j + gap] for j in range(2, k)):
+                        found.setdefault(term_id, []).append((i, i + k + gap))
 
 
 def _within(positions: Sequence[Sequence[int]], window: int) -> bool:
@@ -664,38 +634,3 @@ def _in_order(positions: Sequence[Sequence[int]], window: int | None) -> bool:
             if window is None or at - start <= window:
                 return True
     return False
-
-
-def _stems(word: str) -> set[str]:
-    bare = {word}
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            bare.add(word[: -len(suffix)])
-    out = set(bare)
-    for base in bare:
-        for prefix, restore in _PREFIXES:
-            if base.startswith(prefix) and len(base) - len(prefix) >= 3:
-                out.add(restore + base[len(prefix) :])
-    return out
-
-
-def _normal_text(text: str) -> str:
-    text = text.casefold()
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.replace("'", "").replace("’", "")
-    if "2" in text:
-        text = _REDUP.sub(r"\1 \1", text)
-    text = _REPEAT.sub(r"\1", text)
-    return " ".join(_WORD.findall(text))
-
-
-@functools.cache
-def _known_words() -> frozenset[str]:
-    """Standard Indonesian words (Sastrawi's root dictionary), never 'corrected' as typos."""
-    try:
-        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-    except ImportError:  # pragma: no cover - the dictionary only makes typo matching more careful
-        return frozenset()
-    return frozenset(StemmerFactory().get_words())

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from handlers.forms.dates import day_in_month, shift_months
+from handlers.forms.dates import day_in_month, month_start, shift_months
 from storage.models_incentives import IncentiveRule
 from storage.repositories.tickets import region_lineage_codes
 
@@ -56,3 +56,18 @@ def on_time(submitted_at: dt.datetime, deadline_at: dt.datetime) -> bool:
 
 def past(deadline_at: dt.datetime, now: dt.datetime) -> bool:
     return not on_time(now, deadline_at)
+
+
+def closed_months(
+    terms_list: Sequence[Terms], *, now: dt.datetime, zone: ZoneInfo, count: int = 3
+) -> list[dt.date]:
+    """The latest `count` months, newest first, whose report deadline has passed under every rule
+    given: the months an incentive can be paid for, and the month a recap opens on."""
+    this = month_start(now.astimezone(zone).date())
+    months: list[dt.date] = []
+    candidate = this
+    while len(months) < count:
+        if all(past(deadline(terms, candidate, zone), now) for terms in terms_list):
+            months.append(candidate)
+        candidate = shift_months(candidate, -1)
+    return months

@@ -36,14 +36,28 @@ def weekday(value: dt.date, lang: str) -> str:
     return format_date(value, "EEEE, d MMMM yyyy", locale=lang)
 
 
+def clock(value: dt.datetime | dt.time | str) -> str:
+    """A time of day as every screen shows it, in every language: '16.03' (PUEBI's hour.minute).
+    A datetime must be local already; a string is the stored 'HH:MM'."""
+    if isinstance(value, str):
+        hour, minute = (int(part) for part in value.split(":"))
+        return f"{hour:02d}.{minute:02d}"
+    return f"{value:%H.%M}"
+
+
+def date_time(value: dt.datetime, lang: str, zone: ZoneInfo, *, date_format: str = "d MMM yyyy") -> str:
+    """'20 Nov 2026 16.03': a moment in the local zone, the date by a babel pattern, the time by `clock`."""
+    local = value.astimezone(zone)
+    return f"{format_date(local.date(), date_format, locale=lang)} {clock(local)}"
+
+
 def moment(value: dt.datetime, lang: str, zone: ZoneInfo) -> str:
     """'5 Desember 2026 23.59 WITA'."""
-    local = value.astimezone(zone)
-    return f"{day(local.date(), lang)} {local:%H.%M} {zone_label(zone)}"
+    return f"{date_time(value, lang, zone, date_format='d MMMM yyyy')} {zone_label(zone)}"
 
 
 def clock_time(value: dt.datetime, zone: ZoneInfo) -> str:
-    return f"{value.astimezone(zone):%H.%M} {zone_label(zone)}"
+    return f"{clock(value.astimezone(zone))} {zone_label(zone)}"
 
 
 def month(value: dt.date, lang: str) -> str:

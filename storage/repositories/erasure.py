@@ -9,6 +9,10 @@ What goes and what stays:
     without `submitted_by`, and with the person's name or number masked where someone typed it;
   - their tickets stay for the office's statistics (number, category, region, status, dates) with
     no asker and no personal text: description, photos, location and the notes to the asker go;
+  - their personal media (storage/media.py) goes: ticket photos and any file they sent that no flow
+    took up. The rows are deleted here; `Erased.media_keys` names the stored bytes no other row
+    refers to any more, which the caller deletes from the store. A Posyandu's report photos and
+    documents stay with the Posyandu (they are its records, like the reports), without the uploader;
   - what others hold about them is cut back: audit entries about them lose the name and the ids
     that pointed at them, notices to coordinators about their tickets lose the description, and a
     coordinator's open screen that shows them is closed (back to the menu).
@@ -45,11 +49,13 @@ from storage.models import (
     Person,
     ReportRevision,
 )
+from storage.models_media import MediaObject
 from storage.models_outbox import AuditLog, Broadcast, OutboxMessage
 from storage.models_replies import TurnReply
 from storage.models_tickets import Ticket, TicketEvent
 from storage.models_training import TrainingSeat
 from storage.models_whatsapp import WhatsAppOutboundMessage
+from storage.repositories import media as media_repo
 
 # Every part's tables must be in the metadata for the sweep to see them.
 for _module in pkgutil.iter_modules(storage.__path__):
@@ -69,6 +75,7 @@ MIN_NEEDLE = 5
 class Erased:
     reference: str
     rows: dict[str, int] = field(default_factory=dict)  # table → rows deleted, unlinked or masked
+    media_keys: list[str] = field(default_factory=list)  # stored bytes to delete from the media store
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ async def erase_person(session: AsyncSession, person_id: int, *, now: dt.datetim
     await session.flush()
     who = await _subject(session, person_id)
     counts: Counter[str] = Counter()
+    media_keys = await _erase_media(session, who, counts)
     await _anonymise_tickets(session, who, counts)
     await _cut_back_what_others_hold(session, who, counts)
     await _drop_deliveries(session, who, counts)
@@ -106,7 +114,7 @@ async def erase_person(session: AsyncSession, person_id: int, *, now: dt.datetim
     )
     await session.flush()
     session.expunge_all()
-    return Erased(reference, rows)
+    return Erased(reference, rows, media_keys)
 
 
 async def active_seat_trainings(session: AsyncSession, cadre_id: int) -> list[int]:
@@ -182,6 +190,31 @@ def _mentions(column: Any, words: list[str]) -> Any:
     spellings = {s for w in words for s in (w, json.dumps(w)[1:-1])}
     text = func.lower(cast(column, String))
     return or_(*(text.contains(s.lower(), autoescape=True) for s in spellings))
+
+
+async def _erase_media(session: AsyncSession, who: _Subject, counts: Counter[str]) -> list[str]:
+    """Delete the person's personal media rows (their own, and the photos of their tickets); the
+    storage keys no remaining row refers to."""
+    ticket_media: list[int] = []
+    if who.ticket_ids:
+        photos = await session.execute(select(Ticket.photos).where(Ticket.id.in_(who.ticket_ids)))
+        for listed in photos.scalars():
+            ticket_media += media_repo.media_ids(listed)
+    mine = and_(MediaObject.owner_person_id == who.person_id, MediaObject.personal.is_(True))
+    condition = or_(mine, MediaObject.id.in_(ticket_media)) if ticket_media else mine
+    rows = (await session.execute(select(MediaObject.id, MediaObject.storage_key).where(condition))).all()
+    if not rows:
+        return []
+    counts["media_object"] += _n(
+        await session.execute(delete(MediaObject).where(MediaObject.id.in_([r.id for r in rows])))
+    )
+    keys = {r.storage_key for r in rows if r.storage_key}
+    kept = set(
+        (
+            await session.execute(select(MediaObject.storage_key).where(MediaObject.storage_key.in_(keys)))
+        ).scalars()
+    )
+    return sorted(keys - kept)
 
 
 async def _anonymise_tickets(session: AsyncSession, who: _Subject, counts: Counter[str]) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Cadre, ChannelIdentity, CoordinatorScope, Person, Posyandu, ReportRevision
 from storage.models_bpjs import CadreBpjs
 from storage.models_incentives import IncentiveStatus
+from storage.models_media import MediaObject
 from storage.models_outbox import OutboxMessage
 from storage.models_scheduling import Reminder, ReminderMute
 from storage.models_tickets import Ticket
@@ -48,6 +49,7 @@ class Holdings:
     muted_kinds: list[str] = field(default_factory=list)
     messages_queued: int = 0
     regions: int = 0  # a coordinator's regions
+    personal_files: int = 0  # photos and documents they sent that are theirs (storage/media.py)
 
 
 async def held_about(session: AsyncSession, person: Person) -> Holdings:
@@ -91,6 +93,10 @@ async def held_about(session: AsyncSession, person: Person) -> Holdings:
         muted_kinds=muted,
         messages_queued=await _count(session, select(func.count()).where(OutboxMessage.person_id == pid)),
         regions=await _count(session, select(func.count()).where(CoordinatorScope.person_id == pid)),
+        personal_files=await _count(
+            session,
+            select(func.count()).where(MediaObject.owner_person_id == pid, MediaObject.personal.is_(True)),
+        ),
     )
 
 

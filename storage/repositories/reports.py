@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import MonthlyReport, ReportRevision
+from storage.models import MonthlyReport, Posyandu, ReportRevision
+from storage.repositories.scopes import under
 from storage.turns import read
 
 REPORT_COLUMNS = (
@@ -26,6 +27,8 @@ REPORT_COLUMNS = (
     "vitamin_a",
     "notes",
     "photos",
+    "field_answers",
+    "skdn_source",
 )
 
 
@@ -69,6 +72,7 @@ async def submit(
     full = {column: values.get(column) for column in REPORT_COLUMNS}
     full["visits"] = full["visits"] or {}
     full["photos"] = full["photos"] or []
+    full["field_answers"] = full["field_answers"] or {}
     # A plain read first: a month's first report (the usual case) needs no entity loaded.
     report = None
     if await filed(session, posyandu_id, month):
@@ -119,3 +123,46 @@ async def revision_count(session: AsyncSession, report_id: int) -> int:
             await session.execute(select(func.count()).where(ReportRevision.report_id == report_id))
         ).scalar_one()
     )
+
+
+_SPM_FIELDS = select(Posyandu.spm_fields).where(Posyandu.id == bindparam("posyandu"))
+
+
+async def spm_fields(session: AsyncSession, posyandu_id: int) -> list[str]:
+    """The SPM fields a Posyandu serves, as stored (its report asks a section for each)."""
+    found = await read(session, _SPM_FIELDS, {"posyandu": posyandu_id})
+    return list(found[0][0] or []) if found else []
+
+
+async def field_totals(
+    session: AsyncSession, region_code: str, month: dt.date, questions: list[tuple[str, str, str]]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """Per (field, question) of the reports of Posyandu under a region for a month, counted in the
+    database: (reports that answered it, the sum of a count or the number of 'yes'). `questions`:
+    (field, key, kind) with kind 'count' or 'yes_no'. Posyandu counted as in the compliance recap:
+    listed, or proposed and waiting."""
+    if not questions:
+        return {}
+    columns = []
+    for code, key, kind in questions:
+        value = MonthlyReport.field_answers[(code, key)]
+        if kind == "yes_no":
+            answered = func.count(value.as_boolean())
+            total = func.coalesce(func.sum(case((value.as_boolean(), 1), else_=0)), 0)
+        else:
+            answered = func.count(value.as_integer())
+            total = func.coalesce(func.sum(value.as_integer()), 0)
+        columns += [answered, total.cast(Integer)]
+    row = (
+        await session.execute(
+            select(*columns)
+            .join(Posyandu, Posyandu.id == MonthlyReport.posyandu_id)
+            .where(
+                MonthlyReport.month == month,
+                under(Posyandu.region_code, region_code),
+                Posyandu.status.in_(("active", "proposed")),
+            )
+        )
+    ).one()
+    values = [int(v or 0) for v in row]
+    return {(code, key): (values[2 * i], values[2 * i + 1]) for i, (code, key, _) in enumerate(questions)}

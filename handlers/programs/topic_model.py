@@ -1,0 +1,126 @@
+"""A trained second opinion for the matcher: character n-grams (2–5, within words, TF-IDF) and a
+multinomial logistic regression over the topics plus "-" (out of scope), trained by
+`python -m handlers.programs.train` on the sample questions and titles of locales/*/programs.yaml and
+the four tuning question sets (scikit-learn only there). The weights are data,
+`locales/topic_model.json`; here they are read with numpy (no scikit-learn at run time).
+
+It is asked only when the keyword matcher refused (below its threshold, or too vague): if it names
+a topic — not "-" — with probability ≥ `threshold`, that topic is answered. Chosen by
+leave-one-corpus-out (`python -m handlers.programs.train --loco`): on the first held-out set, read by
+the matcher as it was before that set was tuned on, it answered 3 more of 301 questions right and no
+more of the 80 out-of-scope ones; on the tuning sets it changed nothing. Overriding or vetoing a
+keyword answer was measured too and not adopted (see train.py)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FILE_NAME = "topic_model.json"
+OUT_OF_SCOPE = "-"
+_SPACES = re.compile(r"\s\s+")
+_CACHE_LIMIT = 100_000
+_LOADED: dict[tuple[str, int], TopicModel | None] = {}
+
+
+def word_grams(word: str, low: int, high: int) -> list[str]:
+    """scikit-learn's `char_wb` n-grams of one word (padded with spaces; a short word counts once)."""
+    out: list[str] = []
+    padded = f" {word} "
+    size = len(padded)
+    for n in range(low, high + 1):
+        if n >= size:
+            out.append(padded)
+            break
+        out.extend(padded[start : start + n] for start in range(size - n + 1))
+    return out
+
+
+class TopicModel:
+    """`predict(text)` → (topic or None, probability of the likeliest class)."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.low, self.high = raw["ngram_range"]
+        self.threshold: float = raw["threshold"]
+        self.classes: tuple[str, ...] = tuple(raw["classes"])
+        grams: list[str] = raw["grams"]
+        self._index = {gram: i for i, gram in enumerate(grams)}
+        self._idf = np.asarray(raw["idf"], dtype=np.float64)
+        coef = np.frombuffer(base64.b64decode(raw["coef"]), dtype="<f4")
+        self._coef = coef.reshape(len(grams), len(self.classes)).astype(np.float64)
+        self._bias = np.asarray(raw["bias"], dtype=np.float64)
+        self._words: dict[str, tuple[int, ...]] = {}
+
+    @classmethod
+    def load(cls, locales_dir: Path) -> TopicModel | None:
+        path = locales_dir / FILE_NAME
+        if not path.exists():
+            return None
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def cached(cls, locales_dir: Path) -> TopicModel | None:
+        """One model per file (read-only once built; the core is built per test, too)."""
+        path = locales_dir / FILE_NAME
+        key = (str(path.resolve()), path.stat().st_mtime_ns if path.exists() else 0)
+        if key not in _LOADED:
+            _LOADED[key] = cls.load(locales_dir)
+        return _LOADED[key]
+
+    def _features(self, text: str) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        cache = self._words
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        for word in _SPACES.sub(" ", text.lower()).split():
+            known = cache.get(word)
+            if known is None:
+                index = self._index
+                known = cache[word] = tuple(
+                    index[g] for g in word_grams(word, self.low, self.high) if g in index
+                )
+            for i in known:
+                counts[i] = counts.get(i, 0) + 1
+        return counts
+
+    def probabilities(self, text: str) -> np.ndarray:
+        counts = self._features(text)
+        scores = self._bias.copy()
+        if counts:
+            rows = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            values = np.array([1.0 + math.log(c) for c in counts.values()]) * self._idf[rows]
+            values /= np.sqrt(values @ values)
+            scores += values @ self._coef[rows]
+        scores = np.exp(scores - scores.max())
+        return scores / scores.sum()
+
+    def predict(self, text: str) -> tuple[str | None, float]:
+        """The topic it would answer (None: out of scope or not sure enough) and its probability."""
+        probabilities = self.probabilities(text)
+        best = int(np.argmax(probabilities))
+        p = float(probabilities[best])
+        topic = self.classes[best]
+        return (None if topic == OUT_OF_SCOPE or p < self.threshold else topic), p
+
+
+def export(vectorizer: Any, classifier: Any, *, threshold: float) -> dict[str, Any]:
+    """The fitted scikit-learn parts as the JSON this module reads (used by train.py)."""
+    vocabulary = sorted(vectorizer.vocabulary_.items(), key=lambda item: item[1])
+    grams = [gram for gram, _ in vocabulary]
+    columns = [i for _, i in vocabulary]
+    coef = np.ascontiguousarray(classifier.coef_.T[columns], dtype="<f4")
+    return {
+        "ngram_range": list(vectorizer.ngram_range),
+        "threshold": threshold,
+        "classes": [str(c) for c in classifier.classes_],
+        "grams": grams,
+        "idf": [round(float(vectorizer.idf_[i]), 5) for i in columns],
+        "coef": base64.b64encode(coef.tobytes()).decode("ascii"),
+        "bias": [float(b) for b in classifier.intercept_],
+    }

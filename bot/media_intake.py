@@ -116,6 +116,8 @@ class MediaIntake:
             return Fetched("refused", "too_big", tried=False)  # not even fetched
         try:
             data = await download(ref)
+        except MediaRefused as exc:  # the platform said how big it is: not fetched
+            return Fetched("refused", exc.reason, tried=False)
         except Exception as exc:  # the platform, the network: try again later
             log.warning("media download failed: %s", exc)
             return Fetched("pending", "download")

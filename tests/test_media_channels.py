@@ -177,6 +177,9 @@ async def test_whatsapp_pdf_and_photo_are_downloaded_into_the_store(
         fake.add_media("1234567892", PDF + b"\0" * MAX_BYTES, "application/pdf")
         await sari._post(wh.document_message(SARI_WA, "1234567892", "besar.pdf", "application/pdf"))
         assert "terlalu besar" in sari.text
+        # The media URL says how big it is: the bytes themselves are never fetched.
+        fetched = [c.query.get("mid") for c in fake.calls() if c.method == "GET" and "attachments" in c.path]
+        assert "1234567891" in fetched and "1234567892" not in fetched
         photo = TINY_JPEG + b"papan-struktur"
         await sari.photo("1234567893", photo)
         assert "Dokumen lain tersimpan" in sari.text

@@ -41,6 +41,7 @@ from bot.replies import ReplyLedger
 from bot.settings import Settings
 from handlers.i18n import Translator
 from handlers.types import Choice, File, Reply, Text
+from storage.media import MediaRefused
 from storage.repositories import people
 from storage.repositories import whatsapp as deliveries
 from storage.repositories.turn_replies import Unsent
@@ -191,6 +192,10 @@ class WhatsAppChannel:
         client = self._require()
         try:
             info = await client.get_media_url(media_id)
+            # The webhook does not say how big a file is; the media URL does: too big is refused
+            # before a byte of it is fetched.
+            if self._intake is not None and info.file_size > self._intake.store.max_bytes:
+                raise MediaRefused("too_big")
             return await client.get_media_bytes(info.url)
         except (errors.WhatsAppError, httpx.HTTPError) as exc:
             raise MediaUnavailable(f"media {media_id}: {exc}") from exc

@@ -53,7 +53,8 @@ def script(index: int) -> list[Step]:
         ("press", "Ya, di tempat biasa"),
         ("say", "12"),
     ]
-    steps += [("say", v) for v in ("40", "35", "32", "28", "6", "32", "4", "10", "12", "2", "9", "30")]
+    # Vitamin A is given in February and August: 0 in November (a count there is questioned).
+    steps += [("say", v) for v in ("40", "35", "32", "28", "6", "32", "4", "10", "12", "2", "9", "0")]
     steps += [("say", "Lancar"), ("press", "Lewati"), ("press", "✅ Kirim")]
     return steps
 

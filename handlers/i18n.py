@@ -7,8 +7,9 @@ message; placeholders use ``{name}``.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from babel.messages.pofile import read_po
 
@@ -30,6 +31,9 @@ class Catalogues:
     messages: dict[str, dict[str, str]]
     default_language: str = "id"
     strict: bool = False
+    # What is worked out from the messages once and asked for on every turn (e.g. the words that
+    # name a standard button in any language): computed on first use, kept with the catalogues.
+    derived: dict[object, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def load(cls, locales_dir: Path, *, default_language: str = "id", strict: bool = False) -> Catalogues:

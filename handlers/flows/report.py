@@ -25,7 +25,7 @@ from handlers.forms.fields import (
 from handlers.growth import report_prefill
 from handlers.i18n import Translator
 from handlers.posyandu.spm import SPM_FIELDS
-from handlers.report_fields import HEALTH, Question, sections, served
+from handlers.report_fields import DEFAULT_FIELDS, HEALTH, Question, sections, served
 from handlers.skdn import percent
 from handlers.turn import Input, Turn
 from storage.repositories import cadres, regions, reports
@@ -44,7 +44,11 @@ def _held(answers: Answers) -> bool:
 
 
 def _serves(answers: Answers, code: str) -> bool:
-    return code in served(answers.get(SERVED))
+    # Asked of every field each time the form works out which questions are active: the hidden
+    # answer is already clean and ordered (set when the form begins), so only a draft saved before
+    # it existed needs the default.
+    fields = answers.get(SERVED)
+    return code in (fields or DEFAULT_FIELDS)
 
 
 def _health(answers: Answers) -> bool:

@@ -286,15 +286,23 @@ def standard_option(text: str, options: list[list[str]], catalogues: Catalogues)
     if not typed:
         return None
     on_screen = {option[0] for option in options}
-    for value, keys in STANDARD_OPTIONS.items():
-        if value not in on_screen:
-            continue
+    for value in STANDARD_OPTIONS:
+        if value in on_screen and typed in _standard_names(catalogues, value):
+            return value
+    return None
+
+
+def _standard_names(catalogues: Catalogues, value: str) -> frozenset[str]:
+    """Every language's words for a standard option, worked out once per set of catalogues (this runs
+    on every typed answer at a question with a back button)."""
+    memo = ("standard_option", value)
+    if memo not in catalogues.derived:
+        keys = STANDARD_OPTIONS[value]
         names = {plain(catalogues.text(lang, key)) for lang in catalogues.messages for key in keys}
         if value == "_skip":
             names |= {word for lang in catalogues.messages for table in words(lang) for word in table.skip}
-        if typed in names:
-            return value
-    return None
+        catalogues.derived[memo] = frozenset(names)
+    return catalogues.derived[memo]
 
 
 def say_pick_number(turn: Turn, inp: Input) -> bool:

@@ -15,12 +15,18 @@ import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 
 from handlers.forms.dates import month_start, parse_day, parse_month
 from handlers.i18n import Translator
+from storage.media import CSV
+from storage.models_media import MediaObject
+
+if TYPE_CHECKING:
+    from handlers.turn import Turn
+    from handlers.types import Attachment
 
 MAX_ROWS = 5000
 
@@ -228,3 +234,15 @@ def whole_number(value: object) -> int | None:
     if not re.fullmatch(r"\d{1,3}([.,]\d{3})*|\d+", raw):
         raise RowInvalid("import.err.amount", value=text(value))
     return int(re.sub(r"[.,]", "", raw))
+
+
+async def sent_table(turn: Turn, attachment: Attachment) -> tuple[bytes, str] | None:
+    """A spreadsheet sent in chat: its bytes from the media store (kept when it arrived) and a file
+    name telling CSV from XLSX; None when the store does not hold it."""
+    media = await turn.session.get(MediaObject, attachment.media_id) if attachment.media_id else None
+    if media is None or turn.media is None or media.status != "stored":
+        return None
+    filename = attachment.filename or ""
+    if media.content_type == CSV and not filename.casefold().endswith(".csv"):
+        filename = "daftar.csv"
+    return await turn.media.open(media), filename

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from handlers import sheets
 from handlers.flows.base import Flow
 from handlers.forms.answers import is_skip_word
 from handlers.forms.engine import FormFlow, FormSpec
@@ -26,9 +27,7 @@ from handlers.growth.register import (
 from handlers.i18n import Translator
 from handlers.turn import Input, Turn
 from handlers.types import Attachment
-from storage.media import CSV
 from storage.models_growth import Child
-from storage.models_media import MediaObject
 from storage.repositories import cadres, children, regions
 
 log = logging.getLogger("kaderbot.children")
@@ -419,16 +418,11 @@ class ChildrenFlow(Flow):
             self._ask_file(turn, "children.import.ask_fixed_file")
 
     async def _bytes(self, turn: Turn, attachment: Attachment) -> tuple[bytes, str] | None:
-        media = await turn.session.get(MediaObject, attachment.media_id) if attachment.media_id else None
-        if media is None or turn.media is None or media.status != "stored":
+        found = await sheets.sent_table(turn, attachment)
+        if found is None:
             log.warning("children import: document %s not in the media store", attachment.media_id)
             self._ask_file(turn, "children.import.not_received")
-            return None
-        data = await turn.media.open(media)
-        filename = attachment.filename or ""
-        if media.content_type == CSV and not filename.casefold().endswith(".csv"):
-            filename = "daftar.csv"
-        return data, filename
+        return found
 
 
 def _decimal(value: float | None, lang: str) -> str:

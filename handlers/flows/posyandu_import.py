@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from handlers import sheets
 from handlers.flows.coordinator_common import MENU, CoordinatorFlow
 from handlers.posyandu import master_list, master_template
 from handlers.turn import Input, Turn
 from handlers.types import Attachment, File
-from storage.media import CSV
-from storage.models_media import MediaObject
 
 log = logging.getLogger("kaderbot.posyandu")
 
@@ -92,16 +91,11 @@ class PosyanduImportFlow(CoordinatorFlow):
 
     async def _bytes(self, turn: Turn, attachment: Attachment) -> tuple[bytes, str] | None:
         """The document's bytes from the media store, and a file name telling CSV from XLSX."""
-        media = await turn.session.get(MediaObject, attachment.media_id) if attachment.media_id else None
-        if media is None or turn.media is None or media.status != "stored":
+        found = await sheets.sent_table(turn, attachment)
+        if found is None:
             log.warning("posyandu import: document %s not in the media store", attachment.media_id)
             self._ask_file(turn, "posyandu.chat.file_not_received")
-            return None
-        data = await turn.media.open(media)
-        filename = attachment.filename or ""
-        if media.content_type == CSV and not filename.casefold().endswith(".csv"):
-            filename = "daftar.csv"
-        return data, filename
+        return found
 
 
 def _messages(lines: list[str]) -> list[str]:

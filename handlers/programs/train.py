@@ -30,10 +30,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -106,38 +103,17 @@ def _print_keyword_answers() -> None:
 
 def _old_keyword_answers(texts: Sequence[str]) -> list[str | None] | None:
     """The keyword matcher of KEYWORDS_BEFORE_HELDOUT, in a separate interpreter from its files."""
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp)
-        for name in OLD_FILES:
-            shown = subprocess.run(
-                ["git", "-C", str(ROOT), "show", f"{KEYWORDS_BEFORE_HELDOUT}:{name}"],
-                capture_output=True,
-                check=False,
-            )
-            if shown.returncode:
-                return None
-            (base / name).parent.mkdir(parents=True, exist_ok=True)
-            (base / name).write_bytes(shown.stdout)
-        (base / "handlers" / "programs" / "__init__.py").write_text("", encoding="utf-8")
-        (base / "handlers" / "programs" / "train.py").write_text(
-            Path(__file__).read_text(encoding="utf-8"), encoding="utf-8"
-        )
-        (base / "handlers" / "programs" / "topic_model.py").write_text(
-            (Path(__file__).parent / "topic_model.py").read_text(encoding="utf-8"), encoding="utf-8"
-        )
-        (base / "texts.json").write_text(json.dumps(list(texts)), encoding="utf-8")
-        done = subprocess.run(
-            [sys.executable, "-c", "from handlers.programs import train; train._print_keyword_answers()"],
-            cwd=tmp,
-            env={**os.environ, "PYTHONPATH": tmp},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode:
-            print(done.stderr[-2000:], file=sys.stderr)
-            return None
-        return json.loads(done.stdout)
+    # Imported here: this module itself runs again in the old tree, which has no such module.
+    from handlers.old_version import run_at_commit
+
+    here = Path(__file__).parent
+    extra = {
+        "handlers/programs/__init__.py": "",
+        "handlers/programs/train.py": (here / "train.py").read_text(encoding="utf-8"),
+        "handlers/programs/topic_model.py": (here / "topic_model.py").read_text(encoding="utf-8"),
+    }
+    code = "from handlers.programs import train; train._print_keyword_answers()"
+    return run_at_commit(KEYWORDS_BEFORE_HELDOUT, OLD_FILES, extra, code, texts)
 
 
 Combine = Callable[[str | None, tuple[str | None, float, str]], str | None]

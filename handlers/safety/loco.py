@@ -24,10 +24,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -104,32 +100,13 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[tuple
 
 def _old_statuses(texts: Sequence[tuple[str, str]]) -> list[tuple[str, bool]] | None:
     """The rules of BEFORE_HOLDOUT4, read in a separate interpreter from that commit's files."""
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp)
-        for name in OLD_FILES:
-            shown = subprocess.run(
-                ["git", "-C", str(ROOT), "show", f"{BEFORE_HOLDOUT4}:{name}"],
-                capture_output=True,
-                check=False,
-            )
-            if shown.returncode:
-                return None
-            (base / name).parent.mkdir(parents=True, exist_ok=True)
-            (base / name).write_bytes(shown.stdout)
-        (base / "loco_statuses.py").write_text(Path(__file__).read_text(encoding="utf-8"), encoding="utf-8")
-        (base / "texts.json").write_text(json.dumps(list(texts)), encoding="utf-8")
-        done = subprocess.run(
-            [sys.executable, "-c", "import loco_statuses; loco_statuses._print_statuses()"],
-            cwd=tmp,
-            env={**os.environ, "PYTHONPATH": tmp},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode:
-            print(done.stderr[-2000:], file=sys.stderr)
-            return None
-        return [(s, bool(strong)) for s, strong in json.loads(done.stdout)]
+    # Imported here: this module itself runs again in the old tree, which has no such module.
+    from handlers.old_version import run_at_commit
+
+    extra = {"loco_statuses.py": Path(__file__).read_text(encoding="utf-8")}
+    code = "import loco_statuses; loco_statuses._print_statuses()"
+    found = run_at_commit(BEFORE_HOLDOUT4, OLD_FILES, extra, code, texts)
+    return None if found is None else [(s, bool(strong)) for s, strong in found]
 
 
 def _print_statuses() -> None:

@@ -18,7 +18,6 @@ from handlers.forms.fields import (
     Answers,
     ChoiceField,
     FieldContext,
-    IntField,
     Invalid,
     Stay,
     TextField,
@@ -26,7 +25,7 @@ from handlers.forms.fields import (
 from handlers.forms.names import NameField
 from handlers.forms.region_field import RegionField
 from handlers.posyandu import profile
-from handlers.posyandu.fields import SpmFieldsField
+from handlers.posyandu.fields import SpmFieldsField, usual_day_fields
 from handlers.posyandu.spm import SPM_FIELDS, short_labels
 from handlers.turn import Input, Turn
 from storage.models import Posyandu
@@ -211,28 +210,7 @@ EDIT_FORM = FormSpec(
             params=_current("schedule"),
             when=_editing("schedule"),
         ),
-        IntField(
-            name="usual_day",
-            prompt="posyandu.register.ask.day",
-            label="registration.new.label.usual_day",
-            minimum=1,
-            maximum=31,
-            when=_schedule("date"),
-        ),
-        ChoiceField(
-            name="usual_week",
-            prompt="posyandu.register.ask.week",
-            label="posyandu.register.label.week",
-            choices_=tuple((str(week), f"posyandu.week.{week}") for week in range(1, 6)),
-            when=_schedule("week"),
-        ),
-        ChoiceField(
-            name="usual_weekday",
-            prompt="posyandu.register.ask.weekday",
-            label="posyandu.register.label.weekday",
-            choices_=tuple((str(day), f"posyandu.weekday.{day}") for day in range(7)),
-            when=_schedule("week"),
-        ),
+        *usual_day_fields("", _schedule),
         SpmFieldsField(
             name="spm_fields",
             prompt="posyandu.edit.ask.spm_fields",

@@ -18,7 +18,6 @@ from handlers.forms.fields import (
     Answers,
     ChoiceField,
     FieldContext,
-    IntField,
     Invalid,
     PhoneField,
     Stay,
@@ -26,7 +25,7 @@ from handlers.forms.fields import (
 )
 from handlers.forms.names import NameField, normalize_name, skeleton
 from handlers.forms.posyandu_field import PosyanduField
-from handlers.posyandu.fields import ParentField, SpmFieldsField
+from handlers.posyandu.fields import ParentField, SpmFieldsField, usual_day_fields
 from handlers.posyandu.institution import LEMBAGA, POS, institution_id_of
 from handlers.posyandu.spm import ordered
 from handlers.turn import Input, Turn
@@ -38,8 +37,6 @@ from storage.repositories import structure as positions
 POSITIONS = ("ketua", "sekretaris", "bendahara", "anggota")
 POSYANDU_WORD = "Posyandu"
 SCHEDULE_KINDS = ("date", "week", "none")
-WEEKS = tuple(range(1, 6))
-WEEKDAYS = tuple(range(7))  # 0 = Monday
 
 
 def _proposing(answers: Answers) -> bool:
@@ -142,28 +139,7 @@ REGISTRATION_FORM = FormSpec(
             choices_=tuple((kind, f"posyandu.register.schedule.{kind}") for kind in SCHEDULE_KINDS),
             when=_proposing,
         ),
-        IntField(
-            name="new_posyandu_usual_day",
-            prompt="posyandu.register.ask.day",
-            label="registration.new.label.usual_day",
-            minimum=1,
-            maximum=31,
-            when=_schedule("date"),
-        ),
-        ChoiceField(
-            name="new_posyandu_usual_week",
-            prompt="posyandu.register.ask.week",
-            label="posyandu.register.label.week",
-            choices_=tuple((str(week), f"posyandu.week.{week}") for week in WEEKS),
-            when=_schedule("week"),
-        ),
-        ChoiceField(
-            name="new_posyandu_usual_weekday",
-            prompt="posyandu.register.ask.weekday",
-            label="posyandu.register.label.weekday",
-            choices_=tuple((str(day), f"posyandu.weekday.{day}") for day in WEEKDAYS),
-            when=_schedule("week"),
-        ),
+        *usual_day_fields("new_posyandu_", _schedule),
         SpmFieldsField(
             name="new_posyandu_fields",
             prompt="posyandu.register.ask.fields",

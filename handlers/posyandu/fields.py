@@ -9,7 +9,17 @@ from typing import Any, ClassVar
 
 from sqlalchemy import select
 
-from handlers.forms.fields import Accept, Field, FieldContext, Invalid, OptionRow, Stay
+from handlers.forms.fields import (
+    Accept,
+    Answers,
+    ChoiceField,
+    Field,
+    FieldContext,
+    IntField,
+    Invalid,
+    OptionRow,
+    Stay,
+)
 from handlers.i18n import Translator
 from handlers.posyandu.institution import LEMBAGA
 from handlers.posyandu.spm import SPM_FIELDS, SpmFieldError, ordered, parse_spm_fields, short_labels
@@ -153,3 +163,36 @@ class ParentField(Field):
             "posyandu.parent.itself",
             "posyandu.parent.of",
         ]
+
+
+WEEKS = tuple(range(1, 6))
+WEEKDAYS = tuple(range(7))  # 0 = Monday
+
+
+def usual_day_fields(prefix: str, schedule: Callable[[str], Callable[[Answers], bool]]) -> tuple[Field, ...]:
+    """When a Posyandu is usually held, as registration and the profile edit both ask it: a day of the
+    month, or a week of the month and a weekday. `schedule(kind)` says when each is asked."""
+    return (
+        IntField(
+            name=f"{prefix}usual_day",
+            prompt="posyandu.register.ask.day",
+            label="registration.new.label.usual_day",
+            minimum=1,
+            maximum=31,
+            when=schedule("date"),
+        ),
+        ChoiceField(
+            name=f"{prefix}usual_week",
+            prompt="posyandu.register.ask.week",
+            label="posyandu.register.label.week",
+            choices_=tuple((str(week), f"posyandu.week.{week}") for week in WEEKS),
+            when=schedule("week"),
+        ),
+        ChoiceField(
+            name=f"{prefix}usual_weekday",
+            prompt="posyandu.register.ask.weekday",
+            label="posyandu.register.label.weekday",
+            choices_=tuple((str(day), f"posyandu.weekday.{day}") for day in WEEKDAYS),
+            when=schedule("week"),
+        ),
+    )

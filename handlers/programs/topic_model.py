@@ -48,6 +48,10 @@ class TopicModel:
     def __init__(self, raw: dict[str, Any]) -> None:
         self.low, self.high = raw["ngram_range"]
         self.threshold: float = raw["threshold"]
+        # Over a keyword answer: "-" at or above `veto` refuses it; another topic at or above
+        # `override` replaces it (issue 13, fifth round; absent in older files: never).
+        self.veto: float = raw.get("veto", 2.0)
+        self.override: float = raw.get("override", 2.0)
         self.classes: tuple[str, ...] = tuple(raw["classes"])
         grams: list[str] = raw["grams"]
         self._index = {gram: i for i, gram in enumerate(grams)}
@@ -100,6 +104,20 @@ class TopicModel:
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
 
+    def best(self, text: str) -> tuple[str, float]:
+        """The likeliest class ("-" included) and its probability."""
+        probabilities = self.probabilities(text)
+        best = int(np.argmax(probabilities))
+        return self.classes[best], float(probabilities[best])
+
+    def overrule(self, text: str, keyword_topic: str) -> tuple[str | None, float] | None:
+        """What the model says instead of a keyword answer — (None, p): out of scope, refuse;
+        (topic, p): that topic — or None when it does not overrule it."""
+        topic, p = self.best(text)
+        if topic == OUT_OF_SCOPE:
+            return (None, p) if p >= self.veto else None
+        return (topic, p) if topic != keyword_topic and p >= self.override else None
+
     def predict(self, text: str) -> tuple[str | None, float]:
         """The topic it would answer (None: out of scope or not sure enough) and its probability."""
         probabilities = self.probabilities(text)
@@ -109,7 +127,9 @@ class TopicModel:
         return (None if topic == OUT_OF_SCOPE or p < self.threshold else topic), p
 
 
-def export(vectorizer: Any, classifier: Any, *, threshold: float) -> dict[str, Any]:
+def export(
+    vectorizer: Any, classifier: Any, *, threshold: float, veto: float = 2.0, override: float = 2.0
+) -> dict[str, Any]:
     """The fitted scikit-learn parts as the JSON this module reads (used by train.py)."""
     vocabulary = sorted(vectorizer.vocabulary_.items(), key=lambda item: item[1])
     grams = [gram for gram, _ in vocabulary]
@@ -118,6 +138,8 @@ def export(vectorizer: Any, classifier: Any, *, threshold: float) -> dict[str, A
     return {
         "ngram_range": list(vectorizer.ngram_range),
         "threshold": threshold,
+        "veto": veto,
+        "override": override,
         "classes": [str(c) for c in classifier.classes_],
         "grams": grams,
         "idf": [round(float(vectorizer.idf_[i]), 5) for i in columns],

@@ -62,7 +62,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -107,7 +107,33 @@ _SUPPRESS_UNLESS_URGENT = ("training", "rules", "news", "hypothetical", "fiction
 # Only in a record (a report's notes): a month named, or an outcome ("korban sekarang aman", "bayi
 # sehat." at the end) says the case is dated or closed. In chat the same words are no context.
 _SUPPRESS_IN_RECORD = ("closed",)
+_TITLES_IN_RECORD = ("training", "news", "fiction")
 _LOADED: dict[tuple[tuple[str, int], ...], DangerDetector] = {}
+
+
+class Reading(NamedTuple):
+    """What the rules made of a message: the kinds kept (possibly none), the strength of the
+    strongest rule that counted (-1: none), and whether an urgent word stood with it."""
+
+    kinds: tuple[str, ...]
+    strength: int
+    urgent: bool = False
+    # The danger words were only a figure of speech ("bunuh waktu"): the rules read the message,
+    # and the model does not overrule them.
+    figure: bool = False
+
+
+SHORT_WORDS = 6  # a message of fewer words is a bare statement: the model's veto does not apply
+# The model alone never flags a message of fewer words than this: "ga ada" (a form's "none") is no
+# danger however its n-grams score; no crisis message of the tuning corpora is that short and
+# caught by the model alone.
+MODEL_WORDS = 3
+
+
+def unvetoed(read: Reading, text: str) -> bool:
+    """Whether the model may not set this alarm of the rules aside (see `assess`)."""
+    strong_suicide = read.strength >= STRENGTHS["strong"] and "suicide" in read.kinds
+    return read.urgent or strong_suicide or len(text.split()) < SHORT_WORDS
 
 
 class _Spans(dict[int, list[tuple[int, int]]]):
@@ -320,18 +346,31 @@ class DangerDetector:
         """Every kind of danger found, the most pressing first. The rules decide wherever one of them
         matches (and reads the context); a chat message that no rule matched goes to the trained
         fallback, which flags what reads like the crisis corpora."""
-        if not text:
-            return ()
+        if not text or not any(ch.isalpha() for ch in text):
+            return ()  # a number, a date, a phone number: no words, no danger said
         read = self._read_rules(text[:TEXT_CHARS], context)
         if read is not None:
-            found, strength = read
-            # The veto (see model.py): in chat, a rule's alarm that is not a strong statement is set
-            # aside when the trained model is very sure the message is harmless.
-            if found and context == "chat" and strength < STRENGTHS["strong"] and self.model is not None:
-                if self.model.harmless(text[:TEXT_CHARS]):
-                    return ()
-            return found
-        if context == "chat" and self.model is not None:
+            found, strength = read.kinds, read.strength
+            if context != "chat" or self.model is None:
+                return found
+            # The vetoes (see model.py): in chat, a rule's alarm is set aside when the trained model
+            # is very sure the message is harmless (surer still for a strong statement); the rescue:
+            # a message the rules read as settled or harmless is flagged when the model is very sure
+            # of danger.
+            model = self.model
+            p = model.danger(text[:TEXT_CHARS])
+            if found:
+                # Never vetoed: a strictly urgent word with it, a strong statement of suicide
+                # ("cara potong nadi biar cepat" reads like a question to the model), or a bare
+                # statement of a few words ("ibu hamil pendarahan"): nothing around it says otherwise.
+                if unvetoed(read, text):
+                    return found
+                floor = model.veto if strength < STRENGTHS["strong"] else model.strong_veto
+                return () if p < floor else found
+            if read.figure or len(text.split()) < MODEL_WORDS:
+                return found
+            return (model.kind(text[:TEXT_CHARS]),) if p >= model.rescue else found
+        if context == "chat" and self.model is not None and len(text.split()) >= MODEL_WORDS:
             if self._chronic(text[:TEXT_CHARS]):
                 return ()  # a feeding or growth problem, and no danger sign any rule names
             return self.model.assess(text[:TEXT_CHARS])
@@ -349,7 +388,7 @@ class DangerDetector:
         read = self._read_rules(text, context)
         return None if read is None else read[0]
 
-    def _read_rules(self, text: str, context: str) -> tuple[tuple[str, ...], int] | None:
+    def _read_rules(self, text: str, context: str) -> Reading | None:
         """As `_assess_rules`, with the strength of the strongest rule that counted (-1: none)."""
         tokens = self.reader.tokens(text)
         spans = self._matches(tokens)
@@ -379,7 +418,7 @@ class DangerDetector:
             spans, figurative = self._without(spans, idiom)
             present_ids = spans.ids
             if figurative and self._trigger_ids.isdisjoint(present_ids):
-                return (), -1
+                return Reading((), -1, figure=True)
         best: dict[str, int] = {}
         matched: list[Rule] = []
         slots_of = self._slots_of
@@ -396,7 +435,7 @@ class DangerDetector:
                 best[rule.kind] = rule.strength
                 matched.append(rule)
         if not best:
-            return ((), -1) if figurative else None
+            return Reading((), -1, figure=True) if figurative else None
         trigger_positions = self._trigger_positions(spans)
         self._cover_urgent(spans, trigger_positions)
         danger_sentences: set[int] = set()
@@ -413,15 +452,14 @@ class DangerDetector:
         ]
         if kept and context == "chat" and self._about_others(present, spans, sentence, danger_sentences):
             kept = []
-        if (
-            not kept
-            and context == "chat"
-            and not any(present[name] for name in _SUPPRESS_ALWAYS)
-            and any(present[name] for name in _SUPPRESS_UNLESS_URGENT)
-        ):
-            return None  # a danger word in a question, a title, news, "if…": the fallback decides
+        if not kept and context == "chat" and not any(present[name] for name in _SUPPRESS_ALWAYS):
+            # A danger word in a question, a title, news, "if…", or a weak sign with no urgency
+            # ("demam tinggi", said with nothing else the rules know): the fallback decides.
+            return None
         kept.sort(key=lambda ks: (-ks[1], KINDS.index(ks[0])))
-        return tuple(kind for kind, _ in kept), (kept[0][1] if kept else -1)
+        # With a strictly urgent word ("sekarang", "tolong"), an alarm is never vetoed (assess).
+        urgent = bool(kept) and present["urgent_strict"]
+        return Reading(tuple(kind for kind, _ in kept), kept[0][1] if kept else -1, urgent)
 
     def _without(self, spans: _Spans, idiom: set[int]) -> tuple[_Spans, bool]:
         """The trigger words' spans that lie outside every idiom (other terms are kept), and whether
@@ -463,6 +501,10 @@ class DangerDetector:
             return False  # dealt with, and dated: a record even when its words are strong
         if context == "record":
             if settled or any(present[name] for name in _SUPPRESS_IN_RECORD):
+                return False
+            # A training's title or the news, even in strong words ("module: responding to someone
+            # talking about suicide"), is a record unless something in it is urgent.
+            if not present["urgent_strict"] and any(present[name] for name in _TITLES_IN_RECORD):
                 return False
             # A weak signal ("persalinan" with "saat ini") is never enough in a note about the month.
             return strength == STRENGTHS["strong"] or (

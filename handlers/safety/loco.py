@@ -1,24 +1,20 @@
-"""Leave-one-corpus-out (LOCO) estimate of the safety net on its five tuning pairs of corpora:
+"""Leave-one-corpus-out (LOCO) estimate of the safety net on its seven tuning pairs of corpora:
 
-    .venv/bin/python -m handlers.safety.train --loco [--threshold T] [--veto V]
+    .venv/bin/python -m handlers.safety.train --loco [--threshold T] [--veto V] [--rescue R] [--strong-veto S]
 
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
-for each pair (first, fresh, extra, final, holdout4) it is trained on the other four (plus the resident
-questions as harmless text), exactly as train.py trains it, read through the pure-Python model of
-model.py, and tested on the pair left out. Printed per corpus and pooled:
-
-* model alone — the fallback at threshold t on every chat message (report notes are never given to it);
-* rules + model — the detector as it runs: the rules decide where one matched, the fallback otherwise;
-* + veto — and a rule's chat alarm that is not a strong statement is set aside when the model's
-  probability of danger is below V (model.py `harmless`);
-* rules of 556d832 — the one honest view of the rules themselves: the detector as it was before
-  holdout4 was read (git show 556d832, the commit that measured it untouched), on holdout4, with the
-  LOCO fallback trained without holdout4. Skipped when git or that commit is not available.
-
-Then a sweep of t and V (pooled). A crisis message counts as caught when any danger is found;
-a harmless report note is read in the "record" context, every other message as chat. Nothing here
-reads the fifth, held-out pair (holdout5)."""
+for each pair (first, fresh, extra, final, holdout4, holdout5, train6) it is trained on the others
+(plus the resident questions as harmless text), exactly as train.py trains it, read through the
+pure-Python model of model.py, and tested on the pair left out. Printed per corpus and pooled: the
+rules alone, the model alone, rules + model, and rules + model + the policy (detector.py `assess`:
+the fallback's threshold t, the vetoes V and S over a weak/normal and a strong rule's chat alarm, the
+rescue R of a message the rules read as settled). The honest views of the rules themselves: each
+held-out pair read by the rules as they were when it was measured untouched (BEFORE, from git; skipped
+when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
+Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
+report note is read in the "record" context, every other message as chat. Nothing here reads the
+held-out pair (holdout6)."""
 
 from __future__ import annotations
 
@@ -36,9 +32,15 @@ PAIRS = {
     "extra": (DATA / "crisis_messages_extra.tsv", DATA / "harmless_messages_extra.tsv"),
     "final": (BENCH / "crisis_messages_final.tsv", BENCH / "harmless_messages_final.tsv"),
     "holdout4": (BENCH / "crisis_messages_holdout4.tsv", BENCH / "harmless_messages_holdout4.tsv"),
+    "holdout5": (BENCH / "crisis_messages_holdout5.tsv", BENCH / "harmless_messages_holdout5.tsv"),
+    "train6": (BENCH / "crisis_messages_train6.tsv", BENCH / "harmless_messages_train6.tsv"),
 }
 QUESTIONS = DATA / "resident_questions_heldout.tsv"
-BEFORE_HOLDOUT4 = "556d832"  # the rules as they were when holdout4 was measured untouched
+# The rules as they were when each held-out pair was measured untouched: the one honest view of the
+# rules (and of how the model's probability should overrule them) on text they were not tuned on.
+BEFORE = {"holdout4": "556d832", "holdout5": "a6e2401"}
+Policy = tuple[float, float, float | None, float | None]  # threshold, veto, rescue, strong veto
+NEWEST = "train6"  # the newest pair: today's rules were not yet tuned on it when the policy was chosen
 OLD_FILES = (
     "handlers/__init__.py",
     "handlers/safety/__init__.py",
@@ -66,9 +68,16 @@ def messages() -> list[tuple[str, int, str, str]]:
     return out
 
 
-def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[tuple[str, bool]]:
+# "C" caught, "R" read as harmless or settled, "I" read as a figure of speech, "F" passed to
+# the fallback, "H" a lasting feeding problem; a strong rule counted; never vetoed (an urgent word, or a
+# strong statement of suicide).
+Status = tuple[str, bool, bool]
+
+
+def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Status]:
     """Per (text, context): what the rules alone make of it — "C" caught, "R" read (no danger and not
     passed to the fallback), "F" passed to the fallback — and whether a strong rule counted."""
+    from handlers.safety import detector as detector_module
     from handlers.safety.detector import DangerDetector
 
     detector = DangerDetector.load(locales)
@@ -82,7 +91,11 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[tuple
             if read is not None:
                 found = read(text, context)
                 kinds, strong = (None, False) if found is None else (found[0], found[1] >= STRONG)
+                figure = bool(getattr(found, "figure", False))
+                never = getattr(detector_module, "unvetoed", None)  # absent from older detectors
+                urgent = found is not None and never is not None and never(found, text)
             else:  # an older detector: the strong rules alone tell whether a strong one counted
+                urgent = figure = False
                 kinds = detector._assess_rules(text, context)
                 if strong_only is None:
                     strong_only = DangerDetector._from_files(sorted(locales.glob("*/danger.yaml")), None)
@@ -90,23 +103,25 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[tuple
                 strong = bool(kinds) and bool(strong_only._assess_rules(text, context))
             if kinds is None:
                 chronic: Callable[[str], bool] | None = getattr(detector, "_chronic", None)
-                out.append(("R" if chronic is not None and chronic(text) else "F", False))
+                out.append(("H" if chronic is not None and chronic(text) else "F", False, False))
             else:
-                out.append(("C" if kinds else "R", strong))
+                state = "C" if kinds else ("I" if figure else "R")
+                out.append((state, strong, urgent))
         return out
     finally:
         detector.model = model
 
 
-def _old_statuses(texts: Sequence[tuple[str, str]]) -> list[tuple[str, bool]] | None:
-    """The rules of BEFORE_HOLDOUT4, read in a separate interpreter from that commit's files."""
+def _old_statuses(commit: str, texts: Sequence[tuple[str, str]]) -> list[Status] | None:
+    """The rules of `commit`, read in a separate interpreter from that commit's files."""
     # Imported here: this module itself runs again in the old tree, which has no such module.
     from handlers.old_version import run_at_commit
 
     extra = {"loco_statuses.py": Path(__file__).read_text(encoding="utf-8")}
     code = "import loco_statuses; loco_statuses._print_statuses()"
-    found = run_at_commit(BEFORE_HOLDOUT4, OLD_FILES, extra, code, texts)
-    return None if found is None else [(s, bool(strong)) for s, strong in found]
+    files = OLD_FILES + (("handlers/safety/words.py",) if commit != BEFORE["holdout4"] else ())
+    found = run_at_commit(commit, files, extra, code, texts)
+    return None if found is None else [(s, bool(strong), bool(urgent)) for s, strong, urgent in found]
 
 
 def _print_statuses() -> None:
@@ -139,10 +154,25 @@ def _kind_of(m: tuple[str, int, str, str]) -> str:
     return _KINDS[m[2]]
 
 
-def _alarm(status: tuple[str, bool], context: str, p: float, t: float, veto: float | None) -> bool:
-    state, strong = status
+def _alarm(
+    status: Status,
+    context: str,
+    p: float,
+    t: float,
+    veto: float | None,
+    rescue: float | None = None,
+    strong_veto: float | None = None,
+) -> bool:
+    """The detector's decision (detector.py `assess`) from the rules' status and the model's p."""
+    state, strong, urgent = status
     if state == "C":
-        return not (veto is not None and context == "chat" and not strong and p < veto)
+        if context != "chat" or urgent:
+            return True
+        if strong:
+            return not (strong_veto is not None and p < strong_veto)
+        return not (veto is not None and p < veto)
+    if state == "R":
+        return rescue is not None and context == "chat" and p >= rescue
     return state == "F" and context == "chat" and p >= t
 
 
@@ -169,7 +199,9 @@ def figures(
     return "; ".join(parts) + "\n      " + pooled, (tp, n1, fa, n0)
 
 
-def main(threshold: float, veto: float) -> None:
+def main(
+    threshold: float, veto: float, rescue: float | None = None, strong_veto: float | None = None
+) -> None:
     msgs = messages()
     for crisis, _ in PAIRS.values():
         _KINDS.update({r["text"]: r["kind"] for r in rows(crisis)})
@@ -177,51 +209,48 @@ def main(threshold: float, veto: float) -> None:
     statuses = rule_statuses(ROOT / "locales", texts)
     probability = loco_probabilities(msgs)
 
+    def decide(found: Sequence[Status], policy: Policy) -> Callable[[int], bool]:
+        return lambda i: _alarm(found[i], msgs[i][3], probability[i], *policy)
+
     def show(label: str, decide: Callable[[int], bool], pairs: Sequence[str] = tuple(PAIRS)) -> None:
         print(f"  {label}: " + figures(msgs, decide, pairs)[0])
 
-    print(f"LOCO, threshold t={threshold}, veto V={veto}:")
+    chosen: Policy = (threshold, veto, rescue, strong_veto)
+    print(f"LOCO, threshold t={threshold}, veto V={veto}, rescue R={rescue}, strong veto S={strong_veto}:")
     show("rules alone", lambda i: statuses[i][0] == "C")
     show("model alone", lambda i: msgs[i][3] == "chat" and probability[i] >= threshold)
-    show(
-        "rules + model",
-        lambda i: _alarm(statuses[i], msgs[i][3], probability[i], threshold, None),
-    )
-    show(
-        "rules + model + veto",
-        lambda i: _alarm(statuses[i], msgs[i][3], probability[i], threshold, veto),
-    )
+    show("rules + model", decide(statuses, (threshold, -1.0, None, None)))
+    show("rules + model + policy", decide(statuses, chosen))
     caught = sorted(
         (probability[i], m[0], m[2][:60])
         for i, m in enumerate(msgs)
-        if m[1] and statuses[i][0] == "C" and not statuses[i][1]
+        if m[1] and statuses[i][0] == "C" and m[3] == "chat"
     )
     if caught:
         p, name, text = caught[0]
-        print(f"  lowest LOCO probability of a crisis a weak/normal rule caught: {p:.3f} ({name}: {text!r})")
-    old = _old_statuses(texts)
-    if old is None:
-        print(f"  rules of {BEFORE_HOLDOUT4}: not available (git)")
-    else:
-        for v in (None, veto):
-            label = f"rules of {BEFORE_HOLDOUT4} + model" + ("" if v is None else " + veto")
-            show(label, lambda i, v=v: _alarm(old[i], msgs[i][3], probability[i], threshold, v), ["holdout4"])
-    print("Sweep (pooled, rules + model):")
-    for t in (0.6, 0.7, 0.75, 0.78, 0.8, 0.85, 0.9):
-        _, (tp, n1, fa, n0) = figures(
-            msgs, lambda i, t=t: _alarm(statuses[i], msgs[i][3], probability[i], t, None)
-        )
-        print(f"  t={t:<5} recall {tp / n1:.1%} ({n1 - tp} missed), false alarms {fa / n0:.1%} ({fa})")
-    for v in (0.02, 0.05, 0.1, 0.15, 0.2, 0.3):
-        _, (tp, n1, fa, n0) = figures(
-            msgs, lambda i, v=v: _alarm(statuses[i], msgs[i][3], probability[i], threshold, v)
-        )
-        line = f"  veto V={v:<5} recall {tp / n1:.1%} ({n1 - tp} missed), false alarms {fa / n0:.1%} ({fa})"
-        if old is not None:
-            _, (otp, on1, ofa, on0) = figures(
-                msgs,
-                lambda i, v=v: _alarm(old[i], msgs[i][3], probability[i], threshold, v),
-                ["holdout4"],
-            )
-            line += f"; holdout4 with the rules of {BEFORE_HOLDOUT4}: {otp}/{on1} caught, {ofa}/{on0} alarms"
+        print(f"  lowest LOCO probability of a crisis a rule caught: {p:.3f} ({name}: {text!r})")
+    old = {name: _old_statuses(commit, texts) for name, commit in BEFORE.items()}
+    for name, found in old.items():
+        if found is None:
+            print(f"  rules of {BEFORE[name]}: not available (git)")
+            continue
+        show(f"rules of {BEFORE[name]} + model", decide(found, (threshold, -1.0, None, None)), [name])
+        show(f"rules of {BEFORE[name]} + model + policy", decide(found, chosen), [name])
+    print("Sweep (pooled over every pair with today's rules; then each held-out pair with its old rules):")
+    grid: list[Policy] = [
+        (t, v, r, sv)
+        for t in (0.6, 0.7, 0.75, 0.8)
+        for v in (0.05, 0.2, 0.3, 0.4)
+        for r in (None, 0.85, 0.9, 0.95)
+        for sv in (None, 0.2, 0.3)
+    ]
+    for policy in grid:
+        _, (tp, n1, fa, _) = figures(msgs, decide(statuses, policy))
+        line = f"  t={policy[0]} V={policy[1]} R={policy[2]} S={policy[3]}: {n1 - tp} missed, {fa} alarms"
+        _, (ntp, nn1, nfa, nn0) = figures(msgs, decide(statuses, policy), [NEWEST])
+        line += f"; {NEWEST} {nn1 - ntp} missed, {nfa}/{nn0} alarms"
+        for name, found in old.items():
+            if found is not None:
+                _, (otp, on1, ofa, on0) = figures(msgs, decide(found, policy), [name])
+                line += f"; {name} (old rules) {on1 - otp} missed, {ofa}/{on0} alarms"
         print(line)

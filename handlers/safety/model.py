@@ -13,17 +13,19 @@ Measured before adopting it (see the report of issue 13): trained on the first c
 rules plus this model caught 145/157 of the fresh corpus at threshold 0.8 (rules alone: 117/157),
 with 2/151 false alarms (rules alone: 1/151).
 
-The veto (issue 13, fourth round): when a weak or normal rule raised a chat alarm and this model's
-probability of danger is below `veto` (0.05), the alarm is set aside; a strong statement and a
-report's notes (record) are never vetoed. Leave-one-corpus-out (`python -m handlers.safety.train
---loco`): no crisis of the five tuning pairs lost (the least sure one a weak/normal rule caught
-scored 0.125); on holdout4 read by the rules of before it was tuned on, false alarms 8 → 6 of 166."""
+The vetoes and the rescue (issue 13, fourth and fifth rounds; detector.py `assess`): a weak or normal
+rule's chat alarm is set aside when this model's probability of danger is below `veto`, a strong one
+below `strong_veto` (never a strong statement of suicide, an alarm said with a strictly urgent word,
+a bare statement of a few words, nor a report's notes); a chat message the rules read as settled is
+flagged at or above `rescue`. Chosen by leave-one-corpus-out (`python -m handlers.safety.train
+--loco`; the figures are in train.py)."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,15 +43,32 @@ class NgramModel:
         self.low, self.high = raw["ngram_range"]
         self.threshold: float = raw["threshold"]
         self.veto: float = raw.get("veto", 0.0)  # below this, a weak or normal rule's chat alarm is set aside
+        # below this, even a strong rule's chat alarm is set aside ("'kill me now' haha my boss …")
+        self.strong_veto: float = raw.get("strong_veto", 0.0)
+        # at or above this, a chat message the rules read as settled or harmless is flagged after all
+        self.rescue: float = raw.get("rescue", 2.0)
         self.kinds: tuple[str, ...] = tuple(raw["kinds"])
-        # gram → (idf, weight) for the danger model; gram → (idf, weight per kind) for the kind model
-        self._danger: dict[str, tuple[float, float]] = {g: (v[0], v[1]) for g, v in raw["danger"].items()}
+        # Every known n-gram has one index into flat arrays of doubles: the danger model's (idf,
+        # weight) at 2·i, the kind model's (idf, a weight per kind) at (kinds + 1)·i. An idf of 0 marks
+        # an n-gram that model does not use (a real idf is ≥ 1). The same values as a dict of tuples
+        # of floats per model, in about a third of the memory (issue #19: idle RSS).
+        self._index: dict[str, int] = {}
+        for table in (raw["danger"], raw["kind"]):
+            for gram in table:
+                self._index.setdefault(gram, len(self._index))
+        width = len(self.kinds) + 1
+        self._danger = array("d", bytes(16 * len(self._index)))
+        for gram, (idf, weight) in raw["danger"].items():
+            at = 2 * self._index[gram]
+            self._danger[at], self._danger[at + 1] = idf, weight
+        self._kind = array("d", bytes(8 * width * len(self._index)))
+        for gram, values in raw["kind"].items():
+            if len(values) != width:
+                raise ValueError(f"kind model: {gram!r} has {len(values)} values, not {width}")
+            at = width * self._index[gram]
+            self._kind[at : at + width] = array("d", values)
         self._danger_bias: float = raw["danger_bias"]
-        self._kind: dict[str, tuple[float, tuple[float, ...]]] = {
-            g: (v[0], tuple(v[1:])) for g, v in raw["kind"].items()
-        }
         self._kind_bias: tuple[float, ...] = tuple(raw["kind_bias"])
-        self._known = frozenset(self._danger) | frozenset(self._kind)
         self._words: dict[str, tuple[str, ...]] = {}
 
     @classmethod
@@ -69,7 +88,7 @@ class NgramModel:
         for word in _SPACES.sub(" ", text.lower()).split():
             known = cache.get(word)
             if known is None:
-                known = cache[word] = tuple(g for g in self._word_grams(word) if g in self._known)
+                known = cache[word] = tuple(g for g in self._word_grams(word) if g in self._index)
             out.update(known)
         return out
 
@@ -86,38 +105,36 @@ class NgramModel:
 
     def danger(self, text: str, grams: Counter[str] | None = None) -> float:
         grams = self.grams(text) if grams is None else grams
-        table = self._danger
+        index, table = self._index, self._danger
         dot = norm = 0.0
         for gram, count in grams.items():
-            found = table.get(gram)
-            if found is None:
+            at = index.get(gram)
+            if at is None or not table[2 * at]:
                 continue
-            value = (1.0 + math.log(count)) * found[0]
-            dot += value * found[1]
+            value = (1.0 + math.log(count)) * table[2 * at]
+            dot += value * table[2 * at + 1]
             norm += value * value
         score = self._danger_bias + (dot / math.sqrt(norm) if norm else 0.0)
         return 1.0 / (1.0 + math.exp(-score)) if score > -30 else 0.0
 
     def kind(self, text: str, grams: Counter[str] | None = None) -> str:
         grams = self.grams(text) if grams is None else grams
-        table = self._kind
-        sums = [0.0] * len(self.kinds)
+        index, table = self._index, self._kind
+        kinds = len(self.kinds)
+        sums = [0.0] * kinds
         norm = 0.0
         for gram, count in grams.items():
-            found = table.get(gram)
-            if found is None:
+            at = index.get(gram)
+            if at is None or not table[(kinds + 1) * at]:
                 continue
-            value = (1.0 + math.log(count)) * found[0]
+            at *= kinds + 1
+            value = (1.0 + math.log(count)) * table[at]
             norm += value * value
-            for i, weight in enumerate(found[1]):
-                sums[i] += value * weight
+            for i in range(kinds):
+                sums[i] += value * table[at + 1 + i]
         scale = 1.0 / math.sqrt(norm) if norm else 0.0
         scores = [bias + total * scale for bias, total in zip(self._kind_bias, sums, strict=True)]
         return self.kinds[max(range(len(scores)), key=scores.__getitem__)]
-
-    def harmless(self, text: str) -> bool:
-        """Whether the model is very sure the text is harmless (probability of danger below `veto`)."""
-        return self.veto > 0 and self.danger(text) < self.veto
 
     def assess(self, text: str) -> tuple[str, ...]:
         grams = self.grams(text)

@@ -4,20 +4,26 @@
     .venv/bin/python -m handlers.safety.train
 
 Positives: every tuning crisis corpus (tests/data: first, fresh, extra; benchmarks/data: final, held out
-until the second round of issue 13, and holdout4, held out until the third; both tuning data since).
-Negatives: the harmless corpora (the same words used harmlessly) and the resident questions of
-tests/data. A fifth, independent pair is measured by the lead alone and is never
-read here. `--check` trains on the first corpus only and prints what the fallback adds on the fresh
-one. `--loco` prints the leave-one-corpus-out estimate (handlers/safety/loco.py) that chose the
-threshold and the veto below; `--threshold T` and `--veto V` try other values there.
+until the second round of issue 13; holdout4, held out until the third; holdout5, held out until the
+fifth; train6, written for tuning in the fifth). Negatives: the harmless corpora (the same words used
+harmlessly) and the resident questions of tests/data. A sixth independent pair (holdout6) is measured
+by the lead alone and is never read here. `--check` trains on the first corpus only and prints what the
+fallback adds on the fresh one. `--loco` prints the leave-one-corpus-out estimate (handlers/safety/loco.py)
+that chose the policy below; `--threshold`, `--veto`, `--rescue`, `--strong-veto` try other values.
 
-Chosen by LOCO (issue 13, fourth round; char_wb 2–5-grams, C=10, balanced classes kept: 1–4, 3–5,
-2–6-grams, plain char n-grams, word uni/bigrams beside them, min_df 1, C 3 or 30 and unweighted
-classes were no better). The threshold stays 0.8 (pooled LOCO recall of rules + model 99.0 %, false
-alarms 0.8 %): 0.78 would catch 2 more (99.2 %) at 1.0 %, but flags "besok aku udah ga ada di rumah,
-ke posyandu jam 8" (0.7995; tests/test_safety_net.py). The veto V = 0.05 costs no LOCO recall (the
-least sure crisis a weak/normal rule caught scores 0.125) and takes 2 of the 8 false alarms the rules
-of 556d832 raised on holdout4 before it was read."""
+The model: char_wb 2–5-grams, C=10, balanced classes (fourth round; 1–4, 3–5, 2–6-grams, plain char
+n-grams, word uni/bigrams, min_df 1, C 3 or 30 and unweighted classes were no better).
+
+The policy (fifth round), chosen on the honest views of the LOCO run — the rules as they were before
+holdout4 (556d832) and before holdout5 (a6e2401) read those pairs, and train6 before its classes were
+fixed — where recall comes first: the fallback flags at p ≥ 0.6 (was 0.8); a weak or normal rule's chat
+alarm is vetoed below 0.3 (was 0.05) and a strong one below 0.3 (new), except a strong statement of
+suicide, an alarm said with a strictly urgent word, or a bare statement of fewer than six words
+(detector.py `unvetoed`); a chat message the rules read as settled or harmless is flagged at p ≥ 0.85
+(the rescue, new; a weak sign with nothing urgent now goes to the fallback). Honest views, old policy →
+this one: holdout5 with the rules of a6e2401 173/186 caught, 16/244 alarms → 185/186, 5/244; holdout4 with
+the rules of 556d832 123/126, 8/166 → 125/126, 5/166. Its price, shown in tests/test_safety_net.py: the
+fallback now rates "besok aku udah ga ada di rumah, ke posyandu jam 8" 0.88 and flags it."""
 
 from __future__ import annotations
 
@@ -32,8 +38,10 @@ from handlers.safety.model import FILE_NAME, NgramModel, export
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 LOCALES = ROOT / "locales"
-THRESHOLD = 0.8  # the fallback flags a chat message no rule matched at or above this
-VETO = 0.05  # below this, a weak or normal rule's chat alarm is set aside (model.py `harmless`)
+THRESHOLD = 0.6  # the fallback flags a chat message no rule matched at or above this
+VETO = 0.3  # below this, a weak or normal rule's chat alarm is set aside
+STRONG_VETO = 0.3  # below this, a strong rule's chat alarm is set aside too
+RESCUE = 0.85  # at or above this, a chat message the rules read as harmless or settled is flagged
 BENCH = ROOT / "benchmarks" / "data"
 CRISIS = (
     DATA / "crisis_messages.tsv",
@@ -41,6 +49,8 @@ CRISIS = (
     DATA / "crisis_messages_extra.tsv",
     BENCH / "crisis_messages_final.tsv",
     BENCH / "crisis_messages_holdout4.tsv",
+    BENCH / "crisis_messages_holdout5.tsv",
+    BENCH / "crisis_messages_train6.tsv",
 )
 HARMLESS = (
     DATA / "harmless_messages.tsv",
@@ -48,6 +58,8 @@ HARMLESS = (
     DATA / "harmless_messages_extra.tsv",
     BENCH / "harmless_messages_final.tsv",
     BENCH / "harmless_messages_holdout4.tsv",
+    BENCH / "harmless_messages_holdout5.tsv",
+    BENCH / "harmless_messages_train6.tsv",
 )
 QUESTIONS = (DATA / "resident_questions_heldout.tsv",)
 
@@ -110,10 +122,16 @@ def main() -> None:
     if "--loco" in sys.argv:
         from handlers.safety import loco
 
-        loco.main(_option("--threshold", THRESHOLD), _option("--veto", VETO))
+        loco.main(
+            _option("--threshold", THRESHOLD),
+            _option("--veto", VETO),
+            _option("--rescue", RESCUE),
+            _option("--strong-veto", STRONG_VETO),
+        )
         return
     crisis = [r for name in CRISIS for r in _rows(name)]
     raw = fit(crisis, _negatives(HARMLESS), THRESHOLD, VETO)
+    raw["strong_veto"], raw["rescue"] = STRONG_VETO, RESCUE
     (LOCALES / FILE_NAME).write_text(
         json.dumps(raw, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
     )

@@ -36,6 +36,8 @@ run: $(VENV)/.installed-run
 ## make test: lint, then the whole test suite on SQLite and again on a throw-away PostgreSQL
 ## (installed from the distribution's packages if missing; KADERBOT_SKIP_POSTGRES=1 skips it)
 test: $(VENV)/.installed-test
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "WARNING: Debian's chromium could not be installed; the dashboard's browser tests will be skipped"
 	$(BIN)/ruff check .
 	$(BIN)/python -m tests.run_suites
 

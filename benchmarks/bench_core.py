@@ -24,6 +24,9 @@ from storage.models import Posyandu, Region
 
 CADRES = int(os.environ.get("BENCH_CADRES", "1000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "1"))
+# The channel the cadres write on. "bench" keeps no replies for sending; "telegram" or "whatsapp" also
+# writes each turn's replies in its transaction (durable replies, bot/replies.py), as they do live.
+CHANNEL = os.environ.get("BENCH_CHANNEL", "bench")
 # Runs on fresh copies of the same prepared database; the verdict takes the median (this machine's
 # wall clock varies by ±15 % from one run to the next).
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
@@ -102,7 +105,7 @@ async def play(
 ) -> None:
     """One lane of cadres' steps through the core, in order; buttons pressed by label from `last`."""
     for count, (index, (kind, value)) in enumerate(items):
-        who = Identity("bench", f"c{index}")
+        who = Identity(CHANNEL, f"c{index}")
         mid = f"{index}-{kind}-{count}-{id(items)}"
         if kind == "say":
             event = IncomingEvent(who, text=value, message_id=mid)
@@ -167,7 +170,8 @@ async def run(url: str) -> float:
     print(
         f"run: {rate:,.0f} updates/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
         f"CPU {cpu / len(latencies) * 1000:.3f} ms per update "
-        f"({len(latencies)} updates from {CADRES} cadres, {CONCURRENCY} sender(s), {stored} reports stored; "
+        f"({len(latencies)} updates from {CADRES} cadres on {CHANNEL}, {CONCURRENCY} sender(s), "
+        f"{stored} reports stored; "
         f"peak RSS {rss:.0f} MB" + (f", traced {peak / 1e6:.1f} MB" if peak else "") + ")"
     )
     return rate

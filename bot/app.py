@@ -50,6 +50,7 @@ def build(
         flows=build_flows(
             retention=retention_policy(settings),
             posyandu_deadline=settings.posyandu_verification_deadline,
+            dashboard_url=settings.dashboard_url,
         ),
         zone=settings.zone,
         clock=clock,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -115,9 +116,9 @@ def run(
     the scheduler (reminders) and the outbox sender (broadcasts, notices)."""
     settings = _settings()
     if settings.telegram_enabled or settings.whatsapp_enabled:
-        from bot.runner import serve
+        from bot.runner import run_server
 
-        asyncio.run(serve(settings))
+        run_server(settings)
         return
     typer.echo(
         "TELEGRAM_BOT_TOKEN is not set: starting the console chat with the scheduler and the outbox "
@@ -310,15 +311,35 @@ def admin_posyandu_template(
     lang: LangOption = None,
 ) -> None:
     """Write the workbook to fill in for `import-posyandu`: columns, an example row, a guide sheet."""
-    from handlers.i18n import Catalogues
     from handlers.posyandu.master_template import template
+
+    _write_template(out, lang, template, "posyandu.template.written")
+
+
+def _write_template(out: Path, lang: str | None, build: Callable[[Any], bytes], written: str) -> None:
+    """A template workbook built in the person's language, written to `out`, and said so."""
+    from handlers.i18n import Catalogues
 
     settings = _settings()
     t = Catalogues.load(settings.locales_dir, default_language=settings.default_language).translator(
         lang or settings.default_language
     )
-    out.write_bytes(template(t))
-    typer.echo(t("posyandu.template.written", path=str(out)))
+    out.write_bytes(build(t))
+    typer.echo(t(written, path=str(out)))
+
+
+CHILDREN_TEMPLATE_OUT = Path("balita-template.xlsx")
+
+
+@admin_app.command("children-template")
+def admin_children_template(
+    out: Annotated[Path, typer.Argument(help="Where to write the workbook.")] = CHILDREN_TEMPLATE_OUT,
+    lang: LangOption = None,
+) -> None:
+    """Write the workbook of a Posyandu's children list, as /balita's import reads it (issue #17)."""
+    from handlers.growth.children_template import template
+
+    _write_template(out, lang, template, "growth_recap.template.written")
 
 
 @admin_app.command("incentive-rule")

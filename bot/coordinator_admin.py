@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.settings import Settings
 from handlers.compliance import recap, workbook
 from handlers.forms.dates import parse_month
+from handlers.growth import eppgbm
 from handlers.i18n import Catalogues, Translator
 from handlers.posyandu import verification_recap
 from handlers.posyandu.structure import structure_rows
@@ -280,7 +281,13 @@ async def export(tools: Tools, *, month: str, region_code: str, out: Path, now: 
             )
             structure = await structure_rows(session, region.code, now=now)
             data = workbook.build(
-                t, found, zone=zone, generated_at=now, posyandu_verification=verified, structure=structure
+                t,
+                found,
+                zone=zone,
+                generated_at=now,
+                posyandu_verification=verified,
+                structure=structure,
+                growth=await eppgbm.load(session, region.code, first),  # issue 17: the e-PPGBM sheet
             )
         await audit.record(
             session,

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     web_max_body_bytes: int = Field(default=1_000_000, ge=1024)
     # When set, GET /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>`.
     metrics_token: str | None = None
+    # The public base of the coordinators' web dashboard, for the login links /dasbor gives (issue
+    # #18); unset: http://WEB_HOST:WEB_PORT. With https:// its session cookie is sent over HTTPS only.
+    dashboard_base_url: str | None = None
 
     telegram_bot_token: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
@@ -150,6 +153,10 @@ class Settings(BaseSettings):
             self.media_s3_secret_access_key,
         )
         return tuple(v for v in values if v)
+
+    @property
+    def dashboard_url(self) -> str:
+        return (self.dashboard_base_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
 
     @property
     def zone(self) -> ZoneInfo:

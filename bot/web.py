@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hmac
 import logging
 import time
@@ -13,10 +14,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
+from starlette.types import ASGIApp
 
 from bot.app import KaderBot
+from bot.asgi import FastPaths
 from bot.body_limit import BodyLimit
 from bot.channels.base import PlatformChannel
+from bot.dashboard.routes import dashboard_router
 from bot.metrics import CONTENT_TYPE
 from storage.health import write_probe
 
@@ -45,6 +49,10 @@ def create_web_app(
                 log.info("channel %s started", channel.name)
             loops = [asyncio.create_task(loop(stop)) for loop in background]
             served = True
+            # What start-up built (flows, catalogues, the safety model, imported modules) lives as long
+            # as the process: frozen out of the collector's sight, a full collection no longer walks
+            # it in the middle of a turn (issue #19: polling 1.85 → 1.73 ms of CPU per update).
+            gc.freeze()
             yield
         finally:
             stop.set()
@@ -103,10 +111,18 @@ def create_web_app(
         await kaderbot.metrics.refresh_outbox_depth(kaderbot.db, [channel.name for channel in channels])
         return Response(kaderbot.metrics.render(), media_type=CONTENT_TYPE)
 
+    # The coordinators' web dashboard (issue #18), on the same core and access rules as the chat.
+    app.include_router(dashboard_router(kaderbot))
+
+    endpoints: dict[str, ASGIApp] = {}
     for channel in channels:
         router = channel.router()
         if router is not None:
             app.include_router(router)
+        # A webhook taken on every update is served as plain ASGI, ahead of FastAPI (bot/asgi.py).
+        endpoints.update(getattr(channel, "endpoints", dict)())
+    if endpoints:
+        app.add_middleware(FastPaths, paths=endpoints, max_bytes=settings.web_max_body_bytes)
     return app
 
 

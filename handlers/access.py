@@ -30,6 +30,7 @@ COORDINATOR_COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("ekspor", "export"),
         ("tiket", "tickets"),
         ("imporposyandu", "posyandu_import"),
+        ("dasbor", "dashboard"),
     ),
     "en": (
         ("verify", "verify"),
@@ -40,6 +41,7 @@ COORDINATOR_COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("export", "export"),
         ("tickets", "tickets"),
         ("importposyandu", "posyandu_import"),
+        ("dashboard", "dashboard"),
     ),
 }
 

@@ -51,6 +51,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "coordinator_export"),
     "tiket": ("tickets", "coordinator_tickets"),
     "tickets": ("tickets", "coordinator_tickets"),
+    # A one-time link to the coordinators' web dashboard (issue #18).
+    "dasbor": ("dashboard", "coordinator_dashboard"),
+    "dashboard": ("dashboard", "coordinator_dashboard"),
     # The Posyandu master list of a kabupaten (issue #16): a file sent in chat, or the template.
     "imporposyandu": ("posyandu_import", "coordinator_posyandu_import"),
     "importposyandu": ("posyandu_import", "coordinator_posyandu_import"),
@@ -81,6 +84,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "children": ("children", "children"),
     "timbang": ("weighing", "weighing"),
     "weigh": ("weighing", "weighing"),
+    # A mother sees her child's growth (issue #17 point 6).
+    "anakku": ("my_child", "my_child"),
+    "mychild": ("my_child", "my_child"),
+    "tindaklanjut": ("child_followup", "child_followup"),
+    "followup": ("child_followup", "child_followup"),
     # Personal data under UU 27/2022: everyone, with or without consent.
     "privasi": ("privacy", "privacy"),
     "privacy": ("privacy", "privacy"),

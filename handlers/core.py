@@ -255,8 +255,9 @@ def match_option(
     if numbered and _small_number(typed):
         index = int(typed) - 1
         return options[index][0] if 0 <= index < len(options) else None
+    said = _plain(typed)
     for option in options:
-        if _plain(option[1]) == _plain(typed):
+        if _plain(option[1]) == said:
             return option[0]
     picked = pick_by_meaning(typed, options, lang)
     if picked is None and choice:

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from storage import inline_sqlite
+from storage import inline_sqlite, json_codec
 from storage.turns import InlineSqliteTurns, PooledTurns, Turns
 
 DEFAULT_BUSY_LIMIT = 30.0  # seconds an SQLite statement waits for another process's write lock in all
@@ -36,7 +36,12 @@ def ensure_sqlite_dir(url: str) -> None:
 def open_database(url: str, *, echo: bool = False) -> Database:
     ensure_sqlite_dir(url)
     parsed = make_url(url)
-    kwargs: dict[str, object] = {"echo": echo}
+    # JSON columns (every turn's state) through orjson (storage/json_codec.py).
+    kwargs: dict[str, object] = {
+        "echo": echo,
+        "json_serializer": json_codec.dumps,
+        "json_deserializer": json_codec.loads,
+    }
     inline = parsed.get_backend_name() == "sqlite" and bool(parsed.database) and parsed.database != ":memory:"
     if inline:
         # Wait up to 30 s (or the URL's `?timeout=`) for a competing writer, another process, instead

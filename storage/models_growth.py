@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, UtcDateTime, _utcnow
 
-CHILD_STATUSES = ("active", "aged_out", "moved", "died")
+CHILD_STATUSES = ("active", "aged_out", "moved", "died", "erased")  # erased: anonymised, mother asked
 GAINS = ("N", "T", "O", "B")  # naik, tidak naik, not weighed last month, first weighing
 
 

@@ -103,6 +103,7 @@ async def test_recap_message_counts_missing_posyandu_and_coverage(reported: None
             "📅 Rekap Oktober 2026",
             "📅 Rekap September 2026",
             "🏛️ Verifikasi Posyandu 6 SPM",
+            "🧒 Status gizi balita",  # the balita's growth of the region and month (issue 17)
             "🏠 Menu",
         ]
     )
@@ -152,6 +153,7 @@ async def test_drilling_down_shows_the_child_region(reported: None, kaderbot: Ka
         "🏠 Menu",
         "📅 Rekap Oktober 2026",
         "📅 Rekap September 2026",
+        "🧒 Status gizi balita",
     ]
 
 

@@ -14,6 +14,7 @@ RESIDENT_MENU = [
     "Ajukan permohonan/pengaduan",
     "Cek status permohonan",
     "Darurat sosial (TRC)",
+    "👶 Anak Saya",  # a mother sees her child's growth (issue #17)
     "Daftar sebagai kader",
     "🔒 Data saya",
     "Tentang KaderBot",

@@ -25,13 +25,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
+from starlette.types import ASGIApp, Receive, Scope, Send
 from telegram import BotCommandScopeChat, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter, ExtBot
 
 from bot.app import KaderBot
+from bot.asgi import ClientGone, header, read_body, respond
 from bot.channels.base import RateLimited, TurnNotStored, Unreachable
+from bot.channels.telegram_http import LightCalls
 from bot.channels.telegram_render import (
     OutFile,
     Outgoing,
@@ -65,6 +68,7 @@ T = TypeVar("T")
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_HEADER_KEY = SECRET_HEADER.lower().encode()  # as ASGI servers give header names
 NETWORK_ATTEMPTS = 4  # a call failing on the network is tried this often in all
 NETWORK_BACKOFF = 0.25  # seconds before the first retry; doubled each time
 MAX_DELIVERIES = 32  # replies waiting or going out while polling goes on (CONNECTION_POOL calls at once)
@@ -115,6 +119,7 @@ class TelegramChannel:
         self.webhook_secret = settings.telegram_webhook_secret or ""
         limiter = rate_limiter or default_rate_limiter(settings)
         self.application = build_application(settings, limiter)
+        self.api = LightCalls(self.application.bot)  # the calls of every turn (telegram_http.py)
         self._polling: LongPolling | None = None
         self._receiving = False
         self._chat_locks = ChatLocks()
@@ -134,11 +139,11 @@ class TelegramChannel:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def router(self) -> APIRouter | None:
-        if not self.webhook_url:
-            return None
-        router = APIRouter()
-        router.add_api_route(WEBHOOK_PATH, self._webhook, methods=["POST"], include_in_schema=False)
-        return router
+        return None  # the webhook is one of `endpoints()`, served ahead of FastAPI
+
+    def endpoints(self) -> dict[str, ASGIApp]:
+        """Plain ASGI routes for the web app (bot/asgi.py): the webhook, in webhook mode."""
+        return {WEBHOOK_PATH: self._webhook} if self.webhook_url else {}
 
     async def start(self) -> None:
         await self.application.initialize()  # getMe: a wrong token stops the start here
@@ -186,22 +191,31 @@ class TelegramChannel:
 
     # -- incoming -------------------------------------------------------------------------------
 
-    async def _webhook(self, request: Request) -> Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not self.webhook_secret or not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
-            return Response(status_code=401)
+    async def _webhook(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "POST":
+            await respond(send, 405, headers=((b"allow", b"POST"),))
+            return
+        given = header(scope, SECRET_HEADER_KEY)
+        if not self.webhook_secret or not hmac.compare_digest(given, self.webhook_secret.encode()):
+            await respond(send, 401)
+            return
         try:
-            data = json.loads(await request.body())
+            body = await read_body(receive)
+        except ClientGone:  # gone, or its body refused as too large (413 sent): nothing to answer
+            return
+        try:
+            data = json.loads(body)
             update = Update.de_json(data, self.bot) if isinstance(data, dict) else None
         except Exception:  # not JSON, or not an Update: PTB's parsing raises several kinds
             update = None
         if update is None:
-            return Response(status_code=400)
-        if not await self.process(update):
-            return Response(status_code=503)  # not stored: Telegram delivers it again later
-        # 200 only after the turn is stored: a crash before it makes Telegram deliver again, and the
-        # persisted update ids turn that second delivery into a no-op if the first got through.
-        return Response(status_code=200)
+            await respond(send, 400)
+        elif not await self.process(update):
+            await respond(send, 503)  # not stored: Telegram delivers it again later
+        else:
+            # 200 only after the turn is stored: a crash before it makes Telegram deliver again, and
+            # the persisted update ids turn that second delivery into a no-op if the first got through.
+            await respond(send, 200)
 
     async def _on_update(self, update: Update) -> bool:
         """Polling: `LongPolling` hands over one update at a time. The core's turn runs here, in
@@ -329,9 +343,7 @@ class TelegramChannel:
         cannot be pressed again."""
         replies = outcome.replies
         if is_page_payload(data) and len(replies) == 1 and isinstance(replies[0], Choice):
-            await self._edit(
-                self.bot.edit_message_reply_markup, message, reply_markup=keyboard(replies[0], t)
-            )
+            await self._edit(self.api.edit_message_reply_markup, message, keyboard(replies[0], t))
             return True
         # The core answers a stale button with its note first; that press chose nothing.
         stale = bool(replies) and replies[0] == Text(t("core.stale_button"))
@@ -340,9 +352,9 @@ class TelegramChannel:
         if not stale and label is not None and message.text is not None and not is_page_payload(data):
             marked = with_choice(message.text, t("telegram.chosen", label=label))
         if marked is not None:
-            await self._edit(self.bot.edit_message_text, message, text=marked)
+            await self._edit(self.api.edit_message_text, message, marked)
         elif message.reply_markup is not None:
-            await self._edit(self.bot.edit_message_reply_markup, message, reply_markup=None)
+            await self._edit(self.api.edit_message_reply_markup, message, None)
         return False
 
     # -- outgoing -------------------------------------------------------------------------------
@@ -402,17 +414,18 @@ class TelegramChannel:
 
     async def _send_all(self, chat_id: int, messages: Sequence[Outgoing]) -> str | None:
         """Send in order; the id of the last message sent."""
-        last: Message | None = None
+        last: int | None = None
         for item in messages:
             if isinstance(item, OutMessage):
-                last = await self._call(self.bot.send_message, chat_id, item.text, reply_markup=item.keyboard)
+                last = await self._call(self.api.send_message, chat_id, item.text, item.keyboard)
             elif isinstance(item, OutFile):
                 file = item.file
                 send = self.bot.send_photo if file.kind == "photo" else self.bot.send_document
-                last = await self._call(
+                sent = await self._call(
                     send, chat_id, file.data, caption=item.caption, filename=file.filename
                 )
-        return str(last.message_id) if last is not None else None
+                last = sent.message_id
+        return str(last) if last is not None else None
 
     async def _apologise(self, chat_id: int, lang: str | None) -> None:
         t = self._translator(self.kaderbot.catalogues.language(lang))
@@ -421,13 +434,13 @@ class TelegramChannel:
 
     async def _answer_query(self, query_id: str) -> None:
         try:
-            await self._call(self.bot.answer_callback_query, query_id)
+            await self._call(self.api.answer_callback_query, query_id)
         except TelegramError as exc:  # too old, or answered already: the turn goes on regardless
             log.debug("answerCallbackQuery %s: %s", query_id, exc)
 
-    async def _edit(self, method: Callable[..., Awaitable[Any]], message: Message, **kwargs: Any) -> None:
+    async def _edit(self, method: Callable[..., Awaitable[None]], message: Message, change: Any) -> None:
         try:
-            await self._call(method, chat_id=message.chat_id, message_id=message.message_id, **kwargs)
+            await self._call(method, message.chat_id, message.message_id, change)
         except BadRequest as exc:  # "not modified" or gone: nothing to fix on screen
             log.debug("edit of message %s: %s", message.message_id, exc)
 

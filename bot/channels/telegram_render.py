@@ -2,7 +2,9 @@
 
 Pure functions: they build what to send, the channel sends it. Consecutive texts and the question
 that follows them go out as one message, so a turn costs one send (Telegram allows about one
-message a second per chat) and the buttons sit under the words that explain them.
+message a second per chat) and the buttons sit under the words that explain them. A keyboard is
+the Bot API's own JSON (`{"inline_keyboard": [[{"text", "callback_data"}, …], …]}`), sent as it is
+(telegram_http.LightCalls).
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from handlers.turn import BACK
 from handlers.types import PAYLOAD_LIMIT, Choice, ClearOptions, File, Option, Reply, Text
@@ -29,10 +31,14 @@ class Translate(Protocol):
     def __call__(self, key: str, /, **params: object) -> str: ...
 
 
+Button = dict[str, str]  # {"text": label, "callback_data": payload}
+Keyboard = dict[str, Any]  # {"inline_keyboard": rows of buttons}
+
+
 @dataclass(frozen=True, slots=True)
 class OutMessage:
     text: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: Keyboard | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +59,7 @@ def render(replies: Iterable[Reply], t: Translate) -> list[Outgoing]:
     out: list[Outgoing] = []
     pending: list[str] = []
 
-    def flush(markup: InlineKeyboardMarkup | None = None) -> None:
+    def flush(markup: Keyboard | None = None) -> None:
         if not pending and markup is None:
             return
         chunks = split_text("\n\n".join(pending))
@@ -89,7 +95,7 @@ def choice_text(choice: Choice) -> str:
     return "\n".join(lines)
 
 
-def keyboard(choice: Choice, t: Translate) -> InlineKeyboardMarkup:
+def keyboard(choice: Choice, t: Translate) -> Keyboard:
     """One page of options as buttons. 'Back' stays on every page; ◀ ▶ move between pages."""
     pinned = [o for o in choice.options if _value(o) == BACK]
     listed = [o for o in choice.options if _value(o) != BACK]
@@ -100,16 +106,12 @@ def keyboard(choice: Choice, t: Translate) -> InlineKeyboardMarkup:
     if pages > 1:
         nav = []
         if page > 0:
-            nav.append(
-                InlineKeyboardButton(t("telegram.page.prev"), callback_data=choice.page_payload(page - 1))
-            )
+            nav.append(_page_button(t("telegram.page.prev"), choice, page - 1))
         if page < pages - 1:
-            nav.append(
-                InlineKeyboardButton(t("telegram.page.next"), callback_data=choice.page_payload(page + 1))
-            )
+            nav.append(_page_button(t("telegram.page.next"), choice, page + 1))
         rows.append(nav)
     rows.extend([b] for b in (_button(o) for o in pinned) if b is not None)
-    return InlineKeyboardMarkup(rows)
+    return {"inline_keyboard": rows}
 
 
 def is_page_payload(data: str) -> bool:
@@ -175,19 +177,19 @@ def _value(option: Option) -> str:
     return option.payload.partition(".")[2]
 
 
-def _button(option: Option) -> InlineKeyboardButton | None:
+def _button(option: Option) -> Button | None:
     # The core keeps payloads within the limit; a longer one would make Telegram refuse the whole
     # message, so it is left out rather than cut (a cut payload would be a stale button).
     if len(option.payload.encode()) > PAYLOAD_LIMIT:
         return None
-    return InlineKeyboardButton(option.label, callback_data=option.payload)
+    return {"text": option.label, "callback_data": option.payload}
 
 
-def _page_button(label: str, choice: Choice, page: int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=choice.page_payload(page))
+def _page_button(label: str, choice: Choice, page: int) -> Button:
+    return {"text": label, "callback_data": choice.page_payload(page)}
 
 
-def _rows(buttons: Sequence[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
-    if buttons and all(len(b.text) <= SHORT_LABEL for b in buttons):
+def _rows(buttons: Sequence[Button]) -> list[list[Button]]:
+    if buttons and all(len(b["text"]) <= SHORT_LABEL for b in buttons):
         return [list(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
     return [[b] for b in buttons]

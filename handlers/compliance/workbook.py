@@ -28,6 +28,8 @@ from storage.repositories.structure import ExportRow
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
+    from handlers.growth.eppgbm import EppgbmRows
+
 VISIT_GROUPS = ("ibu_hamil", "balita", "remaja", "usia_produktif", "lansia")
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT = "0%"
@@ -145,6 +147,7 @@ def build(
     generated_at: dt.datetime,
     posyandu_verification: VerificationRecap | None = None,
     structure: Sequence[ExportRow] | None = None,
+    growth: EppgbmRows | None = None,
 ) -> bytes:
     """The workbook: every string written as text (spreadsheet.append_row), so nothing a person
     typed can become a formula; a sized, filterable Posyandu table under a frozen header."""
@@ -170,6 +173,8 @@ def build(
         verification_sheet(book.create_sheet(t("posyandu_verify.xlsx.sheet")[:31]), t, posyandu_verification)
     if structure is not None:
         structure_sheet(book, t, structure)
+    if growth is not None:  # issue 17: one row per measurement of the month, for e-PPGBM
+        growth.add_to(book, t)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -16,7 +16,7 @@ from handlers.forms.answers import is_skip_word
 from handlers.forms.engine import FormFlow, FormSpec
 from handlers.forms.fields import Accept, ChoiceField, Field, FieldContext, Invalid, PhoneField
 from handlers.forms.names import NameField
-from handlers.growth import children_import
+from handlers.growth import children_import, children_template, mother_link
 from handlers.growth.register import (
     BirthDateProblem,
     age_months,
@@ -26,15 +26,17 @@ from handlers.growth.register import (
 )
 from handlers.i18n import Translator
 from handlers.turn import Input, Turn
-from handlers.types import Attachment
+from handlers.types import Attachment, File
 from storage.models_growth import Child
-from storage.repositories import cadres, children, regions
+from storage.repositories import cadres, child_followup, children, regions
 
 log = logging.getLogger("kaderbot.children")
 
 MENU = "menu"
 CADRE = frozenset({"cadre"})
 SEARCH_LIMIT = 20
+MOTHER_CODE = "mother_code"
+TEMPLATE = "template"  # the children list template, offered with the import (issue #17)
 
 
 async def cadre_posyandu(turn: Turn) -> int | None:
@@ -222,6 +224,7 @@ class ChildrenFlow(Flow):
                 ("add", turn.t("children.nav.add")),
                 ("import", turn.t("children.nav.import")),
                 ("weigh", turn.t("children.nav.weigh")),
+                ("followup", turn.t("child_followup.nav.open")),
                 (MENU, turn.t("children.nav.menu")),
             ],
         )
@@ -241,12 +244,25 @@ class ChildrenFlow(Flow):
             await turn.goto("child_add")
         elif value == "weigh":
             await turn.goto("weighing")
+        elif value == "followup":
+            await turn.goto("child_followup")
         elif value == "home" or (inp.is_back and step in ("list", "import")):
             await self.begin(turn)
         elif value == "list":
             await self._list(turn, posyandu_id)
         elif value == "import":
             data["step"] = "import"
+            self._ask_file(turn, "children.import.ask_file")
+        elif step == "import" and value == TEMPLATE:
+            turn.replies.append(
+                File(
+                    "document",
+                    turn.t("growth_recap.template.filename"),
+                    children_template.template(turn.t),
+                    caption=turn.t("growth_recap.template.caption"),
+                    mime_type=children_template.MIME,
+                )
+            )
             self._ask_file(turn, "children.import.ask_file")
         elif step == "import":
             await self._import(turn, posyandu_id, inp)
@@ -324,11 +340,21 @@ class ChildrenFlow(Flow):
                     height=_decimal(last.height_cm, turn.lang),
                 )
             )
+        followed = await child_followup.for_child(turn.session, child.id, limit=1)
+        if followed:  # the latest follow-up action (handlers/flows/child_followup.py)
+            lines.append(
+                turn.t(
+                    "child_followup.card.latest",
+                    action=turn.t(f"child_followup.action.{followed[0].action}"),
+                    date=followed[0].recorded_at.astimezone(turn.zone).strftime("%d-%m-%Y"),
+                )
+            )
         turn.ask(
             "\n".join(lines),
             [
                 ("move", turn.t("children.nav.move")),
                 ("leave", turn.t("children.nav.leave")),
+                (MOTHER_CODE, turn.t("mothers.cadre.button")),
                 ("list", turn.t("children.nav.back_list")),
             ],
         )
@@ -354,6 +380,13 @@ class ChildrenFlow(Flow):
             rows = [(f"p{p.id}", p.name) for p in places]
             rows.append(("cancel", turn.t("children.nav.cancel")))
             turn.ask(turn.t("children.move.ask", name=child.full_name), rows)
+        elif inp.value == MOTHER_CODE:  # a one-time code the mother types in /anakku (issue #17)
+            issued = await mother_link.issue_code(
+                turn.session, child, cadre_person_id=turn.person.id, now=turn.now
+            )
+            expires = issued.expires_at.astimezone(turn.zone).strftime("%d-%m-%Y %H.%M")
+            turn.say("mothers.cadre.code", name=child.full_name, code=issued.code, date=expires)
+            await self._card(turn, posyandu_id, child.id)
         elif inp.is_back:
             await self._list(turn, posyandu_id)
         else:
@@ -392,7 +425,10 @@ class ChildrenFlow(Flow):
     # -- import ---------------------------------------------------------------------------
     @staticmethod
     def _ask_file(turn: Turn, key: str) -> None:
-        turn.ask(turn.t(key), [("home", turn.t("children.nav.home"))])
+        turn.ask(
+            turn.t(key),
+            [(TEMPLATE, turn.t("growth_recap.template.get")), ("home", turn.t("children.nav.home"))],
+        )
 
     async def _import(self, turn: Turn, posyandu_id: int, inp: Input) -> None:
         files = [a for a in inp.attachments if a.kind == "document"]

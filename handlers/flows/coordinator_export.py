@@ -9,6 +9,7 @@ from handlers.compliance import recap, workbook
 from handlers.flows.coordinator_common import MENU, RegionReportFlow, month_rows
 from handlers.flows.posyandu_verify import deadline_of
 from handlers.forms.dates import month_name
+from handlers.growth import eppgbm
 from handlers.posyandu import verification_recap
 from handlers.posyandu.structure import structure_rows
 from handlers.turn import Turn
@@ -29,6 +30,7 @@ class ExportFlow(RegionReportFlow):
         verified = await verification_recap.summarise(
             turn.session, region.code, region.name, deadline=deadline_of(turn), zone=turn.zone
         )
+        growth = await eppgbm.load(turn.session, region.code, month)
         data = workbook.build(
             turn.t,
             found,
@@ -36,6 +38,7 @@ class ExportFlow(RegionReportFlow):
             generated_at=turn.now,
             posyandu_verification=verified,
             structure=await structure_rows(turn.session, region.code, now=turn.now),
+            growth=growth,
         )
         name = workbook.filename(found)
         await audit.record(
@@ -43,7 +46,12 @@ class ExportFlow(RegionReportFlow):
             actor=turn.person,
             action="export.xlsx",
             target=f"{region.code} {month:%Y-%m}",
-            details={"region_code": region.code, "month": f"{month:%Y-%m}", "rows": len(found.posyandu)},
+            details={
+                "region_code": region.code,
+                "month": f"{month:%Y-%m}",
+                "rows": len(found.posyandu),
+                "measurements": len(growth.rows),  # the e-PPGBM sheet: children's data
+            },
             now=turn.now,
         )
         caption = turn.t("coordinator.export.caption", region=region.name, month=month_name(month, turn.lang))

@@ -16,6 +16,7 @@ from handlers.types import File
 from storage.models import Region
 
 POSYANDU_VERIFICATION = "pv"  # the DPMD's verification recap of the region shown (posyandu_verify.py)
+GROWTH = "gz"  # the balita's growth (stunting, wasting, underweight) of the region and month shown
 
 
 class RecapFlow(RegionReportFlow):
@@ -24,6 +25,10 @@ class RecapFlow(RegionReportFlow):
     async def step(self, turn: Turn, inp: Input) -> None:
         if inp.value == POSYANDU_VERIFICATION and "region" in turn.state.data:
             await turn.goto("posyandu_recap", region=turn.state.data["region"])
+            return
+        if inp.value == GROWTH and "region" in turn.state.data:
+            data = turn.state.data
+            await turn.goto("coordinator_growth", region=data["region"], month=data["month"])
             return
         await super().step(turn, inp)
 
@@ -48,5 +53,6 @@ class RecapFlow(RegionReportFlow):
         # Other views of the same region and month are offered here, one row each (issue 16: the
         # DPMD's Posyandu verification recap).
         rows.append((POSYANDU_VERIFICATION, turn.t("posyandu_verify.recap.option")))
+        rows.append((GROWTH, turn.t("growth_recap.option")))
         rows.append((MENU, turn.t("coordinator.nav.menu")))
         turn.ask(turn.t("coordinator.recap.drill" if deeper else "coordinator.recap.done"), rows)

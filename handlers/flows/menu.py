@@ -35,6 +35,7 @@ TARGETS = {
     "incentive_admin": "incentive_admin",
     "privacy": "privacy",
     "posyandu": "posyandu_profile",
+    "my_child": "my_child",
 }
 # Incentives, trainings and reminders, in menu order (the labels live in scheduling.po).
 CADRE_EXTRA_ROWS = ("incentive", "training", "certificates", "reminders")
@@ -70,6 +71,7 @@ def menu_rows(turn: Turn, *, also_cadre: bool = False) -> list[tuple[str, str]]:
         rows.append(("posyandu", t("menu.posyandu")))
     elif person.role == "resident":
         rows.extend((value, t(f"resident.menu.{value}")) for value in RESIDENT_ROWS)
+        rows.append(("my_child", t("mothers.menu")))  # a mother sees her child's growth (issue #17)
         rows.append(("register", t("menu.register")))
     elif person.role in ("coordinator", "admin"):
         rows.extend((value, t(f"coordinator.menu.{value}")) for value in COORDINATOR_ROWS)

@@ -12,9 +12,10 @@ from handlers import trainings
 from handlers.flows.base import Flow
 from handlers.turn import Input, Turn
 from handlers.types import ClearOptions
-from storage.repositories import cadre_directory, erasure
+from storage.repositories import cadre_directory, erasure, mother_links
 
 CONFIRM, CANCEL = "confirm", "cancel"
+CHILDREN_TOO, ONLY_ME = "children_too", "only_me"
 # The word to type, per language; either is accepted whatever the language.
 WORDS = {"id": "HAPUS", "en": "DELETE"}
 
@@ -24,13 +25,15 @@ def new_reference() -> str:
     return "E-" + secrets.token_hex(4).upper()
 
 
-async def erase(turn: Turn) -> erasure.Erased:
+async def erase(turn: Turn, *, children_too: bool = False) -> erasure.Erased:
     session, person = turn.session, turn.person
     cadre = await cadre_directory.of_person(session, person.id)
     if cadre is not None:
         for training_id in await erasure.active_seat_trainings(session, cadre.cadre_id):
             await trainings.cancel(session, training_id, cadre, now=turn.now, zone=turn.zone)
-    erased = await erasure.erase_person(session, person.id, now=turn.now, reference=new_reference())
+    erased = await erasure.erase_person(
+        session, person.id, now=turn.now, reference=new_reference(), children_too=children_too
+    )
     if turn.media is not None:  # their photos' bytes, where no one else's row keeps the same content
         for key in erased.media_keys:
             await turn.media.backend.delete(key)
@@ -47,6 +50,8 @@ class EraseFlow(Flow):
             lines.append(turn.t("privacy.erase.explain_cadre"))
         elif turn.person.role in ("coordinator", "admin"):
             lines.append(turn.t("privacy.erase.explain_staff"))
+        if await mother_links.has_links(turn.session, turn.person.id):  # a mother (issue #17)
+            lines.append(turn.t("mothers.erase.explain"))
         lines.append(turn.t("privacy.erase.ask"))
         turn.ask(
             "\n\n".join(lines),
@@ -57,14 +62,26 @@ class EraseFlow(Flow):
         step = turn.state.data.get("step")
         if inp.value == CANCEL or inp.is_back:
             await self.cancel(turn)
-        elif step == "explain" and inp.value == CONFIRM:
-            turn.state.data = {"step": "word"}
+        elif step == "explain" and inp.value == CONFIRM and await self._is_mother(turn):
+            turn.state.data = {"step": "children"}  # her children's data too? (issue #17)
+            turn.ask(
+                turn.t("mothers.erase.ask_child"),
+                [
+                    (CHILDREN_TOO, turn.t("mothers.erase.child_too")),
+                    (ONLY_ME, turn.t("mothers.erase.only_me")),
+                    (CANCEL, turn.t("privacy.erase.no")),
+                ],
+            )
+        elif (step == "explain" and inp.value == CONFIRM) or (
+            step == "children" and inp.value in (CHILDREN_TOO, ONLY_ME)
+        ):
+            turn.state.data = {"step": "word", "children_too": inp.value == CHILDREN_TOO}
             turn.ask(
                 turn.t("privacy.erase.type_word", word=WORDS.get(turn.lang, WORDS["id"])),
                 [(CANCEL, turn.t("privacy.erase.no"))],
             )
         elif step == "word" and (inp.text or "").strip().upper() in WORDS.values():
-            erased = await erase(turn)
+            erased = await erase(turn, children_too=bool(turn.state.data.get("children_too")))
             # The person, identity and conversation rows are gone; the core's save finds nothing
             # to update, and the next message starts as a new, unknown person.
             turn.state.data, turn.state.prompt, turn.state.flow = {}, None, "welcome"
@@ -76,6 +93,10 @@ class EraseFlow(Flow):
         else:
             turn.say("form.err.pick_option")
             turn.show_prompt()
+
+    @staticmethod
+    async def _is_mother(turn: Turn) -> bool:
+        return await mother_links.has_links(turn.session, turn.person.id)
 
     async def cancel(self, turn: Turn) -> None:
         turn.say("privacy.erase.kept")

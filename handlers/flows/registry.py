@@ -6,17 +6,21 @@ import datetime as dt
 from pathlib import Path
 
 from handlers.flows.base import Flow
+from handlers.flows.child_followup import ChildFollowUpFlow
 from handlers.flows.children import ChildAddFlow, ChildrenFlow
 from handlers.flows.coordinator_broadcast import BroadcastFlow
 from handlers.flows.coordinator_broadcast_status import BroadcastStatusFlow
 from handlers.flows.coordinator_export import ExportFlow
+from handlers.flows.coordinator_growth import GrowthRecapFlow
 from handlers.flows.coordinator_recap import RecapFlow
 from handlers.flows.coordinator_tickets import TicketsFlow
 from handlers.flows.coordinator_verify import VerifyFlow
+from handlers.flows.dashboard_link import DashboardLinkFlow
 from handlers.flows.incentive_admin import IncentiveAdminFlow
 from handlers.flows.incentive_status import IncentiveFlow
 from handlers.flows.language import LanguageFlow
 from handlers.flows.menu import MenuFlow
+from handlers.flows.my_child import MyChildFlow
 from handlers.flows.my_reports import MyReportsFlow
 from handlers.flows.posyandu_documents import DocumentsFlow
 from handlers.flows.posyandu_import import PosyanduImportFlow
@@ -53,6 +57,7 @@ def build_flows(
     *,
     retention: RetentionPolicy | None = None,
     posyandu_deadline: dt.date = DEFAULT_DEADLINE,
+    dashboard_url: str = "http://127.0.0.1:8080",
 ) -> dict[str, Flow]:
     programs = Programs.load(locales_dir)
     emergency = EmergencyNumbers.load(locales_dir)
@@ -75,6 +80,7 @@ def build_flows(
         ExportFlow(),
         TicketsFlow(),
         PosyanduImportFlow(),
+        DashboardLinkFlow(dashboard_url),  # the web dashboard's login link (issue #18)
         # Incentives, trainings, reminders (issue #7).
         IncentiveFlow(),
         IncentiveAdminFlow(),
@@ -96,6 +102,9 @@ def build_flows(
         ChildrenFlow(),
         ChildAddFlow(),
         WeighingFlow(),
+        MyChildFlow(),
+        ChildFollowUpFlow(),
+        GrowthRecapFlow(),  # coordinators' stunting/wasting/underweight recap, from /rekap
         # Personal data under UU 27/2022 (issue #8).
         PrivacyFlow(retention),
         EraseFlow(),

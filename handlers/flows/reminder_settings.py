@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.flows.base import Flow
+from handlers.growth import mother_link
 from handlers.scheduling import kinds
 from handlers.turn import Input, Turn
 from storage.repositories import reminders
@@ -16,13 +17,20 @@ DONE = "done"
 class ReminderSettingsFlow(Flow):
     name = "reminder_settings"
     needs_consent = True
-    roles = frozenset({"cadre"})
+    # Cadres, and mothers linked to a child (issue #17): each sees the kinds that concern them.
+
+    async def refusal(self, turn: Turn) -> str | None:
+        refused = await super().refusal(turn)
+        if refused is None and not await mother_link.reminder_kinds(turn.session, turn.person):
+            return "access.role"
+        return refused
 
     async def begin(self, turn: Turn, **args: Any) -> None:
         await self._show(turn)
 
     async def _show(self, turn: Turn) -> None:
         muted = await reminders.muted_kinds(turn.session, turn.person.id)
+        shown = await mother_link.reminder_kinds(turn.session, turn.person)
         rows = [
             (
                 f"k{kind}",
@@ -31,10 +39,11 @@ class ReminderSettingsFlow(Flow):
                     kind=turn.t(f"reminders.kind.{kind}"),
                 ),
             )
-            for kind in kinds.MUTABLE
+            for kind in shown
         ]
         rows.append((DONE, turn.t("reminders.done")))
-        turn.ask(turn.t("reminders.title"), rows)
+        cadre = any(kind in kinds.MUTABLE for kind in shown)
+        turn.ask(turn.t("reminders.title" if cadre else "mothers.reminders.title"), rows)
 
     async def handle(self, turn: Turn, inp: Input) -> None:
         value = inp.value or ""
@@ -43,7 +52,7 @@ class ReminderSettingsFlow(Flow):
             await turn.goto("menu")
             return
         kind = value[1:] if value.startswith("k") else ""
-        if kind not in kinds.MUTABLE:
+        if kind not in await mother_link.reminder_kinds(turn.session, turn.person):
             turn.say("form.err.pick_option")
             turn.show_prompt()
             return

@@ -152,7 +152,7 @@ class WeighingFlow(Flow):
         gained = sum(1 for m in weighed.values() if m.gain == "N")
         turn.say("weighing.finished", weighed=len(weighed), total=len(kids), gained=gained)
         turn.state.data = {}
-        await turn.goto(MENU)
+        await turn.goto("child_followup")  # the children to follow up after the weighing day
 
     # -- typed lines ------------------------------------------------------------------------
     async def _lines(self, turn: Turn, posyandu_id: int, text: str) -> None:

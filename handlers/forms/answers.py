@@ -87,8 +87,10 @@ def _load(lang: str, locales: Path = LOCALES) -> AnswerWords:
         return AnswerWords.from_yaml(yaml.safe_load(handle))
 
 
+@functools.lru_cache(maxsize=32)
 def words(lang: str) -> tuple[AnswerWords, ...]:
-    """The person's language first, then Indonesian."""
+    """The person's language first, then Indonesian. Cached, as `_load` is: asked several times
+    on every typed answer, and looking for the file cost a stat call each time."""
     lang = lang if (LOCALES / lang / "answers.yaml").exists() else FALLBACK
     return (_load(lang),) if lang == FALLBACK else (_load(lang), _load(FALLBACK))
 

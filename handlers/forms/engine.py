@@ -54,6 +54,10 @@ class FormSpec:
     # Answers assumed for not-yet-answered fields when counting steps, so "(3/17)" does not jump.
     typical: Mapping[str, Any] = field(default_factory=dict)
     _index: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
+    # Each field with the condition that makes it active (None: always), for `active`.
+    _conditions: tuple[tuple[Field, Callable[[Answers], Any] | None], ...] = field(
+        init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
@@ -68,12 +72,28 @@ class FormSpec:
             if unknown:
                 raise ValueError(f"form {self.name}: warning names unknown fields {unknown}")
         self._index.update({f.name: f for f in self.fields})
+        conditions = tuple((f, f.when if type(f).active is Field.active else f.active) for f in self.fields)
+        object.__setattr__(self, "_conditions", conditions)  # frozen: set once, here
 
     def field(self, name: str) -> Field:
         return self._index[name]
 
     def active(self, answers: Answers) -> list[Field]:
-        return [f for f in self.fields if f.active(answers)]
+        """The fields asked, given these answers. Runs several times a turn over every field (the
+        report has ~36), so a condition shared by several fields (the report's health questions)
+        is evaluated once per call: conditions are pure functions of the answers."""
+        found: list[Field] = []
+        known: dict[Callable[[Answers], Any], bool] = {}
+        for f, condition in self._conditions:
+            if condition is None:
+                found.append(f)
+                continue
+            holds = known.get(condition)
+            if holds is None:
+                holds = known[condition] = bool(condition(answers))
+            if holds:
+                found.append(f)
+        return found
 
     def message_keys(self) -> list[str]:
         keys = [self.title]
@@ -87,11 +107,16 @@ class FormSpec:
             keys.extend(WARNING_KEYS)
         return keys
 
-    def progress(self, f: Field, answers: Answers) -> tuple[int, int | None]:
+    def progress(
+        self, f: Field, answers: Answers, active: list[Field] | None = None
+    ) -> tuple[int, int | None]:
         """The step of `f` and the number of steps, or None for the number while a choice still to
-        be made (this one included) would change it: '(2)' then '(3/4)', never '(2/17)' then '(3/4)'."""
+        be made (this one included) would change it: '(2)' then '(3/4)', never '(2/17)' then '(3/4)'.
+        `active`: `self.active(answers)` if the caller has it already (used when the typical answers
+        are all given, so that the assumed answers are these)."""
         assumed = {**self.typical, **answers}
-        active = self.active(assumed)
+        if active is None or any(name not in answers for name in self.typical):
+            active = self.active(assumed)
         position = next((i for i, a in enumerate(active, 1) if a.name == f.name), len(active))
         totals = {len(active)}
         for g in active:
@@ -279,12 +304,13 @@ class FormFlow(Flow):
     async def _advance(self, turn: Turn) -> None:
         data = turn.state.data
         answers = data["answers"]
-        for f in self.spec.active(answers):
+        active = self.spec.active(answers)
+        for f in active:
             if f.name not in answers:
                 data["mode"] = "fill"
                 data["current"] = f.name
                 data["local"] = {}
-                await self._ask(turn, f)
+                await self._ask(turn, f, active=active)
                 return
         await self._summary(turn)
 
@@ -372,12 +398,15 @@ class FormFlow(Flow):
         turn.say("form.err.pick_option")
         await self._ask_warning(turn)
 
-    async def _ask(self, turn: Turn, f: Field, *, after_error: bool = False) -> None:
+    async def _ask(
+        self, turn: Turn, f: Field, *, after_error: bool = False, active: list[Field] | None = None
+    ) -> None:
+        """`active`: the active fields for the answers as they are now, when the caller has them."""
         data = turn.state.data
         fc = self._fc(turn, f)
         text, options, numbered = await f.question(fc)
         answers = data["answers"]
-        position, total = self.spec.progress(f, answers)
+        position, total = self.spec.progress(f, answers, active)
         if total is None:
             text = f"{turn.t('forms.progress_open', step=position)} {text}"
         else:

@@ -22,6 +22,12 @@ BPJS = "bpjs"
 ALL_KINDS = (REPORT_DEADLINE, ACTIVITY_DAY, INCENTIVE_PAID, TRAINING, BPJS)
 ESSENTIAL = frozenset({REPORT_DEADLINE, TRAINING})
 MUTABLE = tuple(kind for kind in ALL_KINDS if kind not in ESSENTIAL)
+# A linked mother's reminders about her child (issue #17; handlers/scheduling/child_rules.py), all
+# mutable: the day before Posyandu day, vitamin A in February and August, the next immunisation.
+CHILD_POSYANDU_DAY = "child_posyandu_day"
+CHILD_VITAMIN_A = "child_vitamin_a"
+CHILD_IMMUNISATION = "child_immunisation"
+MOTHER_KINDS = (CHILD_POSYANDU_DAY, CHILD_VITAMIN_A, CHILD_IMMUNISATION)
 
 # Local times (the TIMEZONE setting, WITA by default).
 REPORT_REMINDER_AT = dt.time(9, 0)  # D-3 and D-1 before the report deadline
@@ -41,6 +47,9 @@ STALE_AFTER = {
     TRAINING: dt.timedelta(hours=12),
     BPJS: dt.timedelta(days=3),
     INCENTIVE_PAID: dt.timedelta(days=14),
+    CHILD_POSYANDU_DAY: dt.timedelta(hours=6),
+    CHILD_VITAMIN_A: dt.timedelta(days=7),
+    CHILD_IMMUNISATION: dt.timedelta(days=7),
 }
 
 # The WhatsApp template kind (bot/channels/whatsapp_templates.yaml) of the outbox rows they become.

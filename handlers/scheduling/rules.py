@@ -327,11 +327,15 @@ def paid_reminder(
 
 
 def default_rules() -> Mapping[str, Rule]:
+    # A linked mother's reminders about her child (issue #17); they plan with this module's context.
+    from handlers.scheduling.child_rules import child_rules
+
     rules: list[Rule] = [
         ReportDeadlineRule(),
         ActivityDayRule(),
         TrainingRule(),
         BpjsRule(),
         IncentivePaidRule(),
+        *child_rules(),
     ]
     return {rule.kind: rule for rule in rules}

@@ -49,6 +49,7 @@ from storage.models import (
     Person,
     ReportRevision,
 )
+from storage.models_growth_followup import ChildFollowUp
 from storage.models_media import MediaObject
 from storage.models_outbox import AuditLog, Broadcast, OutboxMessage
 from storage.models_replies import TurnReply
@@ -56,6 +57,7 @@ from storage.models_tickets import Ticket, TicketEvent
 from storage.models_training import TrainingSeat
 from storage.models_whatsapp import WhatsAppOutboundMessage
 from storage.repositories import media as media_repo
+from storage.repositories import mother_links
 
 # Every part's tables must be in the metadata for the sweep to see them.
 for _module in pkgutil.iter_modules(storage.__path__):
@@ -89,12 +91,18 @@ class _Subject:
     needles: list[str]
 
 
-async def erase_person(session: AsyncSession, person_id: int, *, now: dt.datetime, reference: str) -> Erased:
+async def erase_person(
+    session: AsyncSession, person_id: int, *, now: dt.datetime, reference: str, children_too: bool = False
+) -> Erased:
     """Erase one person. The session's identity map is cleared at the end: objects loaded before
-    (the turn's person and identity) are gone from the database and must not be written back."""
+    (the turn's person and identity) are gone from the database and must not be written back.
+    A mother's links to her children go with her (the sweep), her number comes off their register
+    entries, and with `children_too` the children are anonymised (storage/repositories/mother_links.py)."""
     await session.flush()
     who = await _subject(session, person_id)
     counts: Counter[str] = Counter()
+    numbers = ["+" + a.lstrip("+") for c, a in who.addresses if c == "whatsapp"]
+    counts.update(await mother_links.forget_mother(session, person_id, numbers, children_too=children_too))
     media_keys = await _erase_media(session, who, counts)
     await _anonymise_tickets(session, who, counts)
     await _cut_back_what_others_hold(session, who, counts)
@@ -349,6 +357,7 @@ _MASKED_COLUMNS: tuple[tuple[Any, Any], ...] = (
     (Broadcast.id, Broadcast.text),
     (AuditLog.id, AuditLog.target),
     (AuditLog.id, AuditLog.details),
+    (ChildFollowUp.id, ChildFollowUp.note),  # a cadre's note may name the mother
 )
 
 

@@ -141,6 +141,7 @@ async def test_the_recap_of_a_desa_draws_one_bar_per_posyandu(kaderbot: KaderBot
         "📅 Rekap Oktober 2026",
         "📅 Rekap September 2026",
         "🏛️ Verifikasi Posyandu 6 SPM",
+        "🧒 Status gizi balita",
         "🏠 Menu",
     ]
     [picture] = [r for r in siti.replies if isinstance(r, File)]

@@ -348,32 +348,33 @@ class DangerDetector:
         fallback, which flags what reads like the crisis corpora."""
         if not text or not any(ch.isalpha() for ch in text):
             return ()  # a number, a date, a phone number: no words, no danger said
-        read = self._read_rules(text[:TEXT_CHARS], context)
+        text = text[:TEXT_CHARS]
+        read = self._read_rules(text, context)
+        model = self.model if context == "chat" else None
         if read is not None:
-            found, strength = read.kinds, read.strength
-            if context != "chat" or self.model is None:
+            found = read.kinds
+            if model is None:
                 return found
             # The vetoes (see model.py): in chat, a rule's alarm is set aside when the trained model
             # is very sure the message is harmless (surer still for a strong statement); the rescue:
             # a message the rules read as settled or harmless is flagged when the model is very sure
-            # of danger.
-            model = self.model
-            p = model.danger(text[:TEXT_CHARS])
+            # of danger. The model is asked only where its answer can change the outcome.
             if found:
                 # Never vetoed: a strictly urgent word with it, a strong statement of suicide
                 # ("cara potong nadi biar cepat" reads like a question to the model), or a bare
                 # statement of a few words ("ibu hamil pendarahan"): nothing around it says otherwise.
                 if unvetoed(read, text):
                     return found
-                floor = model.veto if strength < STRENGTHS["strong"] else model.strong_veto
-                return () if p < floor else found
+                floor = model.veto if read.strength < STRENGTHS["strong"] else model.strong_veto
+                return () if model.danger(text) < floor else found
             if read.figure or len(text.split()) < MODEL_WORDS:
                 return found
-            return (model.kind(text[:TEXT_CHARS]),) if p >= model.rescue else found
-        if context == "chat" and self.model is not None and len(text.split()) >= MODEL_WORDS:
-            if self._chronic(text[:TEXT_CHARS]):
+            grams = model.grams(text)
+            return (model.kind(text, grams),) if model.danger(text, grams) >= model.rescue else found
+        if model is not None and len(text.split()) >= MODEL_WORDS:
+            if self._chronic(text):
                 return ()  # a feeding or growth problem, and no danger sign any rule names
-            return self.model.assess(text[:TEXT_CHARS])
+            return model.assess(text)
         return ()
 
     def _chronic(self, text: str) -> bool:

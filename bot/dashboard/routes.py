@@ -71,10 +71,11 @@ def dashboard_router(kaderbot: KaderBot) -> APIRouter:
             t, "message.html", status=status, title=t("dashboard.refused.title"), text=t(key), viewer=viewer
         )
 
-    def month_of(raw: str | None, *, fallback: dt.date) -> dt.date | None:
-        """?bulan=2026-11 → 1 Nov 2026; absent → `fallback`; unreadable, ancient or future → None."""
+    async def month_for(db_session: AsyncSession, region_code: str, raw: str | None) -> dt.date | None:
+        """?bulan=2026-11 → 1 Nov 2026; absent → the region's default month (as /rekap's);
+        unreadable, ancient or future → None."""
         if not raw:
-            return fallback
+            return await overview.default_month(db_session, region_code, now=now(), zone=zone)
         try:
             month = dt.date.fromisoformat(f"{raw}-01")
         except ValueError:
@@ -170,8 +171,7 @@ def dashboard_router(kaderbot: KaderBot) -> APIRouter:
             except OutOfScope:
                 log.warning("dashboard: person %s refused region %s", viewer.person.id, code)
                 return refused(t, viewer, "dashboard.refused.scope")
-            fallback = await overview.default_month(db_session, region.code, now=now(), zone=zone)
-            month = month_of(bulan, fallback=fallback)
+            month = await month_for(db_session, region.code, bulan)
             if month is None:
                 return refused(t, viewer, "dashboard.bad_month", status=404)
             found = await overview.overview(db_session, viewer.scope, region, month, zone=zone)
@@ -197,8 +197,7 @@ def dashboard_router(kaderbot: KaderBot) -> APIRouter:
             except OutOfScope:
                 log.warning("dashboard: person %s refused posyandu %s", viewer.person.id, posyandu_id)
                 return refused(t, viewer, "dashboard.refused.scope")
-            fallback = await overview.default_month(db_session, posyandu.region_code, now=now(), zone=zone)
-            month = month_of(bulan, fallback=fallback)
+            month = await month_for(db_session, posyandu.region_code, bulan)
             if month is None:
                 return refused(t, viewer, "dashboard.bad_month", status=404)
             found = await overview.posyandu_report(db_session, posyandu, month, zone=zone)

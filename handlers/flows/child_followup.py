@@ -19,7 +19,7 @@ import unicodedata
 from typing import Any
 
 from handlers.flows.base import Flow
-from handlers.flows.children import cadre_posyandu
+from handlers.flows.children import cadre_posyandu_or_menu
 from handlers.forms.dates import month_name, month_start
 from handlers.growth import followup
 from handlers.growth.followup import Entry
@@ -59,18 +59,14 @@ class ChildFollowUpFlow(Flow):
     roles = CADRE
 
     async def begin(self, turn: Turn, **args: Any) -> None:
-        posyandu_id = await cadre_posyandu(turn)
+        posyandu_id = await cadre_posyandu_or_menu(turn, sweep=True)
         if posyandu_id is None:
-            await turn.goto(MENU)
             return
-        await children.sweep_aged_out(turn.session, posyandu_id, turn.today)
         await self._list(turn, posyandu_id)
 
     async def handle(self, turn: Turn, inp: Input) -> None:
-        posyandu_id = await cadre_posyandu(turn)
+        posyandu_id = await cadre_posyandu_or_menu(turn)
         if posyandu_id is None:
-            turn.state.data = {}
-            await turn.goto(MENU)
             return
         step = turn.state.data.get("step", LIST)
         value = inp.value or ""

@@ -48,6 +48,18 @@ async def cadre_posyandu(turn: Turn) -> int | None:
     return cadre.posyandu_id
 
 
+async def cadre_posyandu_or_menu(turn: Turn, *, sweep: bool = False) -> int | None:
+    """`cadre_posyandu`, or back to the menu (None). `sweep`: children past 60 months leave the
+    register first, as every list of them starts."""
+    posyandu_id = await cadre_posyandu(turn)
+    if posyandu_id is None:
+        await turn.goto(MENU)
+        return None
+    if sweep:
+        await children.sweep_aged_out(turn.session, posyandu_id, turn.today)
+    return posyandu_id
+
+
 def match_names(kids: list[Child], typed: str) -> list[Child]:
     """Children whose name contains every typed word (case-insensitive), best first."""
     words = typed.casefold().split()
@@ -177,9 +189,8 @@ class ChildAddFlow(FormFlow):
     roles = CADRE
 
     async def context(self, turn: Turn, **args: Any) -> dict[str, Any] | None:
-        posyandu_id = await cadre_posyandu(turn)
+        posyandu_id = await cadre_posyandu_or_menu(turn)
         if posyandu_id is None:
-            await turn.goto(MENU)
             return None
         turn.say("children.add.notice")
         return {"posyandu_id": posyandu_id}
@@ -209,11 +220,9 @@ class ChildrenFlow(Flow):
     roles = CADRE
 
     async def begin(self, turn: Turn, **args: Any) -> None:
-        posyandu_id = await cadre_posyandu(turn)
+        posyandu_id = await cadre_posyandu_or_menu(turn, sweep=True)
         if posyandu_id is None:
-            await turn.goto(MENU)
             return
-        await children.sweep_aged_out(turn.session, posyandu_id, turn.today)
         kids = await children.active(turn.session, posyandu_id)
         place = await regions.place(turn.session, posyandu_id)
         turn.state.data = {"step": "home"}
@@ -230,10 +239,8 @@ class ChildrenFlow(Flow):
         )
 
     async def handle(self, turn: Turn, inp: Input) -> None:
-        posyandu_id = await cadre_posyandu(turn)
+        posyandu_id = await cadre_posyandu_or_menu(turn)
         if posyandu_id is None:
-            turn.state.data = {}
-            await turn.goto(MENU)
             return
         data = turn.state.data
         step = data.get("step", "home")

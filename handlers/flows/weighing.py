@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from handlers.flows.base import Flow
-from handlers.flows.children import cadre_posyandu, child_row, match_names
+from handlers.flows.children import cadre_posyandu_or_menu, child_row, match_names
 from handlers.growth.register import age_months
 from handlers.growth.weighing import (
     Line,
@@ -68,19 +68,15 @@ class WeighingFlow(Flow):
     roles = frozenset({"cadre"})
 
     async def begin(self, turn: Turn, **args: Any) -> None:
-        posyandu_id = await cadre_posyandu(turn)
+        posyandu_id = await cadre_posyandu_or_menu(turn, sweep=True)
         if posyandu_id is None:
-            await turn.goto(MENU)
             return
-        await children.sweep_aged_out(turn.session, posyandu_id, turn.today)
         turn.state.data = {"step": "entry", "on": turn.today.isoformat(), "queue": []}
         await self._entry(turn, posyandu_id, intro=True)
 
     async def handle(self, turn: Turn, inp: Input) -> None:
-        posyandu_id = await cadre_posyandu(turn)
+        posyandu_id = await cadre_posyandu_or_menu(turn)
         if posyandu_id is None:
-            turn.state.data = {}
-            await turn.goto(MENU)
             return
         data = turn.state.data
         step = data.get("step", "entry")

@@ -144,8 +144,9 @@ class ReplyLedger:
         wanted = [message_id for message_id, _ in claims]
 
         def work(run: Statements) -> set[str]:
-            turn_replies.settle(run, channel, sent=sent, failed=failed)
-            return turn_replies.claim(run, channel, wanted, now)
+            return turn_replies.settle_and_claim(
+                run, channel, sent=sent, failed=failed, wanted=wanted, now=now
+            )
 
         taken: set[str] = set()
         try:

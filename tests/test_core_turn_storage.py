@@ -10,9 +10,12 @@ leaves nothing)."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import datetime as dt
 import functools
 import sqlite3
+import threading
 from typing import Any
 
 import pytest
@@ -287,3 +290,57 @@ async def test_a_turn_locked_out_by_another_process_is_not_stored_and_not_apolog
     finally:
         other.close()
         await kaderbot.close()
+
+
+class _Paused:
+    """Statements that stop after their first statement until the other writer has run its own first
+    (or a second has passed: the other is then waiting for a lock this one holds)."""
+
+    def __init__(self, run: Any, meet: threading.Barrier) -> None:
+        self._run, self._meet, self._first = run, meet, True
+        self.dialect_name = run.dialect_name
+
+    def rows(self, statement: Any, values: Any) -> Any:
+        return self._after(self._run.rows(statement, values))
+
+    def changed(self, statement: Any, values: Any) -> int:
+        return int(self._after(self._run.changed(statement, values)))
+
+    def _after(self, result: Any) -> Any:
+        if self._first:
+            self._first = False
+            with contextlib.suppress(threading.BrokenBarrierError):
+                self._meet.wait()
+        return result
+
+
+async def test_two_workers_claiming_the_same_replies_in_opposite_orders_do_not_deadlock(
+    kaderbot: KaderBot, db_url: str, clock: Clock
+) -> None:
+    """The same two updates posted to two workers at once: each worker claims both kept replies,
+    listed in opposite orders. Rows are locked in one order, so PostgreSQL never finds the two
+    transactions waiting for each other (CI saw "deadlock detected" here); each reply is taken once."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("row locks between two PostgreSQL transactions")
+    for address in ("4545", "4646"):
+        assert (await Chat(kaderbot.core, address, channel="whatsapp").say("Halo")).kept
+    async with kaderbot.db.sessions() as session:
+        first, second = sorted((await session.execute(select(TurnReply.message_id))).scalars().all())
+    meet = threading.Barrier(2, timeout=1.0)
+
+    def worker(order: list[str]) -> set[str]:
+        async def claim() -> set[str]:
+            other = build(load_settings(database_url=db_url), clock=clock)
+            try:
+                return await other.db.turns.write(
+                    lambda run: turn_replies.claim(_Paused(run, meet), "whatsapp", order, clock())  # type: ignore[arg-type]
+                )
+            finally:
+                await other.close()
+
+        return asyncio.run(claim())
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        taken = [pool.submit(worker, order) for order in ([first, second], [second, first])]
+        results = [future.result(timeout=60) for future in taken]
+    assert sorted(results, key=len) == [set(), {first, second}]

@@ -98,20 +98,42 @@ class Kept:
 
 def claim(run: Statements, channel: str, message_ids: Sequence[str], now: dt.datetime) -> set[str]:
     """Take pending rows for sending; the ids taken (a row someone else took, or sent, is not)."""
-    return {
-        message_id
-        for message_id in message_ids
-        if run.changed(_CLAIM, {"r_channel": channel, "r_message_id": message_id, "r_now": now})
-    }
+    return settle_and_claim(run, channel, sent=(), failed=(), wanted=message_ids, now=now)
 
 
 def settle(run: Statements, channel: str, *, sent: Sequence[str], failed: Sequence[str]) -> None:
     """Record claimed rows' results: sent ones go (whatever their status meanwhile: a slow send
     settled as unconfirmed by another worker did get through), failed ones stay as failed."""
-    for message_id in sent:
-        run.changed(_SENT, {"r_channel": channel, "r_message_id": message_id})
-    for message_id in failed:
-        run.changed(_FAIL, {"r_channel": channel, "r_message_id": message_id})
+    settle_and_claim(run, channel, sent=sent, failed=failed, wanted=(), now=None)
+
+
+def settle_and_claim(
+    run: Statements,
+    channel: str,
+    *,
+    sent: Sequence[str],
+    failed: Sequence[str],
+    wanted: Sequence[str],
+    now: dt.datetime | None,
+) -> set[str]:
+    """`settle` and `claim` in one pass over the rows in message-id order: two workers writing
+    overlapping rows (the same update posted to both) then lock them in the same order, so
+    PostgreSQL never finds them waiting for each other (a deadlock, seen in CI)."""
+    steps = sorted(
+        [(message_id, 0) for message_id in sent]
+        + [(message_id, 1) for message_id in failed]
+        + [(message_id, 2) for message_id in wanted]
+    )
+    taken: set[str] = set()
+    for message_id, step in steps:
+        key = {"r_channel": channel, "r_message_id": message_id}
+        if step == 0:
+            run.changed(_SENT, key)
+        elif step == 1:
+            run.changed(_FAIL, key)
+        elif run.changed(_CLAIM, {**key, "r_now": now}):
+            taken.add(message_id)
+    return taken
 
 
 def unsent(run: Statements, channel: str, message_id: str) -> Unsent | None:
@@ -129,7 +151,7 @@ def settle_in_doubt(run: Statements, channel: str, *, before: dt.datetime, keep:
     """Rows claimed before `before` and still `sending`, other than `keep` (this process's sends in
     flight): their sender died mid-send, nobody can tell whether they went out, so they become
     `unconfirmed`, never sent again. The number settled."""
-    ids = [row[0] for row in run.rows(_IN_DOUBT, {"r_channel": channel, "r_before": before})]
+    ids = sorted(row[0] for row in run.rows(_IN_DOUBT, {"r_channel": channel, "r_before": before}))
     return sum(
         run.changed(_SETTLE, {"r_channel": channel, "r_message_id": message_id})
         for message_id in ids

@@ -47,6 +47,7 @@ of the question as the tie-break between topics that both have a keyword (±1, n
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -310,10 +311,15 @@ class Matcher:
             raw *= tuning.off_topic_factor
         return max(0.0, min(1.0, raw))
 
+    @functools.cached_property
+    def _model(self) -> TopicModel | None:
+        """Looked up once (the file's cache key costs a path resolution and a stat)."""
+        return TopicModel.cached(self.model_dir) if self.model_dir is not None else None
+
     def _second_opinion(self, text: str) -> tuple[str, float] | None:
         """The trained model's topic when the keywords refused: only a topic (not "out of scope")
         at or above its own threshold (topic_model.py)."""
-        model = TopicModel.cached(self.model_dir) if self.model_dir is not None else None
+        model = self._model
         if model is None:
             return None
         topic, p = model.predict(text)
@@ -334,7 +340,7 @@ class Matcher:
         # Without a keyword, two topics about as close to the question mean it is too vague ("bantuan").
         clear = scored[0][0].keyword or top_score - runner_up >= self.tuning.vague_margin
         if top_score >= self.tuning.threshold and clear:
-            model = TopicModel.cached(self.model_dir) if self.model_dir is not None else None
+            model = self._model
             overruled = model.overrule(text, top_topic) if model is not None else None
             if overruled is not None:  # the trained model is sure: out of scope, or another topic
                 topic, p = overruled

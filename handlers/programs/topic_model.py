@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -77,20 +77,19 @@ class TopicModel:
             _LOADED[key] = cls.load(locales_dir)
         return _LOADED[key]
 
-    def _features(self, text: str) -> dict[int, int]:
-        counts: dict[int, int] = {}
+    def _features(self, text: str) -> Counter[int]:
+        counts: Counter[int] = Counter()
         cache = self._words
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
+        index = self._index
         for word in _SPACES.sub(" ", text.lower()).split():
             known = cache.get(word)
             if known is None:
-                index = self._index
                 known = cache[word] = tuple(
                     index[g] for g in word_grams(word, self.low, self.high) if g in index
                 )
-            for i in known:
-                counts[i] = counts.get(i, 0) + 1
+            counts.update(known)
         return counts
 
     def probabilities(self, text: str) -> np.ndarray:
@@ -98,7 +97,8 @@ class TopicModel:
         scores = self._bias.copy()
         if counts:
             rows = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-            values = np.array([1.0 + math.log(c) for c in counts.values()]) * self._idf[rows]
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            values = (1.0 + np.log(tf)) * self._idf[rows]
             values /= np.sqrt(values @ values)
             scores += values @ self._coef[rows]
         scores = np.exp(scores - scores.max())

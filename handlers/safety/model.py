@@ -69,7 +69,7 @@ class NgramModel:
             self._kind[at : at + width] = array("d", values)
         self._danger_bias: float = raw["danger_bias"]
         self._kind_bias: tuple[float, ...] = tuple(raw["kind_bias"])
-        self._words: dict[str, tuple[str, ...]] = {}
+        self._words: dict[str, tuple[int, ...]] = {}
 
     @classmethod
     def load(cls, locales_dir: Path) -> NgramModel | None:
@@ -78,17 +78,18 @@ class NgramModel:
             return None
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
-    def grams(self, text: str) -> Counter[str]:
+    def grams(self, text: str) -> Counter[int]:
         """scikit-learn's `char_wb` analyzer (n-grams inside each word padded with spaces), keeping
-        only the n-grams the models know; per word, that work is cached."""
-        out: Counter[str] = Counter()
+        only the n-grams the models know, as their row numbers; per word, that work is cached."""
+        out: Counter[int] = Counter()
         cache = self._words
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
+        index = self._index
         for word in _SPACES.sub(" ", text.lower()).split():
             known = cache.get(word)
             if known is None:
-                known = cache[word] = tuple(g for g in self._word_grams(word) if g in self._index)
+                known = cache[word] = tuple(index[g] for g in self._word_grams(word) if g in index)
             out.update(known)
         return out
 
@@ -103,32 +104,31 @@ class NgramModel:
             out.extend(padded[start : start + n] for start in range(size - n + 1))
         return out
 
-    def danger(self, text: str, grams: Counter[str] | None = None) -> float:
+    def danger(self, text: str, grams: Counter[int] | None = None) -> float:
         grams = self.grams(text) if grams is None else grams
-        index, table = self._index, self._danger
+        table = self._danger
         dot = norm = 0.0
-        for gram, count in grams.items():
-            at = index.get(gram)
-            if at is None or not table[2 * at]:
+        for at, count in grams.items():
+            idf = table[2 * at]
+            if not idf:
                 continue
-            value = (1.0 + math.log(count)) * table[2 * at]
+            value = (1.0 + math.log(count) if count > 1 else 1.0) * idf
             dot += value * table[2 * at + 1]
             norm += value * value
         score = self._danger_bias + (dot / math.sqrt(norm) if norm else 0.0)
         return 1.0 / (1.0 + math.exp(-score)) if score > -30 else 0.0
 
-    def kind(self, text: str, grams: Counter[str] | None = None) -> str:
+    def kind(self, text: str, grams: Counter[int] | None = None) -> str:
         grams = self.grams(text) if grams is None else grams
-        index, table = self._index, self._kind
+        table = self._kind
         kinds = len(self.kinds)
         sums = [0.0] * kinds
         norm = 0.0
-        for gram, count in grams.items():
-            at = index.get(gram)
-            if at is None or not table[(kinds + 1) * at]:
+        for row, count in grams.items():
+            at = (kinds + 1) * row
+            if not table[at]:
                 continue
-            at *= kinds + 1
-            value = (1.0 + math.log(count)) * table[at]
+            value = (1.0 + math.log(count) if count > 1 else 1.0) * table[at]
             norm += value * value
             for i in range(kinds):
                 sums[i] += value * table[at + 1 + i]

@@ -287,6 +287,10 @@ async def test_a_past_referral_in_the_report_notes_is_a_record_but_a_cry_for_hel
     assert_emergency_answer(chat, "suicide", "notes: present suicide statement")
     await chat.press("Lanjut yang tadi")
     assert "catatan" in chat.question.casefold()
+    await chat.say("setelah pelatihan, ibu R bilang mau bunuh diri")
+    assert_emergency_answer(chat, "suicide", "notes: a training named, a person who told of it")
+    await chat.press("Lanjut yang tadi")
+    assert "catatan" in chat.question.casefold()
 
 
 async def test_the_regions_own_line_is_added_where_the_region_is_known(chat: Chat) -> None:
@@ -452,6 +456,34 @@ def test_a_dated_or_closed_case_in_a_report_note_is_a_record(note: str, cry: str
     detector = DangerDetector.load(LOCALES)
     assert detector.assess(note, context="record") == (), note
     assert detector.assess(cry, context="record") != (), cry  # a cry for help in the notes still counts
+
+
+@pytest.mark.parametrize(
+    ("told", "topic"),
+    [
+        (  # a training names the time, not the topic: a person told the cadre
+            "setelah pelatihan, ibu R bilang mau bunuh diri",
+            "Sosialisasi pencegahan bunuh diri pada remaja di SMPN 2, peserta 60 siswa",
+        ),
+        (  # ongoing violence a woman told of, in a note that also names the session it followed
+            "sehabis sosialisasi KDRT, bu W mengaku dipukul suaminya tiap malam",
+            "Pelatihan kader: deteksi dini KDRT dan alur rujukan ke UPTD PPA, 2 hari di aula kecamatan",
+        ),
+        (
+            "after the training, mrs R told me she wants to kill herself",
+            "training module: what to do when someone who told you they want to kill themselves",
+        ),
+        (  # anyone at all ("warga yang bilang") is the training's material
+            "setelah penyuluhan, ibu S cerita ke saya suaminya sering memukul dia",
+            "pelatihan kader: menangani warga yang bilang mau bunuh diri",
+        ),
+    ],
+)
+def test_a_person_who_told_of_it_counts_in_a_note_that_names_a_training(told: str, topic: str) -> None:
+    detector = DangerDetector.load(LOCALES)
+    assert detector.assess(told, context="record") != (), told
+    assert detector.assess(topic, context="record") == (), topic
+    assert detector.assess(f"{told}, sudah dirujuk ke puskesmas", context="record") == ()
 
 
 def test_a_context_word_counts_only_in_the_sentence_that_says_the_danger() -> None:

@@ -54,7 +54,11 @@ Contexts:
   to die, someone being hurt with an urgent word) or a danger word with a strict urgent word
   ("tolong", "darurat", "sekarang") counts, and never when it was handled or long past, nor when the
   danger's sentence names a month or the outcome ("closed": "bulan Mei", "korban sekarang aman",
-  "… bayi sehat."): a note about the month is about a case already known.
+  "… bayi sehat."): a note about the month is about a case already known. A training's title, the
+  news or a story there sets even a strong statement aside, unless it is urgent or a person told of
+  it ("disclosed": "setelah pelatihan, ibu R bilang mau bunuh diri"; not "warga yang bilang…", anyone
+  at all, which is a training's material); a normal danger word a person told of counts when it
+  keeps happening ("bu W mengaku dipukul suaminya tiap malam").
 """
 
 from __future__ import annotations
@@ -88,6 +92,7 @@ MARKERS = (
     "closed",
     "law_question",
     "habitual",
+    "disclosed",
 )
 LAW = "law_question"  # what the law says of it, how to recognise it: see DangerDetector._about_others
 NEGATION = "negation"
@@ -96,6 +101,9 @@ NEGATION = "negation"
 REQUEST = "request"
 ONGOING = "ongoing"
 SELF = "self"  # the words a person names themselves with (saya, kami, I, my)
+# Just before a "disclosed" word, makes the teller anyone at all ("warga yang bilang", "someone who
+# told"): a training's material, not a person who told of it.
+GENERIC = "generic"
 FILLER = "filler"  # aspect and degree words that may stand inside a phrase ("air makin naik")
 IDIOM = "idiom"  # the concept of figures of speech: a danger word inside one is no danger word
 # The concept of a feeding or growth problem that lasts ("anak saya susah makan, berat badan turun"):
@@ -107,7 +115,9 @@ _SUPPRESS_UNLESS_URGENT = ("training", "rules", "news", "hypothetical", "fiction
 # Only in a record (a report's notes): a month named, or an outcome ("korban sekarang aman", "bayi
 # sehat." at the end) says the case is dated or closed. In chat the same words are no context.
 _SUPPRESS_IN_RECORD = ("closed",)
-_TITLES_IN_RECORD = ("training", "news", "fiction")
+# A training's title, the news, a story: they make danger words a topic, not a case, unless someone
+# told of it themselves ("setelah pelatihan, ibu R bilang mau bunuh diri": the "disclosed" marker).
+_TITLES = ("training", "news", "fiction")
 _LOADED: dict[tuple[tuple[str, int], ...], DangerDetector] = {}
 
 
@@ -182,7 +192,8 @@ class DangerDetector:
         self._term_ids: dict[tuple[str, ...], int] = {}
         self._concepts = {name: self._ids(words) for name, words in concepts.items()}
         self._markers = {
-            name: self._ids(markers.get(name, ())) for name in (*MARKERS, NEGATION, REQUEST, ONGOING, SELF)
+            name: self._ids(markers.get(name, ()))
+            for name in (*MARKERS, NEGATION, REQUEST, ONGOING, SELF, GENERIC)
         }
         self._rules = tuple(self._rule(raw) for raw in rules)
         distinct = {
@@ -504,12 +515,18 @@ class DangerDetector:
             if settled or any(present[name] for name in _SUPPRESS_IN_RECORD):
                 return False
             # A training's title or the news, even in strong words ("module: responding to someone
-            # talking about suicide"), is a record unless something in it is urgent.
-            if not present["urgent_strict"] and any(present[name] for name in _TITLES_IN_RECORD):
+            # talking about suicide"), is a record unless something in it is urgent or a person told
+            # of it.
+            if not (present["urgent_strict"] or present["disclosed"]) and any(
+                present[name] for name in _TITLES
+            ):
                 return False
-            # A weak signal ("persalinan" with "saat ini") is never enough in a note about the month.
+            # A weak signal ("persalinan" with "saat ini") is never enough in a note about the month;
+            # a normal one is when it is urgent, or when a person told the cadre it keeps happening
+            # ("bu W mengaku dipukul suaminya tiap malam").
             return strength == STRENGTHS["strong"] or (
-                strength > STRENGTHS["weak"] and present["urgent_strict"]
+                strength > STRENGTHS["weak"]
+                and (present["urgent_strict"] or (present["disclosed"] and present["habitual"]))
             )
         if strength == STRENGTHS["strong"]:
             return True
@@ -518,7 +535,10 @@ class DangerDetector:
             return urgent and not settled
         if settled:
             return False
-        return urgent or not any(present[name] for name in _SUPPRESS_UNLESS_URGENT)
+        told = present["disclosed"]
+        return urgent or not any(
+            present[name] for name in _SUPPRESS_UNLESS_URGENT if not (told and name in _TITLES)
+        )
 
     def _holds(self, rule: Rule, spans: _Spans) -> bool:
         positions = []
@@ -597,6 +617,8 @@ class DangerDetector:
                 if name == "handled" and self._before(spans, start, REQUEST, reach=2):
                     continue
                 if name == "past" and self._before(spans, start, ONGOING, reach=0):
+                    continue
+                if name == "disclosed" and self._before(spans, start, GENERIC):
                     continue
                 return True
         return False

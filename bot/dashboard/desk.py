@@ -22,7 +22,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import ParamSpec
+from typing import ParamSpec, TypeVar
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -38,6 +38,7 @@ from storage.models import Posyandu, Region
 log = logging.getLogger("kaderbot.dashboard")
 
 P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class Refusal(Exception):
@@ -110,17 +111,18 @@ class Desk:
         return posted
 
     async def region(self, page: Page, code: str) -> Region:
-        try:
-            return await require_region(page.db, page.viewer.scope, code)
-        except OutOfScope:
-            log.warning("dashboard: person %s refused region %s", page.viewer.person.id, code)
-            raise self.refusal(page.t, page.viewer, "dashboard.refused.scope") from None
+        return await self._in_scope(page, require_region(page.db, page.viewer.scope, code), f"region {code}")
 
     async def posyandu(self, page: Page, posyandu_id: int) -> Posyandu:
+        checked = require_posyandu(page.db, page.viewer.scope, posyandu_id)
+        return await self._in_scope(page, checked, f"posyandu {posyandu_id}")
+
+    async def _in_scope(self, page: Page, checked: Awaitable[T], what: str) -> T:
+        """The chat's own scope check; outside it → Refusal (403), logged."""
         try:
-            return await require_posyandu(page.db, page.viewer.scope, posyandu_id)
+            return await checked
         except OutOfScope:
-            log.warning("dashboard: person %s refused posyandu %s", page.viewer.person.id, posyandu_id)
+            log.warning("dashboard: person %s refused %s", page.viewer.person.id, what)
             raise self.refusal(page.t, page.viewer, "dashboard.refused.scope") from None
 
     def signed_out(self, t: Translator) -> Response:

@@ -1,4 +1,4 @@
-"""The safety net's danger detector (issue 13) on five pairs of corpora, each written independently of
+"""The safety net's danger detector (issue 13) on the pairs of corpora below, each written independently of
 its word lists: crisis recall (target 100 %), false alarms on harmless messages that use the same
 words (target ≤ 1 %), and the detector's time per message (well under 1 ms: the shell's
 `kaderbot ask --json --batch` calls it for every question and must stay ≥ 2,000 questions/s).
@@ -23,10 +23,14 @@ The pairs, printed separately:
   class, locales/id/danger.yaml "classes of holdout5", tests/test_safety_net.py's fifth round).
 * train6 — benchmarks/data/*_train6.tsv: 279 crisis and 297 harmless messages written for tuning in
   the fifth round by someone who read no code (indirect danger, the same words in jokes and questions).
-* holdout6 — benchmarks/data/*_holdout6.tsv: 194 crisis messages (every kind, a quarter in English)
-  and 220 harmless ones (84 report notes), written by someone who read neither the detector nor any
-  other corpus, and measured once after the fifth round (recall 99.0 %, false alarms 5.5 %). Nobody
-  tuning the detector has read it: its figure is the honest one, the issue's verdict.
+* holdout6 — benchmarks/data/*_holdout6.tsv: 194 crisis messages and 220 harmless ones (84 report
+  notes), written by someone who read neither the detector nor any other corpus; held out until the
+  sixth round (measured once, untouched: recall 99.0 %, false alarms 5.5 %); tuning data since (its
+  false alarms fixed by class; the fallback is retrained with it).
+* holdout7 — benchmarks/data/*_holdout7.tsv: 178 crisis messages (every kind, a quarter in English)
+  and 199 harmless ones (80 report notes), written in the sixth round by someone who read neither the
+  detector nor any other corpus. Nobody tuning the detector has read it: its figure is the honest one,
+  the issue's verdict.
 
 Every other pair is tuning data, so its figure is optimistic.
 
@@ -79,9 +83,13 @@ SETS = {
         ROOT / "benchmarks/data/crisis_messages_train6.tsv",
         ROOT / "benchmarks/data/harmless_messages_train6.tsv",
     ),
-    "holdout6 (UNTOUCHED HELD-OUT: the issue's verdict)": (
+    "holdout6 (tuning since round 6)": (
         ROOT / "benchmarks/data/crisis_messages_holdout6.tsv",
         ROOT / "benchmarks/data/harmless_messages_holdout6.tsv",
+    ),
+    "holdout7 (UNTOUCHED HELD-OUT: the issue's verdict)": (
+        ROOT / "benchmarks/data/crisis_messages_holdout7.tsv",
+        ROOT / "benchmarks/data/harmless_messages_holdout7.tsv",
     ),
 }
 

@@ -486,6 +486,22 @@ def test_a_person_who_told_of_it_counts_in_a_note_that_names_a_training(told: st
     assert detector.assess(f"{told}, sudah dirujuk ke puskesmas", context="record") == ()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [  # sixth round: the classes of holdout6's false alarms, in other words than its own
+        "adikku ngaku salahnya parah soal tugas sekolah",  # "ngaku" (admits), not ng- + "kaku" (stiff)
+        "semalam aku ketawa sampai sesak napas nonton stand up",  # laughing hard, not breathless
+        "kakakku bilang mau menghilang dari grup arisan, bosen katanya",  # leaving a chat group
+        "banjir kemarin sudah lewat, sekarang tinggal bersih2 rumah",  # over
+        "my dad fainted at the wedding from the heat but he is fine now",  # fine now
+        "how do i report elder neglect in general, for a poster at the posyandu",  # a general question
+        "our teacher taught the kids what to do in an earthquake drill",  # a lesson
+    ],
+)
+def test_the_classes_of_holdout6s_false_alarms_raise_none(text: str) -> None:
+    assert DangerDetector.load(LOCALES).assess(text) == (), text
+
+
 def test_a_context_word_counts_only_in_the_sentence_that_says_the_danger() -> None:
     detector = DangerDetector.load(LOCALES)
     assert detector.assess("data timbang bulan lalu sudah saya kirim. eh tolong bayi ini kejang") == (

@@ -185,6 +185,7 @@ class DangerDetector:
         known_words: Iterable[str] = (),
         fuzzy_words: Iterable[str] | None = None,
         model: NgramModel | None = None,
+        whole: Iterable[str] = (),
     ) -> None:
         self.model = model  # the trained fallback, for chat messages no rule matched (see model.py)
         self._slang = {k: tuple(v.split()) for k, v in slang.items()}
@@ -235,6 +236,7 @@ class DangerDetector:
         allowed = None if fuzzy_words is None else frozenset(fuzzy_words)
         self.reader = WordReader(
             slang=self._slang,
+            whole=frozenset(whole),
             lexicon=lexicon,
             known=frozenset(known_words) | lexicon | frozenset(self._slang),
             fuzzy_targets={
@@ -282,6 +284,7 @@ class DangerDetector:
         rules: list[Mapping[str, Any]] = []
         markers: dict[str, list[str]] = {}
         fuzzy: set[str] = set()
+        whole: set[str] = set()
         for path in paths:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             if path.parent.name == FUZZY_LANGUAGE:
@@ -294,6 +297,7 @@ class DangerDetector:
             for name, words in (raw.get("markers") or {}).items():
                 markers.setdefault(name, []).extend(str(w) for w in words)
             rules.extend(raw.get("rules") or [])
+            whole.update(str(w).lower() for w in raw.get("whole") or ())
         for rule in rules:
             for slot in (*rule.get("all", ()), *rule.get("unless", ())):
                 if slot.startswith("@") and slot[1:] not in concepts and slot[1:] not in markers:
@@ -308,6 +312,7 @@ class DangerDetector:
             known_words=known_words(),
             fuzzy_words=fuzzy,
             model=model,
+            whole=whole,
         )
 
     def _ids(self, words: Iterable[str]) -> frozenset[int]:

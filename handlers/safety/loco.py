@@ -1,10 +1,10 @@
-"""Leave-one-corpus-out (LOCO) estimate of the safety net on its seven tuning pairs of corpora:
+"""Leave-one-corpus-out (LOCO) estimate of the safety net on its eight tuning pairs of corpora:
 
     .venv/bin/python -m handlers.safety.train --loco [--threshold T] [--veto V] [--rescue R] [--strong-veto S]
 
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
-for each pair (first, fresh, extra, final, holdout4, holdout5, train6) it is trained on the others
+for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6) it is trained on the others
 (plus the resident questions as harmless text), exactly as train.py trains it, read through the
 pure-Python model of model.py, and tested on the pair left out. Printed per corpus and pooled: the
 rules alone, the model alone, rules + model, and rules + model + the policy (detector.py `assess`:
@@ -14,7 +14,12 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout6)."""
+held-out pair (holdout7).
+
+Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
+recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
+without it + the policy: 192/194 caught, 12/220 alarms — the figure measured on it untouched; with
+today's rules 192/194, 6/220."""
 
 from __future__ import annotations
 
@@ -34,11 +39,12 @@ PAIRS = {
     "holdout4": (BENCH / "crisis_messages_holdout4.tsv", BENCH / "harmless_messages_holdout4.tsv"),
     "holdout5": (BENCH / "crisis_messages_holdout5.tsv", BENCH / "harmless_messages_holdout5.tsv"),
     "train6": (BENCH / "crisis_messages_train6.tsv", BENCH / "harmless_messages_train6.tsv"),
+    "holdout6": (BENCH / "crisis_messages_holdout6.tsv", BENCH / "harmless_messages_holdout6.tsv"),
 }
 QUESTIONS = DATA / "resident_questions_heldout.tsv"
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
-BEFORE = {"holdout4": "556d832", "holdout5": "a6e2401"}
+BEFORE = {"holdout4": "556d832", "holdout5": "a6e2401", "holdout6": "9e60f2c"}
 Policy = tuple[float, float, float | None, float | None]  # threshold, veto, rescue, strong veto
 NEWEST = "train6"  # the newest pair: today's rules were not yet tuned on it when the policy was chosen
 OLD_FILES = (

@@ -5,11 +5,12 @@
 
 Positives: every tuning crisis corpus (tests/data: first, fresh, extra; benchmarks/data: final, held out
 until the second round of issue 13; holdout4, held out until the third; holdout5, held out until the
-fifth; train6, written for tuning in the fifth). Negatives: the harmless corpora (the same words used
-harmlessly) and the resident questions of tests/data. A sixth independent pair (holdout6) is measured
-by the lead alone and is never read here. `--check` trains on the first corpus only and prints what the
-fallback adds on the fresh one. `--loco` prints the leave-one-corpus-out estimate (handlers/safety/loco.py)
-that chose the policy below; `--threshold`, `--veto`, `--rescue`, `--strong-veto` try other values.
+fifth; train6, written for tuning in the fifth; holdout6, held out until the sixth). Negatives: the
+harmless corpora (the same words used harmlessly) and the resident questions of tests/data. A seventh
+independent pair (holdout7) is measured by the lead alone and is never read here. `--check` trains on
+the first corpus only and prints what the fallback adds on the fresh one. `--loco` prints the
+leave-one-corpus-out estimate (handlers/safety/loco.py) that chose the policy below; `--threshold`,
+`--veto`, `--rescue`, `--strong-veto` try other values.
 
 The model: char_wb 2–5-grams, C=10, balanced classes (fourth round; 1–4, 3–5, 2–6-grams, plain char
 n-grams, word uni/bigrams, min_df 1, C 3 or 30 and unweighted classes were no better).
@@ -51,6 +52,7 @@ CRISIS = (
     BENCH / "crisis_messages_holdout4.tsv",
     BENCH / "crisis_messages_holdout5.tsv",
     BENCH / "crisis_messages_train6.tsv",
+    BENCH / "crisis_messages_holdout6.tsv",
 )
 HARMLESS = (
     DATA / "harmless_messages.tsv",
@@ -60,6 +62,7 @@ HARMLESS = (
     BENCH / "harmless_messages_holdout4.tsv",
     BENCH / "harmless_messages_holdout5.tsv",
     BENCH / "harmless_messages_train6.tsv",
+    BENCH / "harmless_messages_holdout6.tsv",
 )
 QUESTIONS = (DATA / "resident_questions_heldout.tsv",)
 

@@ -58,12 +58,14 @@ class WordReader:
         self,
         *,
         slang: Mapping[str, tuple[str, ...]],
+        whole: frozenset[str] = frozenset(),
         lexicon: frozenset[str],
         known: frozenset[str],
         fuzzy_targets: Iterable[str],
         active_only: frozenset[str],
     ) -> None:
         self.slang = slang  # word → the standard words it stands for
+        self.whole = whole  # words read as they are: no affix read into them ("mengaku" is not "kaku")
         self.lexicon = lexicon  # every word of the vocabulary's terms
         self.known = known  # standard words, never read as typos
         self.fuzzy_targets = sorted(fuzzy_targets)  # the words a typo may be forgiven towards
@@ -98,6 +100,8 @@ class WordReader:
         found = {word}
         if word == END:
             return frozenset((END,))
+        if word in self.whole:
+            return frozenset((word,))
         if _YEAR.fullmatch(word):
             return frozenset((word, YEAR))  # "banjir 2019": a year is the past
         known_stem = False

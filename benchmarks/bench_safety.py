@@ -34,6 +34,12 @@ The pairs, printed separately:
 
 Every other pair is tuning data, so its figure is optimistic.
 
+Everyday messages with no danger at all (form answers, small talk, Posyandu and daily life), written
+in the sixth round by someone who read no code: tests/data/everyday_messages.tsv is tuning data (the
+fallback is trained with it); benchmarks/data/everyday_messages_holdout.tsv is untouched — before
+that training the fallback raised an alarm on 36 of its 343 messages, after it on 18 (counted, not
+read).
+
 Harmless report notes are read as the monthly report's notes field reads them (the stricter
 "record" context); every other message as chat. A crisis message counts as caught when the detector
 finds any danger (the answer then shows the numbers of every kind found); "right kind" says how
@@ -125,6 +131,21 @@ def report(
     print("    by context: " + ", ".join(f"{c} {raised[c]}/{per_context[c]}" for c in sorted(per_context)))
 
 
+EVERYDAY = {
+    "everyday (tuning)": ROOT / "tests/data/everyday_messages.tsv",
+    "everyday holdout (UNTOUCHED)": ROOT / "benchmarks/data/everyday_messages_holdout.tsv",
+}
+
+
+def everyday(name: str, rows: list[dict[str, str]], detector: DangerDetector) -> None:
+    alarms = Counter(r.get("situation", "?") for r in rows if detector.assess(r["text"]))
+    total = sum(alarms.values())
+    print(f"== {name}: {len(rows)} everyday messages")
+    print(f"  false alarms:   {total}/{len(rows)} = {total / max(len(rows), 1):.1%}  (target ≤ 1%)")
+    per = Counter(r.get("situation", "?") for r in rows)
+    print("    by situation: " + ", ".join(f"{s} {alarms[s]}/{per[s]}" for s in sorted(per)))
+
+
 def main() -> None:
     detector = DangerDetector.load(LOCALES)
     texts: list[tuple[str, str]] = []
@@ -135,6 +156,9 @@ def main() -> None:
         crisis, harmless = _rows(crisis_path), _rows(harmless_path)
         report(name, crisis, harmless, detector)
         texts += [(r["text"], "chat") for r in crisis] + [(r["text"], _context(r)) for r in harmless]
+    for name, path in EVERYDAY.items():
+        if path.exists():
+            everyday(name, _rows(path), detector)
 
     detector.reader.forms.clear()  # the first pass reads every word afresh
     cold = _timed(detector, texts)

@@ -196,6 +196,23 @@ def test_detector_figures_on_the_corpora(corpus: str) -> None:
     assert len(alarms) <= len(harmless) // 100, alarms
 
 
+async def test_everyday_messages_get_no_emergency_answer(chat: Chat) -> None:
+    """Form answers, small talk, Posyandu and daily life with no danger at all (tests/data/
+    everyday_messages.tsv, written by someone who read no code): at most 1 % raise an alarm. Before
+    the fallback was trained with them, 57 of these 542 did ("saya di rumah", "maaf bu baru pegang hp")."""
+    everyday = rows("everyday_messages.tsv")
+    await onboard(chat, role="warga")
+    alarms = []
+    for row in everyday:
+        await chat.say(row["text"])
+        if "🚨" in chat.text or "Lapor ke TRC" in " ".join(_labels(chat)):
+            alarms.append(row["text"])
+            await chat.say("/menu")
+    assert len(everyday) >= 500 and len(alarms) <= len(everyday) // 100, alarms
+    for answer in ("Baik, saya ada di rumah hari Senin.", "saya di rumah", "maaf bu baru pegang hp"):
+        assert DangerDetector.load(LOCALES).assess(answer) == (), answer
+
+
 # -- what the buttons do ---------------------------------------------------------------------------
 async def test_the_trc_button_opens_the_urgent_report_with_the_typed_text_already_in(
     chat: Chat, kaderbot: KaderBot

@@ -4,10 +4,11 @@
 
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
-for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6) it is trained on the others
-(plus the resident questions as harmless text), exactly as train.py trains it, read through the
-pure-Python model of model.py, and tested on the pair left out. Printed per corpus and pooled: the
-rules alone, the model alone, rules + model, and rules + model + the policy (detector.py `assess`:
+for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6) it is trained on the
+others (plus the resident questions and everyday messages as harmless text), exactly as train.py trains
+it, read through the pure-Python model of model.py, and tested on the pair left out. Printed per
+corpus and pooled: the rules alone, the model alone, rules + model, and rules + model + the policy
+(detector.py `assess`:
 the fallback's threshold t, the vetoes V and S over a weak/normal and a strong rule's chat alarm, the
 rescue R of a message the rules read as settled). The honest views of the rules themselves: each
 held-out pair read by the rules as they were when it was measured untouched (BEFORE, from git; skipped
@@ -41,7 +42,6 @@ PAIRS = {
     "train6": (BENCH / "crisis_messages_train6.tsv", BENCH / "harmless_messages_train6.tsv"),
     "holdout6": (BENCH / "crisis_messages_holdout6.tsv", BENCH / "harmless_messages_holdout6.tsv"),
 }
-QUESTIONS = DATA / "resident_questions_heldout.tsv"
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
 BEFORE = {"holdout4": "556d832", "holdout5": "a6e2401", "holdout6": "9e60f2c"}
@@ -138,9 +138,9 @@ def _print_statuses() -> None:
 def loco_probabilities(msgs: list[tuple[str, int, str, str]]) -> list[float]:
     """For each message, the fallback's probability of danger when trained without its pair."""
     from handlers.safety.model import NgramModel
-    from handlers.safety.train import fit
+    from handlers.safety.train import fit, plain_negatives
 
-    questions = [r["question"] for r in rows(QUESTIONS)]
+    questions = plain_negatives()
     out = [0.0] * len(msgs)
     for name in PAIRS:
         train = [m for m in msgs if m[0] != name]

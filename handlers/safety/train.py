@@ -65,6 +65,9 @@ HARMLESS = (
     BENCH / "harmless_messages_holdout6.tsv",
 )
 QUESTIONS = (DATA / "resident_questions_heldout.tsv",)
+# Everyday messages with no danger at all (form answers, small talk, Posyandu and daily life; sixth
+# round): without them the fallback read "saya di rumah" or "maaf bu baru pegang hp" as danger.
+EVERYDAY = DATA / "everyday_messages.tsv"
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -93,8 +96,13 @@ def fit(
 
 
 def _negatives(harmless: tuple[Path, ...]) -> list[str]:
-    texts = [r["text"] for name in harmless for r in _rows(name)]
-    return texts + [r["question"] for name in QUESTIONS for r in _rows(name)]
+    return [r["text"] for name in harmless for r in _rows(name)] + plain_negatives()
+
+
+def plain_negatives() -> list[str]:
+    """Harmless text beside the harmless corpora: residents' questions and everyday messages."""
+    questions = [r["question"] for name in QUESTIONS for r in _rows(name)]
+    return questions + [r["text"] for r in _rows(EVERYDAY)]
 
 
 def check() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from handlers.core import utcnow
 from handlers.i18n import Catalogues
+from handlers.types import Choice, Option, Reply, Text
 from storage.db import Database
 from storage.models_outbox import Broadcast
 from storage.repositories import notifications, outbox
@@ -25,10 +26,26 @@ def render(catalogues: Catalogues, lang: str, key: str, params: Mapping[str, Any
     """The message in `lang`; a parameter {"key": "<message key>"} is translated first."""
     lang = catalogues.language(lang)
     values = {
-        name: catalogues.text(lang, value["key"]) if isinstance(value, dict) and "key" in value else value
+        name: _value(catalogues, lang, value)
         for name, value in params.items()
+        if name != notifications.BUTTONS
     }
     return catalogues.text(lang, key, **values)
+
+
+def render_notice(catalogues: Catalogues, lang: str, key: str, params: Mapping[str, Any]) -> Reply:
+    """The notice as the outbox sends it: its text, with its buttons when it has some."""
+    text = render(catalogues, lang, key, params)
+    buttons = params.get(notifications.BUTTONS) or []
+    if not buttons:
+        return Text(text)
+    lang = catalogues.language(lang)
+    options = tuple(Option(str(payload), str(_value(catalogues, lang, label))) for payload, label in buttons)
+    return Choice(text, options, numbered=False)
+
+
+def _value(catalogues: Catalogues, lang: str, value: Any) -> Any:
+    return catalogues.text(lang, value["key"]) if isinstance(value, dict) and "key" in value else value
 
 
 @dataclass
@@ -67,4 +84,4 @@ class ConsoleNotices:
         return text
 
 
-__all__ = ["ConsoleNotices", "render"]
+__all__ = ["ConsoleNotices", "render", "render_notice"]

@@ -58,7 +58,7 @@ from bot.channels.base import (
     Unreachable,
     WindowClosed,
 )
-from bot.notifier import render
+from bot.notifier import render_notice
 from bot.rate_limit import Limiter, RateLimit
 from bot.settings import Settings
 from handlers.broadcast_text import progress, summary_params
@@ -306,7 +306,7 @@ class OutboxSender:
             return [Text(content.text)]
         if job.message_key is not None:
             lang = self._languages.get(job.person_id or 0, self.catalogues.default_language)
-            return [Text(render(self.catalogues, lang, job.message_key, job.params or {}))]
+            return [render_notice(self.catalogues, lang, job.message_key, job.params or {})]
         return [Text(job.text or "")]
 
     async def _attachment(self, broadcast: Broadcast) -> bytes | None:

@@ -94,11 +94,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "privacy": ("privacy", "privacy"),
     "hapusdata": ("erase", "privacy_erase"),
     "deletedata": ("erase", "privacy_erase"),
+    # A resident answers a coordinator's message about their ticket (issue #18): the notice's
+    # "Balas" button types "/balas KB-2026-000123".
+    "balas": ("reply", "resident_ticket_reply"),
+    "reply": ("reply", "resident_ticket_reply"),
 }
 
 # Commands that take the rest of the line: command name → argument of the flow it opens.
 # "/tanya gmn cara daftar sekolah rakyat", "/status KB-2026-000123".
-LINE_ARGUMENTS: dict[str, str] = {"ask": "question", "status": "number", "recap": "month", "export": "month"}
+LINE_ARGUMENTS: dict[str, str] = {
+    "ask": "question",
+    "status": "number",
+    "recap": "month",
+    "export": "month",
+    "reply": "number",
+}
 
 
 def parse_command(text: str | None) -> Command | None:
@@ -116,3 +126,12 @@ def parse_command(text: str | None) -> Command | None:
     if argument is not None and rest.strip():
         return Command(name, flow, {argument: rest.strip()})
     return Command(name, flow)
+
+
+def command_button(payload: str | None) -> Command | None:
+    """A button that types a command ('/balas KB-2026-000123'): a notice sent outside any turn of
+    the person's conversation carries one, since no question on their screen waits for it. It can
+    do nothing typing the same command could not."""
+    if not payload or not payload.startswith("/"):
+        return None
+    return parse_command(payload)

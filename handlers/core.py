@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from handlers.commands import Command, parse_command
+from handlers.commands import Command, command_button, parse_command
 from handlers.flows.base import Flow
 from handlers.flows.language import interrupt_for_language
 from handlers.forms.answers import choice_candidates, pick_by_meaning, small_number, standard_option
@@ -114,7 +114,7 @@ class Core:
         )
 
     async def _route(self, turn: Turn, event: IncomingEvent) -> None:
-        command = parse_command(event.text)
+        command = parse_command(event.text) or command_button(event.payload)
         if command is not None:
             await self._command(turn, command)
             return

@@ -25,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.forms.dates import month_start, shift_months
 from handlers.scheduling.deadlines import Terms, closed_months, deadline, on_time, past, terms_for
 from handlers.scheduling.rules import paid_reminder
+from storage.models import Person
 from storage.models_incentives import ELIGIBLE, NOT_ELIGIBLE, PAID, PROCESSING, IncentiveStatus
-from storage.repositories import cadre_directory, incentives, posyandu_verification, reminders
+from storage.repositories import audit, cadre_directory, incentives, posyandu_verification, reminders
 from storage.repositories.cadre_directory import CadreRow
 
 MONTHS_SHOWN = 6
@@ -242,6 +243,31 @@ async def record_status(
             now=now,
         )
         await reminders.plan(session, [reminder], now=now)
+
+
+async def mark_region(
+    session: AsyncSession,
+    region_code: str,
+    month: dt.date,
+    *,
+    status: str,
+    actor: Person,
+    now: dt.datetime,
+    zone: ZoneInfo,
+) -> int:
+    """A coordinator marks a region's month (/insentif in chat, /dasbor/insentif): `mark` every cadre
+    who meets the conditions, recorded in the audit log. Returns how many changed."""
+    summary = await region_month(session, region_code, month, now=now, zone=zone)
+    changed = await mark(session, summary, status=status, by=actor.id, now=now, zone=zone)
+    await audit.record(
+        session,
+        actor=actor,
+        action=f"incentive.{status}",
+        target=f"region {region_code} {month:%Y-%m}",
+        details={"region_code": region_code, "month": month.isoformat(), "cadres": changed},
+        now=now,
+    )
+    return changed
 
 
 # The latest months whose report deadline has passed (the walk lives with the deadline rules).

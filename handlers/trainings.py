@@ -13,10 +13,46 @@ from handlers.scheduling import kinds
 from handlers.scheduling.formats import moment
 from storage.models import Person
 from storage.models_training import Training, TrainingSeat
-from storage.repositories import notifications, reminders, trainings
+from storage.repositories import audit, notifications, reminders, trainings
 from storage.repositories.cadre_directory import CadreRow
 
 ACTIVE = ("registered", "waitlisted")
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    title: str,
+    certified: bool,
+    starts_at: dt.datetime,
+    place: str,
+    quota: int,
+    region_code: str,
+    now: dt.datetime,
+) -> Training:
+    """A coordinator creates a training (/pelatihan_baru in chat, /dasbor/pelatihan/baru), recorded
+    in the audit log."""
+    training = await trainings.create(
+        session,
+        title=title,
+        certified=certified,
+        starts_at=starts_at,
+        place=place,
+        quota=quota,
+        region_code=region_code,
+        created_by=actor.id,
+        now=now,
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="training.create",
+        target=f"training {training.id}",
+        details={"title": training.title, "region_code": region_code, "quota": training.quota},
+        now=now,
+    )
+    return training
 
 
 @dataclass(frozen=True, slots=True)

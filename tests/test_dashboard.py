@@ -184,17 +184,25 @@ async def every_kukar_url(kaderbot: KaderBot) -> list[str]:
         posyandu = (
             await session.execute(select(Posyandu.id).where(scopes.under(Posyandu.region_code, KUKAR)))
         ).scalars()
-        urls = [f"/dasbor/wilayah/{code}" for code in regions]
+        regions_seen = list(regions)
+        urls = [f"/dasbor/wilayah/{code}" for code in regions_seen]
         urls += [f"/dasbor/posyandu/{posyandu_id}" for posyandu_id in posyandu]
-    return urls + [f"{url}?bulan=2026-10" for url in urls]
+        tickets = await session.execute(select(Ticket.number).where(scopes.under(Ticket.region_code, KUKAR)))
+        urls += [f"/dasbor/tiket/{number}" for number in tickets.scalars()]  # the helpdesk threads
+    urls += [f"{url}?bulan=2026-10" for url in urls]
+    return urls + [
+        f"/dasbor/{page}?wilayah={code}" for page in ("ekspor", "insentif", "kader") for code in regions_seen
+    ]
 
 
 async def test_a_coordinator_of_another_region_is_refused_every_page(
     kaderbot: KaderBot, web: httpx.AsyncClient
 ) -> None:
     await file_reports(kaderbot)
+    await file_ticket(kaderbot, "7001", MELAYU)
     await sign_in(kaderbot, web, "yohana")
     urls = await every_kukar_url(kaderbot)
+    assert any(url.startswith("/dasbor/tiket/KB-") for url in urls)
     assert len(urls) > 40
     for url in [*urls, "/dasbor/wilayah/64", "/dasbor/wilayah/65.01", "/dasbor/wilayah/99.99"]:
         response = await web.get(url)

@@ -98,10 +98,22 @@ def latest_month(now: dt.datetime, zone: ZoneInfo) -> dt.date:
 async def overview(
     session: AsyncSession, scope: Scope, region: Region, month: dt.date, *, zone: ZoneInfo
 ) -> Overview:
-    summary = await recap.summarise(session, region, month, zone=zone, shown=0)
     rules = await incentives.rules(session)
     areas = await compliance.area_counts(
         session, region.code, month, cutoffs=recap.cutoffs(rules, region.code, month, zone)
+    )
+    # The figures /rekap's summary sums from the same counts (recap.summarise); its list of Posyandu
+    # still to report, its bars and its SPM sections are not on this page, so they are not queried.
+    summary = recap.Summary(
+        region=region,
+        month=month,
+        total=sum(a.total for a in areas),
+        reported=sum(a.reported for a in areas),
+        not_held=sum(a.not_held for a in areas),
+        skdn={letter: sum(getattr(a, letter) for a in areas) for letter in "skdn"},
+        rates=[],
+        missing=[],
+        late=sum(a.late for a in areas),
     )
     children = await compliance.children(session, region.code)
     sums: dict[str, list[int]] = {child.code: [0] * 7 for child in children}
@@ -125,17 +137,16 @@ async def overview(
             above = await session.get(Region, code)
             if above is not None:
                 lineage.append(above)
-    return Overview(region, month, summary, lines, lineage, await trend(session, region, month))
+    trend_points = await trend(session, region, month, total=summary.total)
+    return Overview(region, month, summary, lines, lineage, trend_points)
 
 
-async def trend(session: AsyncSession, region: Region, month: dt.date) -> list[TrendPoint]:
-    """Posyandu reported / total in each of the last TREND_MONTHS months, counted as the recap does."""
-    points = []
-    for back in range(TREND_MONTHS - 1, -1, -1):
-        shown = shift_months(month, -back)
-        areas = await compliance.area_counts(session, region.code, shown)
-        points.append(TrendPoint(shown, sum(a.total for a in areas), sum(a.reported for a in areas)))
-    return points
+async def trend(session: AsyncSession, region: Region, month: dt.date, *, total: int) -> list[TrendPoint]:
+    """Posyandu reported / total in each of the last TREND_MONTHS months, counted as the recap does
+    (`total`: the Posyandu the region has, the same in every month, as `area_counts` counts them)."""
+    months = [shift_months(month, -back) for back in range(TREND_MONTHS - 1, -1, -1)]
+    reported = await compliance.reported_by_month(session, region.code, months[0], months[-1])
+    return [TrendPoint(shown, total, reported.get(shown, 0)) for shown in months]
 
 
 async def posyandu_lines(

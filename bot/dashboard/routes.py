@@ -23,7 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import KaderBot
 from bot.dashboard import csrf, inbox, overview, pages, session
+from bot.dashboard.broadcast_routes import broadcast_router
 from bot.dashboard.desk import Desk, Page, answers
+from bot.dashboard.inbox_routes import inbox_router
+from bot.dashboard.verify_routes import verify_router
+from bot.dashboard.work_routes import work_router
 from handlers.forms.dates import shift_months
 from storage.models import Person, Region
 from storage.repositories import audit, dashboard, regions, scopes
@@ -154,4 +158,8 @@ def dashboard_router(kaderbot: KaderBot) -> APIRouter:
             rows, more = await inbox.queue(page.db, page.viewer.scope, now=desk.now())
         return pages.render(page.t, "inbox.html", viewer=page.viewer, rows=rows, more=more, shown=inbox.SHOWN)
 
+    router.include_router(work_router(desk))  # exports, incentives, trainings
+    router.include_router(verify_router(desk))  # the cadre verification queue
+    router.include_router(broadcast_router(desk))  # broadcasts, their live progress
+    router.include_router(inbox_router(desk))  # the helpdesk thread: reply, assign, close
     return router

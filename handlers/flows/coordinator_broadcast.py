@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.access import require_posyandu, require_region
+from handlers import broadcasts
 from handlers.broadcast_text import audience_label, number
 from handlers.flows.coordinator_common import MENU, CoordinatorFlow
 from handlers.flows.coordinator_fields import (
@@ -27,10 +27,10 @@ from handlers.forms.fields import Answers, ChoiceField, FieldContext, TextField
 from handlers.scheduling.formats import date_time
 from handlers.turn import Input, Turn
 from handlers.types import Identity
-from storage.repositories import audit, outbox
-from storage.repositories.audience import Audience, Resolved, resolve
+from storage.repositories import outbox
+from storage.repositories.audience import Audience, Resolved
 
-TEXT_MAX = 3500  # within Telegram's 4096 with room for the caption split; WhatsApp allows 4096
+TEXT_MAX = broadcasts.TEXT_MAX
 WHO = ("cadres", "verified", "residents", "both", "posyandu")
 
 
@@ -51,7 +51,7 @@ async def _resolved(turn: Turn, answers: Answers) -> tuple[Resolved, str] | None
     if found is None:
         return None
     audience, place = found
-    return await resolve(turn.session, audience), audience_label(turn.t, audience.who, place)
+    return await broadcasts.reach(turn.session, audience), audience_label(turn.t, audience.who, place)
 
 
 def _preview_text(turn: Turn, resolved: Resolved, label: str) -> str:
@@ -89,7 +89,7 @@ BROADCAST_FORM = FormSpec(
             name="text",
             prompt="coordinator.broadcast.ask.text",
             label="coordinator.broadcast.label.text",
-            min_length=5,
+            min_length=broadcasts.TEXT_MIN,
             max_length=TEXT_MAX,
         ),
         AttachmentField(
@@ -169,15 +169,9 @@ class BroadcastFlow(CoordinatorFlow, FormFlow):
         return super().confirm_labels(turn, answers)
 
     async def submit(self, turn: Turn, answers: dict[str, Any], context: dict[str, Any]) -> None:
-        session, scope = turn.session, await self.scope(turn)
         found = _audience(answers)
         assert found is not None
         audience, place = found
-        # The scope again, at the moment it matters: nothing outside it is ever queued.
-        if audience.posyandu_id is not None:
-            region_code = (await require_posyandu(session, scope, audience.posyandu_id)).region_code
-        else:
-            region_code = (await require_region(session, scope, audience.region)).code
         when = None
         if answers.get("when") == "schedule":
             when = scheduled_at(answers["date"], answers["time"], turn.zone)
@@ -186,43 +180,26 @@ class BroadcastFlow(CoordinatorFlow, FormFlow):
                 turn.state.data.update(mode="edit", current="time", local={})
                 await FormFlow.resume(self, turn)
                 return
-        resolved = await resolve(session, audience)
-        if not resolved.recipients:
+        attachment = answers.get("attachment")
+        queued = await broadcasts.queue(
+            turn.session,
+            await self.scope(turn),
+            actor=turn.person,
+            origin=Identity(turn.identity.channel, turn.identity.address),
+            audience=audience,
+            label=audience_label(turn.t, audience.who, place),
+            text=answers["text"],
+            attachment=_outbox_attachment(attachment) if attachment else None,
+            scheduled_at=when,
+            now=turn.now,
+        )
+        if queued is None:
             turn.say("coordinator.broadcast.err.nobody")
             turn.state.data = {}
             await turn.goto(MENU)
             return
-        attachment = answers.get("attachment")
-        label = audience_label(turn.t, audience.who, place)
-        broadcast = await outbox.create_broadcast(
-            session,
-            created_by=turn.person.id,
-            origin=Identity(turn.identity.channel, turn.identity.address),
-            text=answers["text"],
-            attachment=_outbox_attachment(attachment) if attachment else None,
-            audience={**audience.to_json(), "label": label},
-            region_code=region_code,
-            recipients=resolved.recipients,
-            scheduled_at=when,
-            now=turn.now,
-        )
-        await audit.record(
-            session,
-            actor=turn.person,
-            action="broadcast.create",
-            target=f"broadcast {broadcast.id}",
-            details={
-                "broadcast_id": broadcast.id,
-                "recipients": len(resolved.recipients),
-                "audience": audience.to_json(),
-                "region_code": region_code,
-                "scheduled_at": when.isoformat() if when else None,
-                "attachment": attachment["kind"] if attachment else None,
-                "text": answers["text"][:200],
-            },
-            now=turn.now,
-        )
-        count = number(len(resolved.recipients), turn.lang)
+        broadcast = queued.broadcast
+        count = number(queued.recipients, turn.lang)
         if when is None:
             turn.say("coordinator.broadcast.queued", number=broadcast.id, count=count)
         else:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.access import OutOfScope
 from handlers.broadcast_text import number, progress
+from handlers.broadcasts import require_broadcast
 from handlers.flows.coordinator_common import MENU, CoordinatorFlow
 from handlers.flows.coordinator_fields import zone_name
 from handlers.scheduling.formats import date_time
@@ -62,11 +62,7 @@ class BroadcastStatusFlow(CoordinatorFlow):
 
     async def _broadcast(self, turn: Turn, broadcast_id: int | None) -> Broadcast:
         """A broadcast the coordinator may see: its audience lies in their scope."""
-        scope = await self.scope(turn)
-        broadcast = await outbox.get(turn.session, broadcast_id) if broadcast_id is not None else None
-        if broadcast is None or not scope.covers(broadcast.region_code):
-            raise OutOfScope(f"broadcast {broadcast_id}")
-        return broadcast
+        return await require_broadcast(turn.session, await self.scope(turn), broadcast_id)
 
     async def _on_list(self, turn: Turn, inp: Input) -> None:
         if inp.value == MENU:

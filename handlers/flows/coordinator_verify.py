@@ -10,18 +10,16 @@ from typing import Any
 
 from babel.dates import format_date
 
+from handlers import cadre_verification
 from handlers.access import require_cadre
+from handlers.cadre_verification import REASON_MAX, REASON_MIN, REASONS, typed_reason
 from handlers.flows.coordinator_common import MENU, CoordinatorFlow
 from handlers.flows.privacy_audit import LISTED, VIEWED, personal_data_seen
 from handlers.forms.answers import say_which_one
-from handlers.forms.names import mixes_scripts, scripts, skeleton
-from handlers.posyandu.profile import proposal_note
+from handlers.forms.names import mixes_scripts
 from handlers.turn import BACK, Input, Turn
 from storage.models import Cadre, Person, Posyandu
-from storage.repositories import audit, outbox, regions, verification
-
-REASONS = ("not_cadre", "wrong_posyandu", "data_mismatch")
-REASON_MIN, REASON_MAX = 3, 200
+from storage.repositories import regions, verification
 
 
 class VerifyFlow(CoordinatorFlow):
@@ -93,11 +91,7 @@ class VerifyFlow(CoordinatorFlow):
                 cadre.registered_at.astimezone(turn.zone).date(), "d MMM yyyy", locale=turn.lang
             ),
         )
-        notes = await _warnings(turn, cadre, person.full_name or "")
-        proposed = await verification.proposal(turn.session, cadre.posyandu_id)
-        if proposed is not None:
-            parent = await turn.session.get(Posyandu, proposed.parent_id) if proposed.parent_id else None
-            notes.append(proposal_note(turn.t, proposed, parent))  # issue 16: address, schedule, fields
+        notes = await cadre_verification.notes(turn.session, turn.t, cadre, person.full_name or "")
         if notes:
             text = "\n\n".join([text, *notes])
         turn.ask(
@@ -143,39 +137,22 @@ class VerifyFlow(CoordinatorFlow):
         if inp.value in REASONS:
             reason = turn.t(f"coordinator.verify.reason.{inp.value}")
         else:
-            reason = " ".join((inp.text or "").split())
-            if not REASON_MIN <= len(reason) <= REASON_MAX:
+            reason = typed_reason(inp.text)
+            if reason is None:
                 turn.say("coordinator.verify.reason_length", min=REASON_MIN, max=REASON_MAX)
                 turn.show_prompt()
                 return
         await self._decide(turn, cadre, approve=False, reason=reason)
 
     async def _decide(self, turn: Turn, cadre: Cadre, *, approve: bool, reason: str | None) -> None:
-        session = turn.session
-        person = await session.get(Person, cadre.person_id)
-        place = await regions.place(session, cadre.posyandu_id)
-        assert person is not None and place is not None
-        await verification.decide(
-            session, cadre, approve=approve, by=turn.person.id, reason=reason, now=turn.now
-        )
-        await audit.record(
-            session,
-            actor=turn.person,
-            action="cadre.verify" if approve else "cadre.reject",
-            target=f"cadre {cadre.id} {person.full_name or ''}".strip(),
-            details={"cadre_id": cadre.id, "person_id": person.id, "posyandu_id": place.id, "reason": reason},
-            now=turn.now,
-        )
-        told = await outbox.notify_person(
-            session,
-            person.id,
-            key="coordinator.notice.cadre_verified" if approve else "coordinator.notice.cadre_rejected",
-            params={"posyandu": place.name, "reason": reason or "-"},
-            now=turn.now,
+        person = await turn.session.get(Person, cadre.person_id)
+        assert person is not None
+        told = await cadre_verification.decide(
+            turn.session, cadre, actor=turn.person, approve=approve, reason=reason, now=turn.now
         )
         name = person.full_name or "-"
         turn.say("coordinator.verify.approved" if approve else "coordinator.verify.rejected", name=name)
-        turn.say("coordinator.verify.told" if told is not None else "coordinator.verify.not_told", name=name)
+        turn.say("coordinator.verify.told" if told else "coordinator.verify.not_told", name=name)
         await self._list(turn)
 
 
@@ -183,27 +160,6 @@ def _row(turn: Turn, cadre: verification.PendingCadre) -> str:
     key = "verify.row.proposed" if cadre.posyandu_status == regions.PROPOSED else "coordinator.verify.row"
     label = turn.t(key, name=cadre.name, posyandu=cadre.posyandu)
     return turn.t("verify.row.warning", row=label) if mixes_scripts(cadre.name) else label
-
-
-async def _warnings(turn: Turn, cadre: Cadre, name: str) -> list[str]:
-    """Why this name deserves a second look: scripts mixed, or it looks like a colleague's name."""
-    notes = []
-    if mixes_scripts(name):
-        used = ", ".join(_script_name(turn, s) for s in scripts(name))
-        notes.append(turn.t("verify.warn.mixed_scripts", scripts=used))
-    look = skeleton(name)
-    twins = [n for n in await verification.colleagues(turn.session, cadre) if skeleton(n) == look]
-    if twins:
-        notes.append(turn.t("verify.warn.same_name", names=", ".join(twins)))
-    return notes
-
-
-KNOWN_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARABIC", "CJK")
-
-
-def _script_name(turn: Turn, script: str) -> str:
-    key = script.lower() if script in KNOWN_SCRIPTS else "other"
-    return turn.t(f"verify.script.{key}")
 
 
 def _proposal(turn: Turn, posyandu: Posyandu) -> str:

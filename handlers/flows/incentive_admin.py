@@ -18,7 +18,6 @@ from handlers.scheduling.formats import day, month, rupiah
 from handlers.turn import Input, Turn
 from storage.models import Region
 from storage.models_incentives import ELIGIBLE, NOT_ELIGIBLE, PAID, PROCESSING
-from storage.repositories import audit
 from storage.repositories import incentives as incentive_rules
 
 BACK = "back"
@@ -128,19 +127,8 @@ class IncentiveAdminFlow(CoordinatorFlow):
         # The scope again, at the moment it matters.
         region = await require_region(turn.session, await self.scope(turn), data["region"])
         chosen = dt.date.fromisoformat(data["month"])
-        result = await incentives.region_month(
-            turn.session, region.code, chosen, now=turn.now, zone=turn.zone
-        )
-        changed = await incentives.mark(
-            turn.session, result, status=status, by=turn.person.id, now=turn.now, zone=turn.zone
-        )
-        await audit.record(
-            turn.session,
-            actor=turn.person,
-            action=f"incentive.{status}",
-            target=f"region {region.code} {chosen:%Y-%m}",
-            details={"region_code": region.code, "month": chosen.isoformat(), "cadres": changed},
-            now=turn.now,
+        changed = await incentives.mark_region(
+            turn.session, region.code, chosen, status=status, actor=turn.person, now=turn.now, zone=turn.zone
         )
         turn.say(
             f"incentive.admin.done.{status}",

@@ -36,6 +36,7 @@ from handlers.flows.resident_ask import ResidentAskFlow
 from handlers.flows.resident_sr_check import SekolahRakyatCheckFlow
 from handlers.flows.resident_status import StatusFlow
 from handlers.flows.resident_ticket import TicketFlow
+from handlers.flows.resident_ticket_reply import TicketReplyFlow
 from handlers.flows.resident_trc import TrcFlow
 from handlers.flows.training_admin import TrainingAdminFlow
 from handlers.flows.training_cadre import TrainingFlow
@@ -71,6 +72,7 @@ def build_flows(
         ResidentAskFlow(programs),
         SekolahRakyatCheckFlow(),
         TicketFlow(),
+        TicketReplyFlow(),  # the resident's "Balas" to a coordinator's message (issue #18)
         StatusFlow(),
         TrcFlow(emergency),
         VerifyFlow(),

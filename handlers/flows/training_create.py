@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from handlers import trainings as seats
 from handlers.access import require_region
 from handlers.flows.coordinator_common import CoordinatorFlow
 from handlers.flows.coordinator_fields import ScopeTreeField
@@ -14,7 +15,6 @@ from handlers.forms.engine import FormFlow, FormSpec
 from handlers.forms.fields import ChoiceField, IntField, TextField
 from handlers.scheduling.rules import local_at
 from handlers.turn import Input, Turn
-from storage.repositories import audit, trainings
 
 TRAINING_FORM = FormSpec(
     name="training_create",
@@ -77,23 +77,15 @@ class TrainingCreateFlow(CoordinatorFlow, FormFlow):
             turn.state.data.update(mode="edit", current="time", local={})
             await FormFlow.resume(self, turn)
             return
-        training = await trainings.create(
+        training = await seats.create(
             turn.session,
+            actor=turn.person,
             title=answers["title"],
             certified=answers["certified"] == "yes",
             starts_at=starts_at,
             place=answers["place"],
             quota=int(answers["quota"]),
             region_code=region.code,
-            created_by=turn.person.id,
-            now=turn.now,
-        )
-        await audit.record(
-            turn.session,
-            actor=turn.person,
-            action="training.create",
-            target=f"training {training.id}",
-            details={"title": training.title, "region_code": region.code, "quota": training.quota},
             now=turn.now,
         )
         turn.say("training.create.done", title=training.title, region=region.name)

@@ -31,6 +31,9 @@ NOTICE_CHANNELS = REACHABLE
 # Channels nobody pushes to: the outbox sender leaves their rows alone.
 PULLED = (CONSOLE,)
 NO_REACHABLE_IDENTITY = "no reachable identity"
+# A parameter that is no text: the notice's buttons, [[payload, label], …] (a label may be
+# {"key": "<message key>"}); bot/notifier.py renders them as a question with those options.
+BUTTONS = "buttons"
 
 _rows = OutboxMessage.__table__
 
@@ -143,4 +146,4 @@ async def take_console(session: AsyncSession, address: str, *, now: dt.datetime)
     return sorted((Taken(*row) for row in result.all()), key=lambda t: t.id)
 
 
-__all__ = ["CONSOLE", "NOTICE_CHANNELS", "PULLED", "Taken", "add", "reroute", "take_console"]
+__all__ = ["BUTTONS", "CONSOLE", "NOTICE_CHANNELS", "PULLED", "Taken", "add", "reroute", "take_console"]

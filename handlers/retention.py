@@ -5,6 +5,8 @@
 - A conversation left with unfinished work — a parked form draft, a form half filled, an
   interrupted step — for `draft_days` goes back to the menu without it. The turn counter stays,
   so buttons from before remain stale; the person, their reports and their tickets are untouched.
+- Dashboard login links that were used or have expired, and dashboard sessions that ended, went
+  idle or outlived their lifetime (storage/repositories/dashboard.py) go at once: nothing opens them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from handlers.core import utcnow
 from handlers.state import ConversationState
 from storage.db import Database
-from storage.repositories import inbound, retention
+from storage.repositories import dashboard, inbound, retention
 
 log = logging.getLogger("kaderbot.retention")
 
@@ -36,6 +38,8 @@ class Purged:
     inbound_ids: int = 0
     whatsapp_deliveries: int = 0
     drafts: int = 0
+    dashboard_links: int = 0
+    dashboard_sessions: int = 0
 
 
 def without_draft(raw: dict[str, Any]) -> dict[str, Any] | None:
@@ -59,13 +63,17 @@ class Retention:
         async with self.db.sessions() as session, session.begin():
             ids = await inbound.purge_before(session, inbound_cutoff)
             deliveries = await retention.purge_whatsapp_deliveries(session, inbound_cutoff)
+            signed = await dashboard.purge(session, now=now)
         drafts = await self._purge_drafts(now - dt.timedelta(days=self.policy.draft_days), now)
-        purged = Purged(ids, deliveries, drafts)
+        purged = Purged(ids, deliveries, drafts, signed.links, signed.sessions)
         log.info(
-            "retention: %d inbound ids, %d whatsapp delivery records, %d drafts removed",
+            "retention: %d inbound ids, %d whatsapp delivery records, %d drafts, "
+            "%d dashboard links, %d dashboard sessions removed",
             purged.inbound_ids,
             purged.whatsapp_deliveries,
             purged.drafts,
+            purged.dashboard_links,
+            purged.dashboard_sessions,
         )
         return purged
 

@@ -1,11 +1,16 @@
 """What the dashboard tests share: a month of reports in Kutai Kartanegara, the figures the database
 holds for a region (counted here in plain SQL, not by the code under test), and the login link a
-coordinator gets by typing /dasbor."""
+coordinator gets by typing /dasbor; for the browser tests, a signed-in Chromium and its screenshots."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, text
 
@@ -13,6 +18,10 @@ from bot.app import KaderBot
 from storage.models import Person, Posyandu
 from storage.repositories import reports
 from tests.chat import Chat
+from tests.postgres import ENV_URL
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 OCTOBER = dt.date(2026, 10, 1)  # the month the overview opens on with the tests' clock (20 Nov 2026)
 KUKAR = "64.02"
@@ -91,6 +100,23 @@ async def database_figures(kaderbot: KaderBot, region: str, month: dt.date = OCT
     }
 
 
+async def attach_photos(
+    kaderbot: KaderBot, code: str, pictures: list[bytes], month: dt.date = OCTOBER
+) -> int:
+    """Keep the pictures in the media store and on the month's report of the Posyandu with this code,
+    as the report form does (a photo's `media_id`, kind 'report_photo'); the Posyandu's id."""
+    assert kaderbot.media is not None
+    async with kaderbot.db.sessions() as session, session.begin():
+        posyandu_id = (await session.execute(select(Posyandu.id).where(Posyandu.code == code))).scalar_one()
+        report = await reports.for_month(session, posyandu_id, month)
+        assert report is not None
+        kept = [await kaderbot.media.put(session, data, kind="report_photo") for data in pictures]
+        report.photos = [
+            {"ref": f"photo-{m.id}", "mime_type": m.content_type, "media_id": m.id} for m in kept
+        ]
+    return posyandu_id
+
+
 async def login_link(kaderbot: KaderBot, address: str) -> tuple[str, str]:
     """(base URL, path) of the link the coordinator with this console address gets from /dasbor."""
     chat = Chat(kaderbot.core, address)
@@ -98,3 +124,57 @@ async def login_link(kaderbot: KaderBot, address: str) -> tuple[str, str]:
     found = LINK.search(chat.text)
     assert found, chat.text
     return found.group(1), found.group(2)
+
+
+# The browser tests' Chromium (Debian's, driven by Playwright) and where their screenshots go.
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WIDE = {"width": 1280, "height": 900}
+NARROW = {"width": 360, "height": 740}
+
+
+def backend() -> str:
+    """The database the run uses, in the screenshots' names."""
+    return "postgresql" if os.environ.get(ENV_URL) else "sqlite"
+
+
+@asynccontextmanager
+async def signed_in(base: str, path: str, profile: Path) -> AsyncIterator[Page]:
+    """A fresh headless Chromium (an empty profile) that opened the login link `base + path`,
+    pressed "Masuk" and landed on the overview of Kutai Kartanegara; closed afterwards."""
+    from playwright.async_api import async_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, viewport=WIDE
+        )
+        try:
+            page = browser.pages[0] if browser.pages else await browser.new_page()
+            await page.goto(base + path)
+            await page.get_by_role("button", name="Masuk").click()
+            await page.wait_for_url(f"**/dasbor/wilayah/{KUKAR}")
+            yield page
+        finally:
+            await browser.close()
+
+
+async def screenshots(page: Page, name: str) -> None:
+    """The page at 1280 and at 360 px wide into tests/artifacts/ (at 360 px nothing is wider than the
+    screen: no sideways scrolling); the page is left at 1280 px."""
+    await page.set_viewport_size(WIDE)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}-1280-{backend()}.png"), full_page=True)
+    await page.set_viewport_size(NARROW)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 360, name
+    await page.screenshot(path=str(ARTIFACTS / f"{name}-360-{backend()}.png"), full_page=True)
+    await page.set_viewport_size(WIDE)

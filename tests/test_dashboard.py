@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.app import KaderBot, build
 from bot.settings import load_settings
 from bot.web import create_web_app
-from storage.models import Person, Posyandu, Region
+from storage.models import MonthlyReport, Person, Posyandu, Region
 from storage.models_outbox import AuditLog
 from storage.models_tickets import Ticket
 from storage.repositories import scopes
@@ -26,10 +26,12 @@ from tests.dashboard_support import (
     MELAYU,
     OCTOBER,
     TENGGARONG,
+    attach_photos,
     database_figures,
     file_reports,
     login_link,
 )
+from tests.fakes.bot_api import TINY_JPEG
 from tests.outbox_support import file_ticket
 
 BALIKPAPAN_DESA = "64.71.01.1001"
@@ -142,6 +144,43 @@ async def test_overview_numbers_equal_the_database(kaderbot: KaderBot, web: http
         assert (await web.get(f"/dasbor/posyandu/{melati.id}?bulan={month}")).status_code == 404
 
 
+async def test_the_report_page_shows_its_photos_from_the_media_store(
+    kaderbot: KaderBot, web: httpx.AsyncClient
+) -> None:
+    await file_reports(kaderbot)
+    second = TINY_JPEG + b"second picture"  # another JPEG: different bytes, its own object
+    melati = await attach_photos(kaderbot, "PY-6402-0001", [TINY_JPEG, second])
+    await sign_in(kaderbot, web)
+    report = await web.get(f"/dasbor/posyandu/{melati}?bulan=2026-10")
+    sources = re.findall(r'<img src="(/dasbor/posyandu/\d+/foto/\d+)"', report.text)
+    assert len(sources) == 2 and 'data-photos="2"' in report.text, report.text
+    assert "Foto kegiatan (2)" in report.text
+    pictures = [await web.get(src) for src in sources]
+    assert [p.status_code for p in pictures] == [200, 200]
+    assert [p.content for p in pictures] == [TINY_JPEG, second]
+    for picture in pictures:
+        assert picture.headers["content-type"] == "image/jpeg"
+        assert picture.headers["cache-control"] == "no-store"
+        assert picture.headers["x-content-type-options"] == "nosniff"
+    assert 'filename="laporan-2026-10-2.jpg"' in pictures[1].headers["content-disposition"]
+    # A month without photos shows none; a photo of another Posyandu's report is not this one's.
+    assert "<img" not in (await web.get(f"/dasbor/posyandu/{melati}?bulan=2026-09")).text
+    async with kaderbot.db.sessions() as session:
+        sedap = (
+            await session.execute(select(Posyandu.id).where(Posyandu.code == "PY-6402-0002"))
+        ).scalar_one()
+    media_id = sources[0].rsplit("/", 1)[1]
+    assert (await web.get(f"/dasbor/posyandu/{sedap}/foto/{media_id}")).status_code == 404
+    assert (await web.get(f"/dasbor/posyandu/{melati}/foto/999999")).status_code == 404
+    # Yohana, coordinator of Balikpapan, is refused the photo itself, not only the page.
+    async with client(kaderbot) as other:
+        await sign_in(kaderbot, other, "yohana")
+        refused = await other.get(sources[0])
+        assert refused.status_code == 403 and refused.content != TINY_JPEG
+    async with client(kaderbot) as nobody:
+        assert (await nobody.get(sources[0])).status_code == 401
+
+
 async def test_a_used_or_expired_link_is_refused(kaderbot: KaderBot, clock: Clock) -> None:
     _, path = await login_link(kaderbot, "siti")
     async with client(kaderbot) as first:
@@ -189,6 +228,16 @@ async def every_kukar_url(kaderbot: KaderBot) -> list[str]:
         urls += [f"/dasbor/posyandu/{posyandu_id}" for posyandu_id in posyandu]
         tickets = await session.execute(select(Ticket.number).where(scopes.under(Ticket.region_code, KUKAR)))
         urls += [f"/dasbor/tiket/{number}" for number in tickets.scalars()]  # the helpdesk threads
+        photos = await session.execute(
+            select(MonthlyReport.posyandu_id, MonthlyReport.photos)
+            .join(Posyandu, Posyandu.id == MonthlyReport.posyandu_id)
+            .where(scopes.under(Posyandu.region_code, KUKAR))
+        )
+        urls += [  # the reports' photos
+            f"/dasbor/posyandu/{posyandu_id}/foto/{photo['media_id']}"
+            for posyandu_id, found in photos.all()
+            for photo in found
+        ]
     urls += [f"{url}?bulan=2026-10" for url in urls]
     return urls + [
         f"/dasbor/{page}?wilayah={code}" for page in ("ekspor", "insentif", "kader") for code in regions_seen
@@ -199,10 +248,12 @@ async def test_a_coordinator_of_another_region_is_refused_every_page(
     kaderbot: KaderBot, web: httpx.AsyncClient
 ) -> None:
     await file_reports(kaderbot)
+    await attach_photos(kaderbot, "PY-6402-0001", [TINY_JPEG])
     await file_ticket(kaderbot, "7001", MELAYU)
     await sign_in(kaderbot, web, "yohana")
     urls = await every_kukar_url(kaderbot)
     assert any(url.startswith("/dasbor/tiket/KB-") for url in urls)
+    assert any("/foto/" in url for url in urls)
     assert len(urls) > 40
     for url in [*urls, "/dasbor/wilayah/64", "/dasbor/wilayah/65.01", "/dasbor/wilayah/99.99"]:
         response = await web.get(url)

@@ -9,7 +9,6 @@ Skipped (or failed under CI) exactly as tests/test_dashboard_browser.py is when 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,12 +23,11 @@ from bot.rate_limit import RateLimit
 from bot.settings import load_settings
 from storage.models_outbox import OutboxMessage
 from tests.chat import Clock
-from tests.dashboard_support import KUKAR, login_link
+from tests.dashboard_support import KUKAR, login_link, screenshots, signed_in
 from tests.fakes.bot_api import FakeBotAPI, running_fake_bot_api
 from tests.outbox_support import add_cadres, add_identity
-from tests.postgres import ENV_URL
 from tests.test_coordinator_verify import cadre_of, wrote_from
-from tests.test_dashboard_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served  # noqa: F401
+from tests.test_dashboard_browser import served  # noqa: F401
 from tests.test_outbox_sender import RunningClock
 
 RINA_CHAT = "880013"
@@ -49,7 +47,7 @@ async def test_verify_a_cadre_and_watch_a_broadcast_reach_100_percent(
     clock: Clock,
     tmp_path: Path,
 ) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     kaderbot = served
     await add_identity(kaderbot.db, "rina", "telegram", RINA_CHAT)
@@ -59,8 +57,6 @@ async def test_verify_a_cadre_and_watch_a_broadcast_reach_100_percent(
     )
     rina = await cadre_of(kaderbot, "Rina Kusumawati")
     base, path = await login_link(kaderbot, "siti")
-    backend = "postgresql" if os.environ.get(ENV_URL) else "sqlite"
-    ARTIFACTS.mkdir(exist_ok=True)
 
     # The outbox sender of `kaderbot run`, on the real Telegram channel against the fake Bot API,
     # slowed to 10 messages a second so that a broadcast takes a few seconds.
@@ -81,32 +77,14 @@ async def test_verify_a_cadre_and_watch_a_broadcast_reach_100_percent(
     stop = asyncio.Event()
     sending: asyncio.Task[None] | None = None
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            page = browser.pages[0] if browser.pages else await browser.new_page()
-            await page.goto(base + path)
-            await page.get_by_role("button", name="Masuk").click()
-            await page.wait_for_url(f"**/dasbor/wilayah/{KUKAR}")
-
+    try:
+        async with signed_in(base, path, tmp_path / "chromium-profile") as page:
             # The verification queue: Rina is waiting; approve her.
             await page.get_by_role("link", name="Verifikasi kader").click()
             await page.wait_for_url("**/dasbor/kader")
             row = page.locator(f'tr[data-cadre="{rina.id}"]')
             assert "Rina Kusumawati" in await row.inner_text()
-            await page.screenshot(
-                path=str(ARTIFACTS / f"dashboard-cadres-1280-{backend}.png"), full_page=True
-            )
-            await page.set_viewport_size({"width": 360, "height": 740})
-            assert await page.evaluate("document.documentElement.scrollWidth") <= 360
-            await page.screenshot(path=str(ARTIFACTS / f"dashboard-cadres-360-{backend}.png"), full_page=True)
-            await page.set_viewport_size({"width": 1280, "height": 900})
+            await screenshots(page, "dashboard-cadres")
             await row.get_by_role("button", name="Setujui").click()
             await page.wait_for_selector("text=Rina Kusumawati sudah diverifikasi")
             assert (await cadre_of(kaderbot, "Rina Kusumawati")).verification == "verified"
@@ -148,20 +126,12 @@ async def test_verify_a_cadre_and_watch_a_broadcast_reach_100_percent(
             assert await page.locator('[data-progress="total"]').inner_text() == str(reachable)
             assert await page.locator('[data-progress="failed"]').inner_text() == "0"
             await expect(page.locator('[data-progress="status"]')).to_have_text("selesai")
-            await page.screenshot(
-                path=str(ARTIFACTS / f"dashboard-broadcast-1280-{backend}.png"), full_page=True
-            )
-            await page.set_viewport_size({"width": 360, "height": 740})
-            assert await page.evaluate("document.documentElement.scrollWidth") <= 360
-            await page.screenshot(
-                path=str(ARTIFACTS / f"dashboard-broadcast-360-{backend}.png"), full_page=True
-            )
-        finally:
-            await browser.close()
-            stop.set()
-            if sending is not None:
-                await asyncio.wait_for(sending, 20)
-            await channel.stop()
+            await screenshots(page, "dashboard-broadcast")
+    finally:
+        stop.set()
+        if sending is not None:
+            await asyncio.wait_for(sending, 20)
+        await channel.stop()
 
     # Each cadre's Telegram chat got the broadcast exactly once, through the fake Bot API.
     delivered = [

@@ -21,22 +21,21 @@ from bot.app import KaderBot, build
 from bot.settings import load_settings
 from bot.web import create_web_app
 from tests.chat import Clock
-from tests.dashboard_support import KUKAR, MELAYU, TENGGARONG, database_figures, file_reports, login_link
+from tests.dashboard_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    KUKAR,
+    MELAYU,
+    TENGGARONG,
+    backend,
+    database_figures,
+    file_reports,
+    login_link,
+    screenshots,
+    signed_in,
+)
 from tests.outbox_support import file_ticket
-from tests.postgres import ENV_URL, free_port
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.postgres import free_port
 
 
 def _browser_missing() -> str | None:
@@ -56,7 +55,7 @@ if missing is not None:
     warnings.warn(f"BROWSER TESTS SKIPPED: {missing}", stacklevel=1)
     pytest.skip(f"!!! BROWSER TESTS SKIPPED: {missing} !!!", allow_module_level=True)
 
-from playwright.async_api import Page, async_playwright  # noqa: E402
+from playwright.async_api import Page  # noqa: E402
 
 
 @pytest.fixture
@@ -98,64 +97,33 @@ async def test_a_coordinator_signs_in_from_chat_sees_the_databases_numbers_and_s
     await file_ticket(kaderbot, "7001", MELAYU)
     urgent = await file_ticket(kaderbot, "7002", MELAYU, urgent=True)
     base, path = await login_link(kaderbot, "siti")
-    backend = "postgresql" if os.environ.get(ENV_URL) else "sqlite"
-    ARTIFACTS.mkdir(exist_ok=True)
-    profile = tmp_path / "chromium-profile"  # a new, empty profile for this run
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            page = browser.pages[0] if browser.pages else await browser.new_page()
-            await page.goto(base + path)
-            await page.get_by_role("button", name="Masuk").click()
-            await page.wait_for_url(f"**/dasbor/wilayah/{KUKAR}")
-            assert (
-                await page.locator("h1").inner_text() == "Laporan Posyandu Oktober 2026 — Kutai Kartanegara"
-            )
-            expected = await database_figures(kaderbot, KUKAR)
-            assert expected["reported"] == "3"
-            assert await figures_on(page) == expected
-            # The session cookie is out of the page's reach (HttpOnly).
-            assert "kb_dasbor" not in await page.evaluate("document.cookie")
-            await page.screenshot(
-                path=str(ARTIFACTS / f"dashboard-overview-1280-{backend}.png"), full_page=True
-            )
+    async with signed_in(base, path, tmp_path / "chromium-profile") as page:
+        assert await page.locator("h1").inner_text() == "Laporan Posyandu Oktober 2026 — Kutai Kartanegara"
+        expected = await database_figures(kaderbot, KUKAR)
+        assert expected["reported"] == "3"
+        assert await figures_on(page) == expected
+        # The session cookie is out of the page's reach (HttpOnly).
+        assert "kb_dasbor" not in await page.evaluate("document.cookie")
+        await screenshots(page, "dashboard-overview")
 
-            await page.set_viewport_size({"width": 360, "height": 740})
-            # Nothing wider than the phone's screen: no sideways scrolling.
-            assert await page.evaluate("document.documentElement.scrollWidth") <= 360
-            await page.screenshot(
-                path=str(ARTIFACTS / f"dashboard-overview-360-{backend}.png"), full_page=True
-            )
+        await page.get_by_role("link", name="Tenggarong", exact=True).click()
+        await page.wait_for_url(f"**/dasbor/wilayah/{TENGGARONG}?bulan=2026-10")
+        assert await figures_on(page) == await database_figures(kaderbot, TENGGARONG)
 
-            await page.get_by_role("link", name="Tenggarong", exact=True).click()
-            await page.wait_for_url(f"**/dasbor/wilayah/{TENGGARONG}?bulan=2026-10")
-            assert await figures_on(page) == await database_figures(kaderbot, TENGGARONG)
+        # The helpdesk inbox, urgent first, at both widths.
+        await page.get_by_role("link", name="Tiket warga").click()
+        await page.wait_for_url("**/dasbor/tiket")
+        rows = page.locator("tr[data-ticket]")
+        assert await rows.count() == 2
+        assert await rows.first.get_attribute("data-ticket") == urgent
+        await screenshots(page, "dashboard-inbox")
 
-            # The helpdesk inbox, urgent first, at both widths.
-            await page.get_by_role("link", name="Tiket warga").click()
-            await page.wait_for_url("**/dasbor/tiket")
-            rows = page.locator("tr[data-ticket]")
-            assert await rows.count() == 2
-            assert await rows.first.get_attribute("data-ticket") == urgent
-            assert await page.evaluate("document.documentElement.scrollWidth") <= 360
-            await page.screenshot(path=str(ARTIFACTS / f"dashboard-inbox-360-{backend}.png"), full_page=True)
-            await page.set_viewport_size({"width": 1280, "height": 900})
-            await page.screenshot(path=str(ARTIFACTS / f"dashboard-inbox-1280-{backend}.png"), full_page=True)
-
-            await page.get_by_role("button", name="Keluar").click()
-            await page.wait_for_selector("text=Sudah keluar")
-            again = await page.goto(f"{base}/dasbor/wilayah/{KUKAR}")
-            assert again is not None and again.status == 401
-            assert "Belum masuk" in await page.locator("h1").inner_text()
-            # The link was used up: opening it again signs nobody in.
-            used = await page.goto(base + path)
-            assert used is not None and used.status == 403
-        finally:
-            await browser.close()
-    assert (ARTIFACTS / f"dashboard-overview-360-{backend}.png").stat().st_size > 5_000
+        await page.get_by_role("button", name="Keluar").click()
+        await page.wait_for_selector("text=Sudah keluar")
+        again = await page.goto(f"{base}/dasbor/wilayah/{KUKAR}")
+        assert again is not None and again.status == 401
+        assert "Belum masuk" in await page.locator("h1").inner_text()
+        # The link was used up: opening it again signs nobody in.
+        used = await page.goto(base + path)
+        assert used is not None and used.status == 403
+    assert (ARTIFACTS / f"dashboard-overview-360-{backend()}.png").stat().st_size > 5_000

@@ -9,30 +9,17 @@ Skipped, like tests/test_dashboard_browser.py, only where Debian's chromium is m
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from bot.app import KaderBot
 from tests.chat import Chat, Clock
-from tests.dashboard_support import KUKAR, MELAYU, login_link
+from tests.dashboard_support import KUKAR, MELAYU, login_link, screenshots, signed_in
 from tests.fakes.bot_api import FakeBotAPI
 from tests.outbox_support import file_ticket, make_coordinator
-from tests.postgres import ENV_URL
-from tests.test_dashboard_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served
+from tests.test_dashboard_browser import served
 from tests.test_dashboard_inbox import RESIDENT, buttons, deliver, fake
 
-from playwright.async_api import Page, async_playwright  # isort: skip  (after the browser check)
-
 __all__ = ["fake", "served"]  # the fixtures this module borrows
-
-
-async def narrow_and_back(page: Page, name: str, backend: str) -> None:
-    """Screenshots at 360 and 1280 px; at 360 px nothing is wider than the screen."""
-    await page.set_viewport_size({"width": 360, "height": 740})
-    assert await page.evaluate("document.documentElement.scrollWidth") <= 360, name
-    await page.screenshot(path=str(ARTIFACTS / f"{name}-360-{backend}.png"), full_page=True)
-    await page.set_viewport_size({"width": 1280, "height": 900})
-    await page.screenshot(path=str(ARTIFACTS / f"{name}-1280-{backend}.png"), full_page=True)
 
 
 async def test_a_coordinator_answers_a_request_and_the_resident_answers_back(
@@ -43,69 +30,53 @@ async def test_a_coordinator_answers_a_request_and_the_resident_answers_back(
     urgent = await file_ticket(kaderbot, "7002", MELAYU, urgent=True)
     await make_coordinator(kaderbot.db, "console", "dewi", KUKAR, name="Dewi Anggraini")
     base, path = await login_link(kaderbot, "siti")
-    backend = "postgresql" if os.environ.get(ENV_URL) else "sqlite"
-    ARTIFACTS.mkdir(exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            page = browser.pages[0] if browser.pages else await browser.new_page()
-            await page.goto(base + path)
-            await page.get_by_role("button", name="Masuk").click()
-            await page.wait_for_url(f"**/dasbor/wilayah/{KUKAR}")
-            await page.get_by_role("link", name="Tiket warga").click()
-            await page.wait_for_url("**/dasbor/tiket")
-            rows = page.locator("tr[data-ticket]")
-            assert await rows.first.get_attribute("data-ticket") == urgent
+    async with signed_in(base, path, tmp_path / "chromium-profile") as page:
+        await page.get_by_role("link", name="Tiket warga").click()
+        await page.wait_for_url("**/dasbor/tiket")
+        rows = page.locator("tr[data-ticket]")
+        assert await rows.first.get_attribute("data-ticket") == urgent
 
-            # Open the request from the queue; pick a canned reply, edit it, send it.
-            await page.get_by_role("link", name=number, exact=True).click()
-            await page.wait_for_url(f"**/dasbor/tiket/{number}")
-            assert "Nenek di rumah sebelah" in await page.locator("[data-col=description]").inner_text()
-            await page.get_by_role("link", name="Akan dikunjungi").click()
-            box = page.locator("textarea#text")
-            canned = await box.input_value()
-            assert canned.startswith("Petugas kami akan menghubungi atau mengunjungi Bapak/Ibu")
-            await box.fill(canned + " Kami datang hari Senin.")
-            await page.get_by_role("button", name="Kirim pesan").click()
-            await page.wait_for_selector("text=Pesan disimpan")
+        # Open the request from the queue; pick a canned reply, edit it, send it.
+        await page.get_by_role("link", name=number, exact=True).click()
+        await page.wait_for_url(f"**/dasbor/tiket/{number}")
+        assert "Nenek di rumah sebelah" in await page.locator("[data-col=description]").inner_text()
+        await page.get_by_role("link", name="Akan dikunjungi").click()
+        box = page.locator("textarea#text")
+        canned = await box.input_value()
+        assert canned.startswith("Petugas kami akan menghubungi atau mengunjungi Bapak/Ibu")
+        await box.fill(canned + " Kami datang hari Senin.")
+        await page.get_by_role("button", name="Kirim pesan").click()
+        await page.wait_for_selector("text=Pesan disimpan")
 
-            calls = [c for c in await deliver(kaderbot, fake, clock) if str(c.chat_id) == RESIDENT]
-            assert len(calls) == 1 and "Kami datang hari Senin." in (calls[0].text or "")
-            resident = Chat(kaderbot.core, RESIDENT, channel="telegram")
-            await resident.press_payload(buttons(calls[0])["✍️ Balas"])
-            await resident.say("Terima kasih, saya tunggu hari Senin.")
-            assert "diteruskan ke petugas" in resident.text
+        calls = [c for c in await deliver(kaderbot, fake, clock) if str(c.chat_id) == RESIDENT]
+        assert len(calls) == 1 and "Kami datang hari Senin." in (calls[0].text or "")
+        resident = Chat(kaderbot.core, RESIDENT, channel="telegram")
+        await resident.press_payload(buttons(calls[0])["✍️ Balas"])
+        await resident.say("Terima kasih, saya tunggu hari Senin.")
+        assert "diteruskan ke petugas" in resident.text
 
-            await page.reload()
-            answers = page.locator("li[data-line=from_resident]")
-            assert "Terima kasih, saya tunggu hari Senin." in await answers.inner_text()
-            assert await page.locator("[data-delivery=sent]").count() == 1
+        await page.reload()
+        answers = page.locator("li[data-line=from_resident]")
+        assert "Terima kasih, saya tunggu hari Senin." in await answers.inner_text()
+        assert await page.locator("[data-delivery=sent]").count() == 1
 
-            # Assign to a colleague: shown on the thread and in the queue.
-            await page.select_option("select#person", label="Dewi Anggraini")
-            await page.get_by_role("button", name="Simpan").click()
-            await page.wait_for_selector("text=Petugas tiket sudah diperbarui")
-            assert await page.locator("dd[data-col=assignee]").inner_text() == "Dewi Anggraini"
-            await narrow_and_back(page, "helpdesk-thread", backend)
-            await page.get_by_role("link", name="Semua tiket").click()
-            await page.wait_for_url("**/dasbor/tiket")
-            row = page.locator(f'tr[data-ticket="{number}"] td[data-col=assignee]')
-            assert await row.inner_text() == "Dewi Anggraini"
-            await narrow_and_back(page, "helpdesk-inbox", backend)
+        # Assign to a colleague: shown on the thread and in the queue.
+        await page.select_option("select#person", label="Dewi Anggraini")
+        await page.get_by_role("button", name="Simpan").click()
+        await page.wait_for_selector("text=Petugas tiket sudah diperbarui")
+        assert await page.locator("dd[data-col=assignee]").inner_text() == "Dewi Anggraini"
+        await screenshots(page, "helpdesk-thread")
+        await page.get_by_role("link", name="Semua tiket").click()
+        await page.wait_for_url("**/dasbor/tiket")
+        row = page.locator(f'tr[data-ticket="{number}"] td[data-col=assignee]')
+        assert await row.inner_text() == "Dewi Anggraini"
+        await screenshots(page, "helpdesk-inbox")
 
-            # Close it with a note: the resident is told in chat.
-            await page.get_by_role("link", name=number, exact=True).click()
-            await page.select_option("select#status", value="selesai")
-            await page.fill("textarea#note", "Kunjungan sudah dilakukan, bantuan diantar.")
-            await page.get_by_role("button", name="Tutup tiket").click()
-            await page.wait_for_selector("text=Tiket ditutup")
-            told = [c for c in await deliver(kaderbot, fake, clock) if str(c.chat_id) == RESIDENT]
-            assert len(told) == 1 and "Kunjungan sudah dilakukan, bantuan diantar." in (told[0].text or "")
-        finally:
-            await browser.close()
+        # Close it with a note: the resident is told in chat.
+        await page.get_by_role("link", name=number, exact=True).click()
+        await page.select_option("select#status", value="selesai")
+        await page.fill("textarea#note", "Kunjungan sudah dilakukan, bantuan diantar.")
+        await page.get_by_role("button", name="Tutup tiket").click()
+        await page.wait_for_selector("text=Tiket ditutup")
+        told = [c for c in await deliver(kaderbot, fake, clock) if str(c.chat_id) == RESIDENT]
+        assert len(told) == 1 and "Kunjungan sudah dilakukan, bantuan diantar." in (told[0].text or "")

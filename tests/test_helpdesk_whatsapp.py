@@ -6,7 +6,9 @@ uses for the chat's ticket news, with the words and the /balas hint in it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import pytest
 from sqlalchemy import select
 
 from bot.outbox import OutboxConfig, OutboxSender
@@ -82,13 +84,18 @@ async def test_inside_the_window_the_message_has_a_balas_button_the_resident_tap
     ]
 
 
-async def test_outside_the_window_the_message_goes_as_the_template(app: Served) -> None:
+async def test_outside_the_window_the_message_goes_as_the_template(
+    app: Served, caplog: pytest.LogCaptureFixture
+) -> None:
     number = await a_ticket_from(app)
     app.clock.advance(hours=25)  # Sari wrote 25 hours ago
     await sign_in(app.kaderbot, app.http, "siti")
-    await write(app, number, "Bapak/Ibu, mohon datang ke kantor desa hari Senin.")
+    with caplog.at_level(logging.WARNING, logger="kaderbot.whatsapp"):
+        await write(app, number, "Bapak/Ibu, mohon datang ke kantor desa hari Senin.")
     (body,) = app.fake.sent_messages(to=SARI)
     name, language, parameters = template_of(body)
-    assert (name, language) == ("kaderbot_pemberitahuan", "id")  # as the chat's ticket news
+    # The ticket template (kind ticket_status, as the chat's ticket news), not the general one.
+    assert (name, language) == ("kaderbot_tiket", "id")
+    assert "no WhatsApp template" not in caplog.text
     assert parameters[0] == "Sari"
     assert "mohon datang ke kantor desa hari Senin." in parameters[1] and f"/balas {number}" in parameters[1]

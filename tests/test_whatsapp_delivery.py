@@ -223,7 +223,7 @@ async def test_a_reply_that_cannot_be_delivered_still_answers_the_webhook(app: S
 
 def test_the_shipped_template_file_has_every_kind_in_both_languages() -> None:
     book = TemplateBook.load(DEFAULT_TEMPLATES_FILE)
-    assert set(book.kinds) >= {"notification", "reminder", "broadcast", "ticket_update"}
+    assert set(book.kinds) >= {"notification", "reminder", "broadcast", "ticket_status"}
     for spec in book.kinds.values():
         assert set(spec.languages) == {"id", "en"}
         assert spec.body  # every template says who it is for and what it is about

@@ -49,7 +49,7 @@ class PlatformChannel(Protocol):
 
     async def send(self, address: str, replies: Sequence[Reply], *, kind: str = "notification") -> str | None:
         """Deliver replies to one person outside a conversation turn (notifications, the outbox).
-        `kind` (notification, reminder, broadcast, ticket_update, …) picks WhatsApp's template outside
+        `kind` (notification, reminder, broadcast, ticket_status, …) picks WhatsApp's template outside
         the 24-hour window; other channels may ignore it.
         Raises Unreachable, RateLimited or WindowClosed. May return the platform's id of the (last)
         message sent; the outbox records it."""

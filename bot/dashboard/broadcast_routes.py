@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dashboard import pages
-from bot.dashboard.desk import Desk, Page, answers
+from bot.dashboard.desk import Desk, Page, Refusal, answers
 from handlers import broadcasts
-from handlers.access import OutOfScope, Scope
+from handlers.access import Scope
 from handlers.broadcast_text import audience_label, number, percent
 from handlers.flows.coordinator_fields import SCHEDULE_DAYS, scheduled_at, zone_name
 from handlers.i18n import Translator
@@ -209,18 +209,25 @@ def broadcast_router(desk: Desk) -> APIRouter:
         async with desk.page(request) as page:
             return await compose(page, Draft())
 
+    async def posted(page: Page, request: Request) -> tuple[Draft, Audience, str]:
+        """The compose form (its CSRF token checked first), valid, with its audience and their words.
+        A region outside the scope → 403 first; a form with mistakes → Refusal whose answer is the
+        form again with what to fix (400)."""
+        draft = Draft.posted(await desk.form(page, request))
+        errors = check(draft, page.t)
+        if errors:
+            if draft.region:
+                await desk.region(page, draft.region)
+            raise Refusal(await compose(page, draft, errors=errors))
+        audience, label = await audience_of(page, draft)
+        return draft, audience, label
+
     @router.post("/siaran/pratinjau")
     @answers
     async def preview(request: Request) -> Response:
         async with desk.page(request) as page:
-            draft = Draft.posted(await desk.form(page, request))
+            draft, audience, label = await posted(page, request)
             t = page.t
-            errors = check(draft, t)
-            if errors:
-                if draft.region:
-                    await desk.region(page, draft.region)  # a region outside the scope is refused first
-                return await compose(page, draft, errors=errors)
-            audience, label = await audience_of(page, draft)
             reached = await broadcasts.reach(page.db, audience)
             when = schedule_of(draft, t)[0]
             found = {
@@ -243,17 +250,12 @@ def broadcast_router(desk: Desk) -> APIRouter:
     @answers
     async def send(request: Request) -> Response:
         async with desk.page(request) as page:
-            draft = Draft.posted(await desk.form(page, request))
+            draft, audience, label = await posted(page, request)
             t = page.t
-            errors = check(draft, t)
-            if errors:
-                if draft.region:
-                    await desk.region(page, draft.region)
-                return await compose(page, draft, errors=errors)
-            audience, label = await audience_of(page, draft)
             person = page.viewer.person
-            try:
-                queued = await broadcasts.queue(
+            queued = await desk.in_scope(
+                page,
+                broadcasts.queue(
                     page.db,
                     page.viewer.scope,
                     actor=person,
@@ -263,9 +265,9 @@ def broadcast_router(desk: Desk) -> APIRouter:
                     text=draft.text,
                     scheduled_at=schedule_of(draft, t)[0],
                     now=desk.now(),
-                )
-            except OutOfScope:
-                raise desk.refusal(t, page.viewer, "dashboard.refused.scope") from None
+                ),
+                f"broadcast to {audience.region}",
+            )
             if queued is None:
                 return await compose(page, draft, errors=[t("dashboard.broadcast.nobody")])
         return RedirectResponse(
@@ -273,10 +275,8 @@ def broadcast_router(desk: Desk) -> APIRouter:
         )
 
     async def broadcast_of(page: Page, broadcast_id: int) -> Broadcast:
-        try:
-            return await broadcasts.require_broadcast(page.db, page.viewer.scope, broadcast_id)
-        except OutOfScope:
-            raise desk.refusal(page.t, page.viewer, "dashboard.refused.scope") from None
+        checked = broadcasts.require_broadcast(page.db, page.viewer.scope, broadcast_id)
+        return await desk.in_scope(page, checked, f"broadcast {broadcast_id}")
 
     @router.get("/siaran/{broadcast_id}")
     @answers

@@ -111,14 +111,15 @@ class Desk:
         return posted
 
     async def region(self, page: Page, code: str) -> Region:
-        return await self._in_scope(page, require_region(page.db, page.viewer.scope, code), f"region {code}")
+        return await self.in_scope(page, require_region(page.db, page.viewer.scope, code), f"region {code}")
 
     async def posyandu(self, page: Page, posyandu_id: int) -> Posyandu:
         checked = require_posyandu(page.db, page.viewer.scope, posyandu_id)
-        return await self._in_scope(page, checked, f"posyandu {posyandu_id}")
+        return await self.in_scope(page, checked, f"posyandu {posyandu_id}")
 
-    async def _in_scope(self, page: Page, checked: Awaitable[T], what: str) -> T:
-        """The chat's own scope check; outside it → Refusal (403), logged."""
+    async def in_scope(self, page: Page, checked: Awaitable[T], what: str) -> T:
+        """What one of the chat's scope checks (`handlers.access.require_*`, `helpdesk.ticket_in_scope`,
+        …) loads; outside the person's scope (OutOfScope) → Refusal (403), logged."""
         try:
             return await checked
         except OutOfScope:

@@ -16,11 +16,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from bot.dashboard import inbox, pages
 from bot.dashboard.desk import Desk, Page, answers
 from handlers import helpdesk
-from handlers.access import OutOfScope
 from handlers.scheduling.formats import date_time
 from storage.models_tickets import Ticket
 
@@ -38,10 +38,13 @@ def inbox_router(desk: Desk) -> APIRouter:
     router = APIRouter()
 
     async def ticket_of(page: Page, number: str) -> Ticket:
-        try:
-            return await helpdesk.ticket_in_scope(page.db, page.viewer.scope, number)
-        except OutOfScope:
-            raise desk.refusal(page.t, page.viewer, "dashboard.refused.scope") from None
+        checked = helpdesk.ticket_in_scope(page.db, page.viewer.scope, number)
+        return await desk.in_scope(page, checked, f"ticket {number}")
+
+    async def posted(page: Page, request: Request, number: str) -> tuple[FormData, Ticket]:
+        """An action's form (its CSRF token checked first), then its ticket in the person's scope."""
+        form = await desk.form(page, request)
+        return form, await ticket_of(page, number)
 
     async def show(page: Page, ticket: Ticket, *, status: int = 200, **extra: Any) -> Response:
         now = desk.now()
@@ -88,8 +91,7 @@ def inbox_router(desk: Desk) -> APIRouter:
     @answers
     async def write(number: str, request: Request) -> Response:
         async with desk.page(request) as page:
-            form = await desk.form(page, request)
-            ticket = await ticket_of(page, number)
+            form, ticket = await posted(page, request, number)
             typed = form.get("text", "")
             try:
                 text = helpdesk.clean_text(typed)
@@ -103,8 +105,7 @@ def inbox_router(desk: Desk) -> APIRouter:
     @answers
     async def assign(number: str, request: Request) -> Response:
         async with desk.page(request) as page:
-            form = await desk.form(page, request)
-            ticket = await ticket_of(page, number)
+            form, ticket = await posted(page, request, number)
             chosen = form.get("person", "")
             person_id = int(chosen) if chosen.isdigit() and len(chosen) < 10 else None
             if chosen and person_id is None:
@@ -121,8 +122,7 @@ def inbox_router(desk: Desk) -> APIRouter:
     @answers
     async def close(number: str, request: Request) -> Response:
         async with desk.page(request) as page:
-            form = await desk.form(page, request)
-            ticket = await ticket_of(page, number)
+            form, ticket = await posted(page, request, number)
             note = form.get("note", "")
             try:
                 cleaned = helpdesk.clean_text(note) if note.strip() else None

@@ -5,7 +5,10 @@
     POST /dasbor/masuk/{token}   spend the link, open the session, go to the overview
     GET  /dasbor                 the overview of the coordinator's region (a list when several)
     GET  /dasbor/wilayah/{code}  a region's month (?bulan=YYYY-MM): figures, child regions, chart
-    GET  /dasbor/posyandu/{id}   one Posyandu's report of a month (?bulan=YYYY-MM)
+    GET  /dasbor/posyandu/{id}   one Posyandu's report of a month (?bulan=YYYY-MM), with its photos
+    GET  /dasbor/posyandu/{id}/foto/{media id}   one photo of that Posyandu's reports, from the
+                                 media store (not cached; report photos are the office's records,
+                                 not personal data: the chat does not audit opening them either)
     GET  /dasbor/tiket           the helpdesk inbox: open requests, urgent first (read-only)
     POST /dasbor/keluar          sign out
 
@@ -22,7 +25,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import KaderBot
-from bot.dashboard import csrf, inbox, overview, pages, session
+from bot.dashboard import csrf, inbox, overview, pages, photos, session
 from bot.dashboard.broadcast_routes import broadcast_router
 from bot.dashboard.desk import Desk, Page, answers
 from bot.dashboard.inbox_routes import inbox_router
@@ -149,7 +152,20 @@ def dashboard_router(kaderbot: KaderBot) -> APIRouter:
             posyandu = await desk.posyandu(page, posyandu_id)
             month = await month_for(page, posyandu.region_code, bulan)
             found = await overview.posyandu_report(page.db, posyandu, month, zone=desk.zone)
-        return pages.render(page.t, "posyandu.html", viewer=page.viewer, view=found)
+        return pages.render(
+            page.t, "posyandu.html", viewer=page.viewer, view=found, photos=photos.of_report(found.report)
+        )
+
+    @router.get("/posyandu/{posyandu_id}/foto/{media_id}")
+    @answers
+    async def report_photo(posyandu_id: int, media_id: int, request: Request) -> Response:
+        async with desk.page(request) as page:
+            posyandu = await desk.posyandu(page, posyandu_id)
+            found = await photos.report_photo(page.db, kaderbot.media, posyandu.id, media_id)
+            if found is None:
+                raise desk.refusal(page.t, page.viewer, "media.not_available", status=404)
+        headers = {**pages.HEADERS, "Content-Disposition": f'inline; filename="{found.filename}"'}
+        return Response(found.data, media_type=found.content_type, headers=headers)
 
     @router.get("/tiket")
     @answers

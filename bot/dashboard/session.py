@@ -17,8 +17,8 @@ from storage.repositories import dashboard
 
 COOKIE = "kb_dasbor"
 PATH = "/dasbor"
-IDLE = dt.timedelta(minutes=30)  # no click for this long: signed out
-LIFETIME = dt.timedelta(hours=12)  # a working day at most, however busy
+IDLE = dashboard.SESSION_IDLE  # no click for this long: signed out (and purged by the retention job)
+LIFETIME = dashboard.SESSION_LIFETIME  # a working day at most, however busy
 
 
 @dataclass(frozen=True)

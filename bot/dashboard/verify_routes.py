@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from bot.dashboard import pages
 from bot.dashboard.desk import Desk, Page, answers
 from handlers import cadre_verification
-from handlers.access import OutOfScope, require_cadre
+from handlers.access import require_cadre
 from handlers.cadre_verification import REASON_MAX, REASON_MIN, REASONS
 from handlers.flows.privacy_audit import LISTED
 from storage.models import Cadre, Person
@@ -75,10 +75,8 @@ def verify_router(desk: Desk) -> APIRouter:
         async with desk.page(request) as page:
             posted = await desk.form(page, request)
             t = page.t
-            try:
-                cadre = await require_cadre(page.db, page.viewer.scope, cadre_id)
-            except OutOfScope:
-                raise desk.refusal(t, page.viewer, "dashboard.refused.scope") from None
+            checked = require_cadre(page.db, page.viewer.scope, cadre_id)
+            cadre = await desk.in_scope(page, checked, f"cadre {cadre_id}")
             region = posted.get("wilayah") or None
             if region:
                 await desk.region(page, region)  # the list to go back to: in scope too, before anything

@@ -11,11 +11,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Person
 from storage.models_dashboard import DashboardLoginLink, DashboardSession
+
+SESSION_IDLE = dt.timedelta(minutes=30)  # no click for this long: signed out
+SESSION_LIFETIME = dt.timedelta(hours=12)  # a working day at most, however busy
 
 
 def digest(secret: str) -> str:
@@ -118,3 +121,29 @@ async def end_session(session: AsyncSession, session_id: str, *, now: dt.datetim
         .where(DashboardSession.session_hash == digest(session_id), DashboardSession.ended_at.is_(None))
         .values(ended_at=now)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    links: int
+    sessions: int
+
+
+async def purge(session: AsyncSession, *, now: dt.datetime) -> Purged:
+    """Delete the login links that can no longer be used (used or expired) and the sessions that
+    can no longer be (ended, idle past SESSION_IDLE or older than SESSION_LIFETIME): the retention job."""
+    links = await session.execute(
+        delete(DashboardLoginLink).where(
+            or_(DashboardLoginLink.used_at.is_not(None), DashboardLoginLink.expires_at <= now)
+        )
+    )
+    sessions = await session.execute(
+        delete(DashboardSession).where(
+            or_(
+                DashboardSession.ended_at.is_not(None),
+                DashboardSession.last_seen_at < now - SESSION_IDLE,
+                DashboardSession.created_at < now - SESSION_LIFETIME,
+            )
+        )
+    )
+    return Purged(int(links.rowcount or 0), int(sessions.rowcount or 0))  # type: ignore[attr-defined]

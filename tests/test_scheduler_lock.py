@@ -137,3 +137,28 @@ async def test_as_a_background_loop_it_holds_the_lease_until_stopped(
     stop.set()
     await task
     assert (await lease(kaderbot) or ("", None))[1] == clock()  # released on the way out
+
+
+async def test_two_jobs_of_one_process_taking_the_first_lease_at_once_both_hold_it(
+    kaderbot: KaderBot, clock: Clock
+) -> None:
+    """The lease job and a work job of the same process renew at the same moment, before any lease
+    row exists: the second one's insert waits for the first one's and then clashes with it. It is the
+    same holder, so it holds the lease (CI saw it report "lease lost" and stop planning)."""
+    first_inserted = asyncio.Event()
+    ttl = dt.timedelta(seconds=90)
+
+    async def first() -> bool:
+        async with kaderbot.db.sessions() as session, session.begin():
+            held = await scheduler_lock.acquire(session, LOCK_NAME, "worker-1", now=clock(), ttl=ttl)
+            first_inserted.set()
+            await asyncio.sleep(0.3)  # the other job is waiting on this insert meanwhile
+            return held
+
+    async def second() -> bool:
+        await first_inserted.wait()
+        async with kaderbot.db.sessions() as session, session.begin():
+            return await scheduler_lock.acquire(session, LOCK_NAME, "worker-1", now=clock(), ttl=ttl)
+
+    assert await asyncio.gather(first(), second()) == [True, True]
+    assert await lease(kaderbot) == ("worker-1", clock() + ttl)

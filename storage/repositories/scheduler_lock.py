@@ -20,6 +20,21 @@ async def acquire(
     session: AsyncSession, name: str, holder: str, *, now: dt.datetime, ttl: dt.timedelta
 ) -> bool:
     """Take or renew the lease for `ttl`. False while another holder's lease is still valid."""
+    if await _renew(session, name, holder, now=now, ttl=ttl):
+        return True
+    try:
+        async with session.begin_nested():
+            session.add(SchedulerLock(name=name, holder=holder, acquired_at=now, expires_at=now + ttl))
+    except IntegrityError:
+        # Someone inserted the row meanwhile — maybe this very holder's other job (the lease job and
+        # a work job renewing at once, before any row existed): renew once more against it.
+        return await _renew(session, name, holder, now=now, ttl=ttl)
+    return True
+
+
+async def _renew(
+    session: AsyncSession, name: str, holder: str, *, now: dt.datetime, ttl: dt.timedelta
+) -> bool:
     result = await session.execute(
         update(SchedulerLock)
         .where(
@@ -33,14 +48,7 @@ async def acquire(
         )
         .execution_options(synchronize_session=False)
     )
-    if int(result.rowcount or 0) == 1:  # type: ignore[attr-defined]
-        return True
-    try:
-        async with session.begin_nested():
-            session.add(SchedulerLock(name=name, holder=holder, acquired_at=now, expires_at=now + ttl))
-    except IntegrityError:
-        return False  # the row exists and someone else holds a valid lease
-    return True
+    return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
 
 async def release(session: AsyncSession, name: str, holder: str, *, now: dt.datetime) -> None:

@@ -19,15 +19,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import orjson
 from fastapi import APIRouter
 from starlette.types import ASGIApp, Receive, Scope, Send
-from telegram import BotCommandScopeChat, Message, Update
+from telegram import BotCommandScopeChat
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter, ExtBot
 
@@ -51,7 +51,11 @@ from bot.channels.telegram_updates import (
     ALLOWED_UPDATES,
     CHANNEL,
     LongPolling,
+    NotAnUpdate,
+    Pressed,
+    TelegramUpdate,
     incoming_event,
+    parse_update,
     retry_after_seconds,
 )
 from bot.media_intake import MediaIntake
@@ -102,7 +106,7 @@ class ChatLocks:
 class Answered:
     """A turn the core has handled and stored, with what is left to do on Telegram."""
 
-    update: Update
+    update: TelegramUpdate
     chat_id: int
     outcome: Outcome
     answering: asyncio.Task[None] | None  # answerCallbackQuery, running beside the core
@@ -204,9 +208,8 @@ class TelegramChannel:
         except ClientGone:  # gone, or its body refused as too large (413 sent): nothing to answer
             return
         try:
-            data = json.loads(body)
-            update = Update.de_json(data, self.bot) if isinstance(data, dict) else None
-        except Exception:  # not JSON, or not an Update: PTB's parsing raises several kinds
+            update: TelegramUpdate | None = parse_update(orjson.loads(body))
+        except (orjson.JSONDecodeError, NotAnUpdate):  # not JSON (or nested too deep), not an update
             update = None
         if update is None:
             await respond(send, 400)
@@ -217,7 +220,7 @@ class TelegramChannel:
             # the persisted update ids turn that second delivery into a no-op if the first got through.
             await respond(send, 200)
 
-    async def _on_update(self, update: Update) -> bool:
+    async def _on_update(self, update: TelegramUpdate) -> bool:
         """Polling: `LongPolling` hands over one update at a time. The core's turn runs here, in
         arrival order; the replies go out in a task, so one person's Bot API round trips do not hold
         up the next person's turn. Each chat's replies still leave in order (see `ChatLocks`).
@@ -239,17 +242,15 @@ class TelegramChannel:
         task.add_done_callback(self._delivered)
         return True
 
-    async def _abandon(self, update: Update) -> None:
+    async def _abandon(self, update: TelegramUpdate) -> None:
         """Polling gave up on an update whose turn could not be stored: say sorry, go on."""
-        chat, user = update.effective_chat, update.effective_user
-        if chat is not None:
-            await self._apologise(chat.id, user.language_code if user else None)
+        if update.chat_id is not None:
+            await self._apologise(update.chat_id, update.language_code)
 
-    async def process(self, update: Update) -> bool:
+    async def process(self, update: TelegramUpdate) -> bool:
         """Webhook: handle one update completely (turn and replies). Never raises. False when the
         core could not store the turn: nothing is sent, and Telegram should deliver it again."""
-        chat = update.effective_chat
-        async with self._chat_locks.hold(chat.id if chat else 0):
+        async with self._chat_locks.hold(update.chat_id or 0):
             try:
                 answered = await self._guarded(update, self._turn(update))
             except TurnNotStored:
@@ -259,16 +260,16 @@ class TelegramChannel:
                 await self._guarded(update, self._respond(answered), answered.outcome.language)
             return True
 
-    async def _turn(self, update: Update) -> Answered | None:
+    async def _turn(self, update: TelegramUpdate) -> Answered | None:
         """The core's part: the event in, the outcome stored. None when there is nothing to send."""
         event = incoming_event(update)
         if event is None:
             return None
         if event.attachments and self._intake is not None:
             event = await self._intake.receive(event, self.download)
-        query = update.callback_query
+        query_id = update.query_id
         # Stop the button's spinner while the core works.
-        answering = asyncio.create_task(self._answer_query(query.id)) if query is not None else None
+        answering = asyncio.create_task(self._answer_query(query_id)) if query_id is not None else None
         outcome: Outcome | None = None
         try:
             outcome = await self.kaderbot.core.handle(event)
@@ -283,7 +284,7 @@ class TelegramChannel:
             if unsent is None:
                 return None
             outcome = Outcome(replies=unsent.replies, language=unsent.language, kept=True)
-        return Answered(update, update.effective_chat.id, outcome, answering)  # type: ignore[union-attr]
+        return Answered(update, update.chat_id, outcome, answering)  # type: ignore[arg-type]
 
     async def _respond_in_order(self, answered: Answered) -> None:
         try:
@@ -313,14 +314,14 @@ class TelegramChannel:
             await self._respond_now(answered)
 
     async def _respond_now(self, answered: Answered) -> None:
-        outcome, query = answered.outcome, answered.update.callback_query
+        outcome, update = answered.outcome, answered.update
         t = self._translator(outcome.language)
-        if query is not None and isinstance(query.message, Message):
-            if await self._settle_pressed(query.message, query.data or "", outcome, t):
+        if update.pressed is not None:
+            if await self._settle_pressed(update.pressed, update.query_data or "", outcome, t):
                 return
         await self._deliver(answered.chat_id, outcome.replies, t)
 
-    async def _guarded(self, update: Update, work: Awaitable[T], lang: str | None = None) -> T | None:
+    async def _guarded(self, update: TelegramUpdate, work: Awaitable[T], lang: str | None = None) -> T | None:
         """Run a step of an update; log a failure with the update id and apologise (in `lang`, or
         the phone's language), never raise: one bad update cannot stop polling or fail the webhook.
         Only TurnNotStored goes through: that update is to come again, not to be apologised for."""
@@ -332,12 +333,11 @@ class TelegramChannel:
             log.warning("telegram update %s: still rate limited after retries", update.update_id)
         except Exception:
             log.exception("telegram update %s failed", update.update_id)
-            chat, user = update.effective_chat, update.effective_user
-            if chat is not None:
-                await self._apologise(chat.id, lang or (user.language_code if user else None))
+            if update.chat_id is not None:
+                await self._apologise(update.chat_id, lang or update.language_code)
         return None
 
-    async def _settle_pressed(self, message: Message, data: str, outcome: Outcome, t: Translate) -> bool:
+    async def _settle_pressed(self, message: Pressed, data: str, outcome: Outcome, t: Translate) -> bool:
         """Update the message whose button was pressed. A page change is shown there (True: done);
         otherwise the keyboard goes, with the chosen answer under the question, so an old button
         cannot be pressed again."""
@@ -347,13 +347,13 @@ class TelegramChannel:
             return True
         # The core answers a stale button with its note first; that press chose nothing.
         stale = bool(replies) and replies[0] == Text(t("core.stale_button"))
-        label = pressed_label(message.reply_markup, data)
+        label = pressed_label(message.keyboard, data)
         marked = None
         if not stale and label is not None and message.text is not None and not is_page_payload(data):
             marked = with_choice(message.text, t("telegram.chosen", label=label))
         if marked is not None:
             await self._edit(self.api.edit_message_text, message, marked)
-        elif message.reply_markup is not None:
+        elif message.keyboard is not None:
             await self._edit(self.api.edit_message_reply_markup, message, None)
         return False
 
@@ -438,7 +438,7 @@ class TelegramChannel:
         except TelegramError as exc:  # too old, or answered already: the turn goes on regardless
             log.debug("answerCallbackQuery %s: %s", query_id, exc)
 
-    async def _edit(self, method: Callable[..., Awaitable[None]], message: Message, change: Any) -> None:
+    async def _edit(self, method: Callable[..., Awaitable[None]], message: Pressed, change: Any) -> None:
         try:
             await self._call(method, message.chat_id, message.message_id, change)
         except BadRequest as exc:  # "not modified" or gone: nothing to fix on screen

@@ -3,7 +3,7 @@
 Measured against the local fake Bot API on this machine, a bare httpx client answered about 940
 requests/s and used most of a broadcast sender's CPU; aiohttp (its HTTP parser is compiled) answered
 about 3,970/s at about 250 µs CPU a request. Bulk sending is where that counts (issue #6: ≥ 1,000
-messages/s). PTB's own HTTPXRequest still serves getUpdates' long poll and file downloads.
+messages/s). getUpdates' long poll has a client of its own (one connection), on aiohttp as well.
 
 One `ClientSession` with a connector of `size` keep-alive connections: a call waits for a free one in
 aiohttp's connector (its wait is a plain queue, not a walk of the pool per request as in httpcore).
@@ -13,12 +13,12 @@ channel's retry and back-off rules are unchanged.
 
 from __future__ import annotations
 
-import json
 import ssl
 from typing import Any
 
 import aiohttp
 import certifi
+import orjson
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import ExtBot
 from telegram.request import BaseRequest, RequestData
@@ -29,17 +29,26 @@ MEDIA_WRITE_TIMEOUT = 20.0  # an upload's body takes longer to send than a JSON 
 
 
 class AiohttpBotApi(BaseRequest):
-    __slots__ = ("_opened", "_session", "_size")
+    __slots__ = ("_opened", "_session", "_size", "_timeouts")
 
     def __init__(self, size: int) -> None:
         self._size = size
         self._session: aiohttp.ClientSession | None = None
         self._opened = 0
+        self._timeouts: dict[tuple[float | None, float | None, float | None], aiohttp.ClientTimeout] = {}
 
     @property
     def connections(self) -> int:
         """How many connections were opened so far (a light load keeps to one)."""
         return self._opened
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> Any:
+        """The Bot API's answer, read by orjson (PTB's documented hook; its own uses `json`)."""
+        try:
+            return orjson.loads(payload)
+        except orjson.JSONDecodeError:  # PTB's reading: invalid UTF-8 replaced, or its error
+            return BaseRequest.parse_json_payload(payload)
 
     async def _on_connection(self, *_: Any) -> None:
         self._opened += 1
@@ -81,11 +90,10 @@ class AiohttpBotApi(BaseRequest):
         write = _given(write_timeout, MEDIA_WRITE_TIMEOUT if files else READ_TIMEOUT)
         # aiohttp has no separate write timeout: an upload's read waits for the write time as well.
         extra = (write or 0.0) if files else 0.0
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=_given(pool_timeout, None),  # waiting for a free connection, then connecting
-            sock_connect=_given(connect_timeout, CONNECT_TIMEOUT),
-            sock_read=None if read is None else read + extra,
+        timeout = self._timeout(
+            _given(pool_timeout, None),
+            _given(connect_timeout, CONNECT_TIMEOUT),
+            None if read is None else read + extra,
         )
         try:
             headers = _JSON_HEADERS if isinstance(request_data, JsonBody) else None
@@ -97,6 +105,21 @@ class AiohttpBotApi(BaseRequest):
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+
+    def _timeout(
+        self, pool: float | None, connect: float | None, read: float | None
+    ) -> aiohttp.ClientTimeout:
+        """The same few timeouts on every call: each made once."""
+        key = (pool, connect, read)
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            timeout = self._timeouts[key] = aiohttp.ClientTimeout(
+                total=None,
+                connect=pool,  # waiting for a free connection, then connecting
+                sock_connect=connect,
+                sock_read=read,
+            )
+        return timeout
 
 
 def _given(value: Any, default: float | None) -> float | None:
@@ -132,7 +155,7 @@ class JsonBody(RequestData):
 
     def __init__(self, data: dict[str, Any]) -> None:
         super().__init__()
-        self.payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        self.payload = orjson.dumps(data)
 
 
 class LightCalls:

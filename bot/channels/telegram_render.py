@@ -14,8 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from telegram import InlineKeyboardMarkup
-
 from handlers.turn import BACK
 from handlers.types import PAYLOAD_LIMIT, Choice, ClearOptions, File, Option, Reply, Text
 
@@ -120,14 +118,14 @@ def is_page_payload(data: str) -> bool:
     return bool(sep) and "." not in token and rest.isdigit()
 
 
-def pressed_label(markup: InlineKeyboardMarkup | None, data: str) -> str | None:
-    """The text of the button that carried `data` on a message."""
-    if markup is None:
-        return None
-    for row in markup.inline_keyboard:
-        for button in row:
-            if button.callback_data == data:
-                return button.text
+def pressed_label(rows: Sequence[Any] | None, data: str) -> str | None:
+    """The text of the button that carried `data` on a message (`rows`: its inline keyboard, the
+    Bot API's JSON as Telegram sent it back)."""
+    for row in rows or ():
+        for button in row if isinstance(row, list) else ():
+            if isinstance(button, dict) and button.get("callback_data") == data:
+                text = button.get("text")
+                return text if isinstance(text, str) else None
     return None
 
 

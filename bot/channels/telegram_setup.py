@@ -47,6 +47,7 @@ def build_application(settings: Settings, rate_limiter: BaseRateLimiter[Any]) ->
         .base_file_url(file_base_url(settings))
         .rate_limiter(rate_limiter)
         .request(AiohttpBotApi(CONNECTION_POOL))
+        .get_updates_request(AiohttpBotApi(1))  # the long poll, on aiohttp too (one connection)
         .job_queue(None)
         .updater(None)
         .build()

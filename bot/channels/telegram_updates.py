@@ -1,4 +1,10 @@
-"""Telegram updates: fetched by long polling, and turned into the core's incoming events."""
+"""Telegram updates: fetched by long polling, and turned into the core's incoming events.
+
+An update is read straight from the Bot API's JSON into a small `TelegramUpdate` (what the channel
+uses of it), not into python-telegram-bot's object model: measured over the webhook benchmark
+(issue #19, benchmarks/bench_telegram.py) PTB's `Update.de_json` built about 220 attributes per
+/start, most of them never read.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,11 @@ import asyncio
 import datetime as dt
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from telegram import Bot, Message, Update
-from telegram.constants import ChatType
+from telegram import Bot
 from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from handlers.types import Attachment, Identity, IncomingEvent
@@ -26,36 +32,142 @@ POLL_TIMEOUT = dt.timedelta(seconds=10)  # how long one getUpdates waits for som
 POLL_BACKOFF = 0.25  # seconds before polling again after the first failure; doubled each time
 POLL_BACKOFF_CAP = 30.0  # seconds, at most, between two attempts
 TURN_ATTEMPTS = 8  # a turn the core could not store is tried this often in all (over about 30 s)
+PRIVATE = "private"
 
 
-def incoming_event(update: Update) -> IncomingEvent | None:
+class NotAnUpdate(ValueError):
+    """JSON that is not a Telegram update (or one of the kinds the bot answers, malformed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pressed:
+    """The message under a pressed button, as far as the channel edits it."""
+
+    chat_id: int
+    message_id: int
+    text: str | None
+    keyboard: Sequence[Any] | None  # its inline keyboard's rows, the Bot API's JSON
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramUpdate:
+    """What the channel uses of an update. `chat_id` and `user_id` are None for kinds the bot does
+    not answer (edits, channel posts, …); `message` is the Bot API's JSON of a new message."""
+
+    update_id: int
+    chat_id: int | None = None
+    private: bool = False
+    user_id: int | None = None
+    is_bot: bool = False
+    language_code: str | None = None
+    message: Mapping[str, Any] | None = None
+    query_id: str | None = None
+    query_data: str | None = None
+    pressed: Pressed | None = None  # the message whose button was pressed, if it can be edited
+
+
+def parse_update(data: Any) -> TelegramUpdate:
+    """The update in a Bot API JSON object. Raises NotAnUpdate for anything else, or for a message or
+    callback query without the fields Telegram always sends."""
+    if not isinstance(data, dict):
+        raise NotAnUpdate("not an object")
+    update_id = _int(data.get("update_id"))
+    message = data.get("message")
+    if message is not None:
+        chat = _chat(message)
+        user = _user(message.get("from"), optional=True)
+        return TelegramUpdate(
+            update_id,
+            _int(chat.get("id")),
+            chat.get("type") == PRIVATE,
+            *_who(user),
+            message=message,
+        )
+    query = data.get("callback_query")
+    if query is not None:
+        if not isinstance(query, dict) or not isinstance(query.get("id"), str):
+            raise NotAnUpdate("callback_query without an id")
+        user = _user(query.get("from"), optional=False)
+        shown = query.get("message")
+        chat_id, private, pressed = None, False, None
+        if shown is not None:
+            chat = _chat(shown)
+            chat_id, private = _int(chat.get("id")), chat.get("type") == PRIVATE
+            if shown.get("date") != 0:  # 0: a message too old for the bot to see or edit
+                markup = shown.get("reply_markup")
+                rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+                pressed = Pressed(
+                    chat_id,
+                    _int(shown.get("message_id")),
+                    _string(shown.get("text")),
+                    rows if isinstance(rows, list) else None,
+                )
+        return TelegramUpdate(
+            update_id,
+            chat_id,
+            private,
+            *_who(user),
+            query_id=query["id"],
+            query_data=_string(query.get("data")) or "",
+            pressed=pressed,
+        )
+    return TelegramUpdate(update_id)
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise NotAnUpdate(f"not an integer: {value!r}")
+
+
+def _chat(message: Any) -> dict[str, Any]:
+    chat = message.get("chat") if isinstance(message, dict) else None
+    if not isinstance(chat, dict):
+        raise NotAnUpdate("a message without its chat")
+    return chat
+
+
+def _user(user: Any, *, optional: bool) -> dict[str, Any] | None:
+    if user is None and optional:
+        return None
+    if not isinstance(user, dict):
+        raise NotAnUpdate("a sender that is not a user")
+    _int(user.get("id"))
+    return user
+
+
+def _who(user: dict[str, Any] | None) -> tuple[int | None, bool, str | None]:
+    if user is None:
+        return None, False, None
+    return user["id"], user.get("is_bot") is True, _string(user.get("language_code"))
+
+
+def incoming_event(update: TelegramUpdate) -> IncomingEvent | None:
     """The event for an update from a private chat, or None for anything the bot does not answer.
 
     The update_id is the message id the core deduplicates on, so a webhook retry or a re-fetched
     update is handled once, across restarts (the core keeps the ids in the database).
     """
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or user.is_bot or chat is None or chat.type != ChatType.PRIVATE:
+    if update.user_id is None or update.is_bot or update.chat_id is None or not update.private:
         return None
-    identity = Identity(CHANNEL, str(user.id))
+    identity = Identity(CHANNEL, str(update.user_id))
     message_id = str(update.update_id)
-    hint = _string(user.language_code)
-    query = update.callback_query
-    if query is not None:
+    hint = update.language_code
+    if update.query_id is not None:
         return IncomingEvent(
-            identity, payload=_string(query.data) or "", message_id=message_id, language_hint=hint
+            identity, payload=update.query_data or "", message_id=message_id, language_hint=hint
         )
     message = update.message
     if message is None:
         return None
-    text = _string(message.text)
+    text = _string(message.get("text"))
     if text is not None:
         return IncomingEvent(identity, text=text, message_id=message_id, language_hint=hint)
     # A caption travels with its picture; stickers, voice notes and the like arrive empty and the
     # core asks its question again.
     return IncomingEvent(
         identity,
-        text=_string(message.caption),
+        text=_string(message.get("caption")),
         attachments=attachments(message),
         message_id=message_id,
         language_hint=hint,
@@ -63,7 +175,7 @@ def incoming_event(update: Update) -> IncomingEvent | None:
 
 
 def _string(value: object) -> str | None:
-    """PTB passes JSON values through unchecked: a `text` of 5 or [] is no text at all."""
+    """JSON values are not checked by Telegram's clients: a `text` of 5 or [] is no text at all."""
     return value if isinstance(value, str) else None
 
 
@@ -71,27 +183,35 @@ def _size(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def attachments(message: Message) -> tuple[Attachment, ...]:
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def attachments(message: Mapping[str, Any]) -> tuple[Attachment, ...]:
     """Photos (the largest size Telegram made), documents and shared locations. `ref` is the
     file_id: stable for this bot, so it can be fetched or sent again later."""
-    if message.photo:
-        largest = message.photo[-1]
-        size = _size(largest.file_size)
-        return (Attachment(kind="photo", ref=largest.file_id, mime_type="image/jpeg", size=size),)
-    if message.document is not None:
-        document = message.document
+    photo = message.get("photo")
+    if isinstance(photo, list) and photo:
+        largest = photo[-1]
+        if isinstance(largest, dict) and isinstance(largest.get("file_id"), str):
+            size = _size(largest.get("file_size"))
+            return (Attachment(kind="photo", ref=largest["file_id"], mime_type="image/jpeg", size=size),)
+    document = message.get("document")
+    if isinstance(document, dict) and isinstance(document.get("file_id"), str):
         return (
             Attachment(
                 kind="document",
-                ref=document.file_id,
-                mime_type=document.mime_type,
-                filename=document.file_name,
-                size=_size(document.file_size),
+                ref=document["file_id"],
+                mime_type=_string(document.get("mime_type")),
+                filename=_string(document.get("file_name")),
+                size=_size(document.get("file_size")),
             ),
         )
-    if message.location is not None:
-        location = message.location
-        return (Attachment(kind="location", latitude=location.latitude, longitude=location.longitude),)
+    location = message.get("location")
+    if isinstance(location, dict):
+        latitude, longitude = _number(location.get("latitude")), _number(location.get("longitude"))
+        if latitude is not None and longitude is not None:
+            return (Attachment(kind="location", latitude=latitude, longitude=longitude),)
     return ()
 
 
@@ -113,8 +233,8 @@ class LongPolling:
     def __init__(
         self,
         bot: Bot,
-        handle: Callable[[Update], Awaitable[bool]],
-        abandon: Callable[[Update], Awaitable[None]],
+        handle: Callable[[TelegramUpdate], Awaitable[bool]],
+        abandon: Callable[[TelegramUpdate], Awaitable[None]],
         *,
         allowed_updates: Sequence[str] = ALLOWED_UPDATES,
     ) -> None:
@@ -150,12 +270,7 @@ class LongPolling:
         await asyncio.wait({task})
         if self.next_offset is not None and self.next_offset != self._confirmed:
             try:  # as PTB's updater does on stop; if it fails they are fetched and skipped next time
-                await self._bot.get_updates(
-                    offset=self.next_offset,
-                    limit=1,
-                    timeout=dt.timedelta(0),
-                    allowed_updates=self._allowed_updates,
-                )
+                await self._get_updates(self.next_offset, dt.timedelta(0), limit=1)
                 self._confirmed = self.next_offset
             except Exception as exc:
                 log.warning("telegram polling: confirming the last updates on stop failed: %r", exc)
@@ -164,13 +279,7 @@ class LongPolling:
         try:
             while not self._stopping:
                 try:
-                    updates = await self._wait(
-                        self._bot.get_updates(
-                            offset=self.next_offset,
-                            timeout=self._timeout,
-                            allowed_updates=self._allowed_updates,
-                        )
-                    )
+                    updates = await self._wait(self._get_updates(self.next_offset, self._timeout))
                 except InvalidToken as exc:
                     log.error("telegram polling stopped: Telegram refused the bot token (%s)", exc)
                     return
@@ -180,7 +289,17 @@ class LongPolling:
                     continue
                 self.failures = 0
                 self._confirmed = self.next_offset
-                for update in updates:
+                for data in updates:
+                    try:
+                        update = parse_update(data)
+                    except NotAnUpdate as exc:  # confirmed and skipped: it would come back for ever
+                        update_id = data.get("update_id") if isinstance(data, dict) else None
+                        log.warning(
+                            "telegram getUpdates: skipped an unreadable update %r (%s)", update_id, exc
+                        )
+                        if isinstance(update_id, int) and not isinstance(update_id, bool):
+                            self.next_offset = update_id + 1
+                        continue
                     if not await self._settle(update):
                         return
                     self.next_offset = update.update_id + 1
@@ -192,7 +311,28 @@ class LongPolling:
         except Exception:
             log.exception("telegram polling stopped by an unexpected error")
 
-    async def _settle(self, update: Update) -> bool:
+    async def _get_updates(
+        self, offset: int | None, wait: dt.timedelta, *, limit: int | None = None
+    ) -> list[Any]:
+        """One getUpdates, its answer as the Bot API's JSON (PTB's own `get_updates` would build
+        its object model for every update). Through PTB's bot all the same: its long-poll HTTP
+        client, read timeout (the poll's timeout on top of the usual one) and error mapping."""
+        request = self._bot._request[0]  # the client PTB's get_updates uses
+        data: dict[str, Any] = {
+            "timeout": int(wait.total_seconds()),
+            "offset": offset,
+            "allowed_updates": self._allowed_updates,
+        }
+        if limit is not None:
+            data["limit"] = limit
+        result = await self._bot._post(
+            "getUpdates", data, read_timeout=(request.read_timeout or 0) + wait.total_seconds()
+        )
+        if not isinstance(result, list):
+            raise NotAnUpdate(f"getUpdates answered {type(result).__name__}, not a list")
+        return result
+
+    async def _settle(self, update: TelegramUpdate) -> bool:
         """Handle one update until it is stored (or given up). False: stopping before that."""
         for attempt in range(1, self._turn_attempts + 1):
             try:

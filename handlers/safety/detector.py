@@ -140,10 +140,16 @@ SHORT_WORDS = 6  # a message of fewer words is a bare statement: the model's vet
 MODEL_WORDS = 3
 
 
+# A strong statement of these kinds is never set aside by the model: suicide ("cara potong nadi biar
+# cepat" reads like a question to it) and a disaster's own signs ("air laut tiba-tiba surut habis
+# gempa": minutes count, and everyday chat about the sea and the weather made the model doubt it).
+_NEVER_VETOED_WHEN_STRONG = frozenset(("suicide", "disaster"))
+
+
 def unvetoed(read: Reading, text: str) -> bool:
     """Whether the model may not set this alarm of the rules aside (see `assess`)."""
-    strong_suicide = read.strength >= STRENGTHS["strong"] and "suicide" in read.kinds
-    return read.urgent or strong_suicide or len(text.split()) < SHORT_WORDS
+    strong = read.strength >= STRENGTHS["strong"] and not _NEVER_VETOED_WHEN_STRONG.isdisjoint(read.kinds)
+    return read.urgent or strong or len(text.split()) < SHORT_WORDS
 
 
 class _Spans(dict[int, list[tuple[int, int]]]):

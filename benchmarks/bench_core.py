@@ -4,7 +4,9 @@ monthly report, their messages interleaved. Target (issue #2): ≥ 2,000 updates
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import datetime as dt
+import gc
 import os
 import resource
 import shutil
@@ -31,6 +33,10 @@ CHANNEL = os.environ.get("BENCH_CHANNEL", "bench")
 # wall clock varies by ±15 % from one run to the next).
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 TARGET = 2000.0
+# BENCH_PROFILE=file: cProfile over the bench's own loop, written to that file (the per-update CPU
+# breakdown: `python -c "import pstats; pstats.Stats('file').sort_stats('tottime').print_stats(30)"`).
+# The profiler itself slows the run some threefold; its figures are shares, not speeds.
+PROFILE = os.environ.get("BENCH_PROFILE")
 NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)  # 10:00 WITA
 
 Step = tuple[str, str]  # ("say", text) or ("press", label)
@@ -136,6 +142,10 @@ def interleaved() -> Iterator[tuple[int, Step]]:
 
 async def run(url: str) -> float:
     kaderbot = build(load_settings(database_url=url), clock=lambda: NOW)
+    # As `kaderbot run` does once started (bot/web.py): what start-up built is frozen out of the
+    # collector's sight, so a full collection does not walk it in the middle of a turn.
+    gc.collect()
+    gc.freeze()
     last: dict[int, list[Reply]] = {}
     latencies: list[float] = []
     tracemalloc_on = os.environ.get("BENCH_TRACEMALLOC") == "1"
@@ -149,8 +159,14 @@ async def run(url: str) -> float:
     async def lane(items: list[tuple[int, Step]]) -> None:
         await play(kaderbot.core, items, last, latencies)
 
+    profile = cProfile.Profile() if PROFILE else None
     started, cpu_started = time.perf_counter(), time.process_time()
+    if profile is not None:
+        profile.enable()
     await asyncio.gather(*(lane(items) for items in lanes))
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(PROFILE)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak = tracemalloc.get_traced_memory()[1] if tracemalloc_on else 0
     tracemalloc.stop()
@@ -161,6 +177,7 @@ async def run(url: str) -> float:
     async with kaderbot.db.sessions() as session:
         stored = (await session.execute(select(func.count()).select_from(MonthlyReport))).scalar_one()
     await kaderbot.close()
+    gc.unfreeze()  # the next run builds its own bot: let this one be collected
     latencies.sort()
     rate = len(latencies) / elapsed
     p50 = statistics.median(latencies) * 1000

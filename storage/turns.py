@@ -41,7 +41,14 @@ from handlers.types import Identity
 from storage.compiled import CompiledStatement
 from storage.inline_sqlite import InlineConnection, is_busy, patiently
 from storage.models import Person
-from storage.repositories.conversations import Opened, Statements, attach_person, open_turn, save_state
+from storage.repositories.conversations import (
+    Opened,
+    Statements,
+    attach_person,
+    open_turn,
+    save_state,
+    write_people,
+)
 from storage.repositories.turn_replies import Kept
 
 T = TypeVar("T")
@@ -58,6 +65,35 @@ async def read(
     holds changes not yet flushed (which the read must see), through the session as usual."""
     runner = session.info.get(_RUNNER)
     if runner is not None and not _pending(session):
+        return runner.rows(statement, values or {})
+    return list((await session.execute(statement, values or {})).all())
+
+
+async def change(
+    session: AsyncSession, statement: Executable, values: Mapping[str, Any] | None = None
+) -> int:
+    """Run a Core INSERT, UPDATE or DELETE of a table (the session's entities are left as they are,
+    as with `synchronize_session=False`); the number of rows it changed. Changes the session holds
+    are flushed first, so they reach the database in order. In a turn on the embedded SQLite it then
+    runs straight on sqlite3 like `read`; anywhere else through the session."""
+    if _pending(session):
+        await session.flush()
+    runner = session.info.get(_RUNNER)
+    if runner is not None:
+        return runner.changed(statement, values or {})
+    result = await session.execute(statement, values or {})
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def insert_returning(
+    session: AsyncSession, statement: Executable, values: Mapping[str, Any] | None = None
+) -> list[Sequence[Any]]:
+    """A Core INSERT … RETURNING run like `change` (what the session holds flushed first); its rows.
+    Every value is to be given: Python-side column defaults are not applied on the embedded path."""
+    if _pending(session):
+        await session.flush()
+    runner = session.info.get(_RUNNER)
+    if runner is not None:
         return runner.rows(statement, values or {})
     return list((await session.execute(statement, values or {})).all())
 
@@ -285,6 +321,7 @@ class InlineSqliteTurn:
             statements = self._statements
             await patiently(lambda: replies.record(statements), limit=self._limit)
         if session is not None and (session.in_transaction() or _pending(session)):
+            write_people(self._statements, session.sync_session)  # a person's language or consent
             await session.commit()  # flushes the flow's changes, commits the SQLite transaction
         sqlite = self._statements.sqlite
         if sqlite.in_transaction:  # no session, or nothing of the turn went through it

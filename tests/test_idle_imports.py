@@ -1,6 +1,7 @@
 """Idle memory (issue #19, point 3): what `kaderbot run` imports to serve Telegram and WhatsApp leaves
 out the heavy modules a person rarely needs. matplotlib (~30 MB) and openpyxl load with the first
-chart or workbook; a fresh interpreter proves it, since this test process has imported everything.
+chart or workbook, the programme matcher (numpy) with the first question; a fresh interpreter proves
+it, since this test process has imported everything.
 The figure itself (idle RSS against 120 MB) is a benchmark: `python -m benchmarks memory`."""
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAZY = ("matplotlib", "openpyxl", "PIL")
+# Built by the first question (handlers/programs/library.py): the programme matcher's numpy; and only
+# on PostgreSQL, SQLAlchemy's PostgreSQL dialect (storage/repositories/conversations.py).
+LAZY_MODULES = ("numpy", "sqlalchemy.dialects.postgresql")
 
 # What `kaderbot run` imports and builds before it serves: the CLI, the runner, both channels and the
 # assembled bot with every flow (build() loads the flows, their catalogues and the programme answers).
@@ -22,7 +26,7 @@ from bot.app import build
 from bot.settings import load_settings
 
 build(load_settings())
-print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules} | set(sys.modules))))
 """
 
 
@@ -39,6 +43,49 @@ def test_kaderbot_run_imports_no_chart_or_workbook_library(tmp_path: Path) -> No
     loaded = loaded_packages(RUN, tmp_path)
     assert "telegram" in loaded and "fastapi" in loaded  # the check would see them if they were there
     assert not loaded & set(LAZY), sorted(loaded & set(LAZY))
+    assert "sqlalchemy.dialects.sqlite" in loaded  # module names are listed too
+    assert not loaded & set(LAZY_MODULES), sorted(loaded & set(LAZY_MODULES))
+
+
+# A resident's first question, through the core, in a bot that has not built the matcher yet.
+FIRST_QUESTION = """
+import asyncio, json, sys
+from bot.app import build
+from bot.settings import load_settings
+from storage.migrate import upgrade
+from tests.chat import Chat
+from tests.flows import onboard
+
+settings = load_settings()
+upgrade(settings.database_url)
+
+
+async def main():
+    kaderbot = build(settings)
+    chat = Chat(kaderbot.core, "sari")
+    await onboard(chat, role="warga")
+    before = "numpy" in sys.modules
+    await chat.say("gmn cara daftar sekolah rakyat")
+    first = chat.text
+    await chat.say("sy blm dpt bansos knp ya")
+    print(json.dumps([before, "numpy" in sys.modules, first, chat.text]))
+    await kaderbot.close()
+
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_question_builds_the_matcher_and_is_answered(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'first.sqlite3'}"}
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_QUESTION], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    before, after, first, second = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not before and after
+    assert first.startswith("Sekolah Rakyat") and "Langkah berikutnya:" in first
+    assert second.startswith("DTSEN")
 
 
 def test_the_first_chart_and_workbook_load_them(tmp_path: Path) -> None:

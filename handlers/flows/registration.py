@@ -31,7 +31,7 @@ from handlers.posyandu.spm import ordered
 from handlers.turn import Input, Turn
 from storage.models import Posyandu
 from storage.models_structure import KADER, PENGURUS_ROLES
-from storage.repositories import cadres, regions
+from storage.repositories import cadres, regions, reports
 from storage.repositories import structure as positions
 
 POSITIONS = ("ketua", "sekretaris", "bendahara", "anggota")
@@ -69,8 +69,8 @@ class RegistrationPosyanduField(PosyanduField):
     async def accept(self, fc: FieldContext, inp: Input) -> Accept | Stay:
         result = await super().accept(fc, inp)
         if isinstance(result, Accept) and result.value and not result.value.get("new"):
-            posyandu = await fc.turn.session.get(Posyandu, int(result.value["id"]))
-            fields = ordered(posyandu.spm_fields or []) if posyandu is not None else []
+            # A plain read, not an entity (issue #19): [] for a Posyandu not found, as before.
+            fields = ordered(await reports.spm_fields(fc.turn.session, int(result.value["id"])))
             return Accept({**result.value, "spm_fields": fields})
         return result
 

@@ -484,11 +484,11 @@ class ReportFlow(FormFlow):
             "verified": cadre.verification == "verified",
             # The last year's S per month, for the soft check on a sudden change of S.
             "recent_s": {
-                r.month.strftime("%Y-%m"): r.s
-                for r in await reports.recent(
+                month.strftime("%Y-%m"): s
+                for month, s in await reports.recent_s(
                     turn.session, cadre.posyandu_id, shift_months(month_start(turn.today), -12)
                 )
-                if r.s is not None
+                if s is not None
             },
         }
 
@@ -512,7 +512,7 @@ class ReportFlow(FormFlow):
             posyandu_id=context["posyandu_id"],
             month=month,
             values=report_values(answers),
-            person_id=turn.person.id,
+            person_id=turn.identity.person_id,  # no Person entity needed (issue #19)
             now=turn.now,
         )
         label = month_name(month, turn.lang)

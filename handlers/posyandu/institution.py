@@ -6,10 +6,11 @@ reports belong to the row a cadre registered at.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Posyandu
+from storage.turns import read
 
 LEMBAGA = "lembaga"
 POS = "pos"
@@ -24,9 +25,13 @@ async def institution_of(session: AsyncSession, posyandu: Posyandu) -> Posyandu:
     return parent if parent is not None else posyandu
 
 
+_PARENT_ID = select(Posyandu.parent_id).where(Posyandu.id == bindparam("id"))
+
+
 async def institution_id_of(session: AsyncSession, posyandu_id: int) -> int:
     """The id of the institution of the Posyandu row `posyandu_id`."""
-    parent_id = await session.scalar(select(Posyandu.parent_id).where(Posyandu.id == posyandu_id))
+    found = await read(session, _PARENT_ID, {"id": posyandu_id})
+    parent_id = found[0][0] if found else None
     return parent_id if parent_id is not None else posyandu_id
 
 

@@ -6,12 +6,16 @@ of the answer (`more_text`) and the source with its check date (`source_text`) a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from babel.dates import format_date
 
 from handlers.i18n import Translator
 from handlers.programs.knowledge import KnowledgeBase, Topic
-from handlers.programs.matcher import Match
 from handlers.safety.floor import with_floor
+
+if TYPE_CHECKING:  # the matcher (numpy) loads with the first question: handlers/programs/library.py
+    from handlers.programs.matcher import Match
 
 SOURCE_CHARS = 90  # the first source named, cut short: the full list stays in programs.yaml
 

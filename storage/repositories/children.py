@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Posyandu
 from storage.models_growth import Child, ChildMeasurement
+from storage.turns import read
 
 
 def _shift_years(day: dt.date, years: int) -> dt.date:
@@ -150,15 +151,21 @@ async def history(session: AsyncSession, child_id: int) -> list[ChildMeasurement
     return list(rows.scalars())
 
 
-async def for_skdn(session: AsyncSession, posyandu_id: int, month_end: dt.date) -> list[Child]:
+class SkdnChild(NamedTuple):
+    id: int
+    has_kia: bool
+
+
+_FOR_SKDN = select(Child.id, Child.has_kia).where(
+    Child.posyandu_id == bindparam("posyandu"),
+    Child.status == "active",
+    Child.birth_date <= bindparam("month_end"),
+    Child.birth_date > bindparam("born_after"),
+)
+
+
+async def for_skdn(session: AsyncSession, posyandu_id: int, month_end: dt.date) -> list[SkdnChild]:
     """Children on the register at the end of the month: registered by then, still active, and not
-    yet 60 months old (S)."""
-    rows = await session.execute(
-        select(Child).where(
-            Child.posyandu_id == posyandu_id,
-            Child.status == "active",
-            Child.birth_date <= month_end,
-            Child.birth_date > born_after_limit(month_end),
-        )
-    )
-    return list(rows.scalars())
+    yet 60 months old (S). A plain read (the report form asks it as it starts: issue #19)."""
+    values = {"posyandu": posyandu_id, "month_end": month_end, "born_after": born_after_limit(month_end)}
+    return [SkdnChild(*row) for row in await read(session, _FOR_SKDN, values)]

@@ -9,12 +9,12 @@ plain synchronous code over a `Statements` runner, so that storage/turns.py can 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import importlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, delete, insert, inspect, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql.expression import Executable
 
@@ -105,9 +105,23 @@ def _new_identity(dialect_insert: Any) -> Any:
     )
 
 
+class _PerDialect(dict[str, Any]):
+    """A statement per dialect name, built with that dialect's `insert` the first time it is asked
+    for: a bot on SQLite never imports SQLAlchemy's PostgreSQL dialect (issue #19: ~2 MB idle)."""
+
+    def __init__(self, build: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, dialect_name: str) -> Any:
+        dialect = importlib.import_module(f"sqlalchemy.dialects.{dialect_name}")
+        statement = self[dialect_name] = self._build(dialect.insert)
+        return statement
+
+
 # ON CONFLICT has no dialect-neutral form in SQLAlchemy; both databases we run on have it.
-_RECORD = {"sqlite": _record(sqlite.insert), "postgresql": _record(postgresql.insert)}
-_NEW_IDENTITY = {"sqlite": _new_identity(sqlite.insert), "postgresql": _new_identity(postgresql.insert)}
+_RECORD = _PerDialect(_record)
+_NEW_IDENTITY = _PerDialect(_new_identity)
 _DROP_PERSON = delete(_PERSON_TABLE).where(_PERSON_TABLE.c.id == bindparam("person"))
 _SAVE = (
     update(_CONVERSATION)
@@ -224,6 +238,46 @@ def _stale(row: Sequence[Any], now: dt.datetime) -> bool:
 def _opened(who: Identity, row: Sequence[Any], state: dict[str, Any] | None) -> Opened:
     identity = IdentityRow(row[0], who.channel, who.address, row[1])
     return Opened(identity, row[_LANGUAGE_AT], state, tuple(row[_PERSON_AT:_STATE_AT]))
+
+
+_PERSON_COLUMN = dict(_PERSON_FIELDS)  # attribute name → column
+_PERSON_UPDATES: dict[frozenset[str], Executable] = {}
+
+
+def write_people(run: Statements, session: Session) -> bool:
+    """When all a turn changed through its session is attributes of Person entities (the language,
+    a consent: the welcome's steps), write them with a plain UPDATE each and let the entities go, so
+    that committing the session flushes nothing; the ORM's flush costs several times the statement.
+    Returns whether it did (False: anything else pending, the session flushes as usual)."""
+    if session.new or session.deleted:
+        return False
+    dirty = list(session.dirty)
+    if not dirty or any(type(entity) is not Person for entity in dirty):
+        return False
+    changes: list[tuple[Person, dict[str, Any]]] = []
+    for person in dirty:
+        state = inspect(person)
+        values: dict[str, Any] = {}
+        for key in state.committed_state:
+            if key not in _PERSON_COLUMN:
+                return False
+            added = state.attrs[key].history.added
+            if added:
+                values[key] = added[0]
+        changes.append((person, values))
+    for person, values in changes:
+        if values:
+            names = frozenset(values)
+            statement = _PERSON_UPDATES.get(names)
+            if statement is None:
+                statement = _PERSON_UPDATES[names] = (
+                    update(_PERSON_TABLE)
+                    .where(_PERSON_TABLE.c.id == bindparam("person_id_"))
+                    .values({_PERSON_COLUMN[key].name: bindparam(key) for key in sorted(names)})
+                )
+            run.changed(statement, {**values, "person_id_": person.id})
+        session.expunge(person)
+    return True
 
 
 def attach_person(session: Session, values: Sequence[Any]) -> Person:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, func, select
+from sqlalchemy import Integer, bindparam, case, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from storage.models import MonthlyReport, Posyandu, ReportRevision
 from storage.repositories.scopes import under
-from storage.turns import read
+from storage.turns import change, insert_returning, read
 
 REPORT_COLUMNS = (
     "held",
@@ -56,6 +57,34 @@ def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
 
 
+_REPORT_TABLE = MonthlyReport.__table__
+_NEW_REPORT = (
+    insert(_REPORT_TABLE)
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "posyandu_id",
+                "month",
+                "revision",
+                "submitted_by",
+                "submitted_at",
+                "first_submitted_at",
+                *REPORT_COLUMNS,
+            )
+        }
+    )
+    .returning(_REPORT_TABLE.c.id)
+)
+_NEW_REVISION = insert(ReportRevision.__table__).values(
+    report_id=bindparam("report"),
+    revision=bindparam("revision"),
+    data=bindparam("data"),
+    submitted_by=bindparam("by"),
+    submitted_at=bindparam("now"),
+)
+
+
 async def submit(
     session: AsyncSession,
     *,
@@ -78,16 +107,24 @@ async def submit(
     if await filed(session, posyandu_id, month):
         report = await for_month(session, posyandu_id, month)
     if report is None:
-        report = MonthlyReport(
-            posyandu_id=posyandu_id,
-            month=month,
-            revision=1,
-            submitted_by=person_id,
-            submitted_at=now,
-            first_submitted_at=now,
+        # The month's first report: two plain statements instead of two ORM flushes (issue #19),
+        # and the entity as the session would hold it after them.
+        row = {
+            "posyandu_id": posyandu_id,
+            "month": month,
+            "revision": 1,
+            "submitted_by": person_id,
+            "submitted_at": now,
+            "first_submitted_at": now,
             **full,
-        )
+        }
+        (report_id,) = (await insert_returning(session, _NEW_REPORT, row))[0]
+        report = MonthlyReport(id=report_id, **row)
+        make_transient_to_detached(report)
         session.add(report)
+        revision = {"report": report_id, "revision": 1, "data": _snapshot(full), "by": person_id, "now": now}
+        await change(session, _NEW_REVISION, revision)
+        return report
     else:
         report.revision += 1
         report.submitted_by = person_id
@@ -115,6 +152,22 @@ async def recent(session: AsyncSession, posyandu_id: int, since: dt.date) -> lis
         .order_by(MonthlyReport.month.desc())
     )
     return list(result.scalars())
+
+
+_RECENT_S = (
+    select(MonthlyReport.month, MonthlyReport.s)
+    .where(MonthlyReport.posyandu_id == bindparam("posyandu"), MonthlyReport.month >= bindparam("since"))
+    .order_by(MonthlyReport.month.desc())
+)
+
+
+async def recent_s(
+    session: AsyncSession, posyandu_id: int, since: dt.date
+) -> list[tuple[dt.date, int | None]]:
+    """(month, S) of the Posyandu's reports since `since`, latest first: a plain read, for the report
+    form's start (issue #19: an ORM query there cost that turn about 0.3 ms)."""
+    found = await read(session, _RECENT_S, {"posyandu": posyandu_id, "since": since})
+    return [(month, s) for month, s in found]
 
 
 async def revision_count(session: AsyncSession, report_id: int) -> int:

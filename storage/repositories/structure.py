@@ -11,11 +11,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Cadre, Person, Posyandu, Region
 from storage.models_structure import KADER, PENGURUS_ROLES, PosyanduPosition
+from storage.turns import change, read
 
 REJECTED = "rejected"
 
@@ -83,6 +84,33 @@ async def holders(session: AsyncSession, institution_id: int) -> list[Holder]:
     return [Holder(i, p, n or "-", f, r, v) for i, p, n, f, r, v in await session.execute(query)]
 
 
+# Plain statements built once, for what a registration does in its turn (issue #19).
+# Reads name the entity's columns (the session flushes pending changes before one it must run).
+_P = PosyanduPosition
+_IN_PLACE = (_P.posyandu_id == bindparam("institution"), _P.role == bindparam("role"))
+_PLACES = {
+    True: select(_P.id, _P.person_id).where(*_IN_PLACE, _P.field.is_(None)),
+    False: select(_P.id, _P.person_id).where(*_IN_PLACE, _P.field == bindparam("field")),
+}
+_T = PosyanduPosition.__table__
+_UNPLACE = delete(_T).where(_T.c.id == bindparam("id"))
+_PLACE = insert(_T).values(
+    posyandu_id=bindparam("institution"),
+    person_id=bindparam("person"),
+    field=bindparam("field"),
+    role=bindparam("role"),
+    created_at=bindparam("now"),
+)
+_LEAVE_PENGURUS = delete(_T).where(
+    _T.c.posyandu_id == bindparam("institution"),
+    _T.c.person_id == bindparam("person"),
+    or_(*(_T.c.role == role for role in PENGURUS_ROLES)),  # no IN: prebuilt statements take equalities
+)
+_CLEAR_ELSEWHERE = delete(_T).where(
+    _T.c.person_id == bindparam("person"), _T.c.posyandu_id != bindparam("keep")
+)
+
+
 async def place(
     session: AsyncSession,
     *,
@@ -96,20 +124,17 @@ async def place(
     """Give `person_id` a place. A pengurus role, or a field's koordinator, has one holder: with
     `replace` the previous holder gives it up, without it an occupied place is left as it is.
     Returns whether anything changed."""
-    current = await _places(session, institution_id, field=field, role=role)
-    if any(p.person_id == person_id for p in current):
+    where = {"institution": institution_id, "role": role} | ({} if field is None else {"field": field})
+    current = await read(session, _PLACES[field is None], where)
+    if any(holder == person_id for _, holder in current):
         return False
     if role != KADER and current:
         if not replace:
             return False
-        for previous in current:
-            await session.delete(previous)
-    session.add(
-        PosyanduPosition(
-            posyandu_id=institution_id, person_id=person_id, field=field, role=role, created_at=now
-        )
-    )
-    await session.flush()
+        for position_id, _ in current:
+            await change(session, _UNPLACE, {"id": position_id})
+    values = {"institution": institution_id, "person": person_id, "field": field, "role": role, "now": now}
+    await change(session, _PLACE, values)
     return True
 
 
@@ -132,26 +157,7 @@ async def unplace(
 
 async def leave_pengurus(session: AsyncSession, *, institution_id: int, person_id: int) -> None:
     """Drop a person's pengurus places (they registered again as an anggota, say)."""
-    await session.execute(
-        delete(PosyanduPosition)
-        .where(
-            PosyanduPosition.posyandu_id == institution_id,
-            PosyanduPosition.person_id == person_id,
-            PosyanduPosition.role.in_(PENGURUS_ROLES),
-        )
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def _places(
-    session: AsyncSession, institution_id: int, *, field: str | None, role: str
-) -> list[PosyanduPosition]:
-    query = select(PosyanduPosition).where(
-        PosyanduPosition.posyandu_id == institution_id,
-        PosyanduPosition.role == role,
-        PosyanduPosition.field.is_(None) if field is None else PosyanduPosition.field == field,
-    )
-    return list((await session.execute(query)).scalars())
+    await change(session, _LEAVE_PENGURUS, {"institution": institution_id, "person": person_id})
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,11 +221,7 @@ async def export_rows(session: AsyncSession, *, roots: Sequence[str] | None) -> 
 
 async def clear_elsewhere(session: AsyncSession, *, person_id: int, keep_institution_id: int) -> None:
     """Drop a person's places in any other institution (they registered at another Posyandu)."""
-    await session.execute(
-        delete(PosyanduPosition)
-        .where(PosyanduPosition.person_id == person_id, PosyanduPosition.posyandu_id != keep_institution_id)
-        .execution_options(synchronize_session=False)
-    )
+    await change(session, _CLEAR_ELSEWHERE, {"person": person_id, "keep": keep_institution_id})
 
 
 async def adopt_pengurus(

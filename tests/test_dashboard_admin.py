@@ -181,7 +181,7 @@ async def test_a_broadcast_previews_the_chats_count_and_its_progress_reaches_100
         number = int(re.fullmatch(r"/dasbor/siaran/(\d+)\?baru=1", where)[1])
         page = await web.get(where)
         assert page.status_code == 200
-        assert f"sedang dikirim ke {reachable} penerima" in page.text
+        assert f"Siaran dikirim ke {reachable} penerima" in page.text
         # Without JavaScript the figures of the moment are on the page; the script is our own file.
         assert re.search(rf'data-progress="total">{reachable}<', page.text)
         assert 'data-progress="percent">0%<' in page.text

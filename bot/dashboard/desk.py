@@ -34,6 +34,7 @@ from bot.dashboard import csrf, pages, session
 from handlers.access import OutOfScope, require_posyandu, require_region
 from handlers.i18n import Translator
 from storage.models import Posyandu, Region
+from storage.repositories import regions, scopes
 
 log = logging.getLogger("kaderbot.dashboard")
 
@@ -109,6 +110,13 @@ class Desk:
         except csrf.CsrfRefused:
             raise self.refusal(page.t, page.viewer, "dashboard.csrf") from None
         return posted
+
+    async def roots(self, page: Page) -> list[Region]:
+        """The regions the person coordinates (every top region for a province-wide scope)."""
+        if page.viewer.scope.everything:
+            return list(await scopes.top_regions(page.db))
+        found = [await regions.get(page.db, code) for code in page.viewer.scope.roots]
+        return [r for r in found if r is not None]
 
     async def region(self, page: Page, code: str) -> Region:
         return await self.in_scope(page, require_region(page.db, page.viewer.scope, code), f"region {code}")

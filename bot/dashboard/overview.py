@@ -95,6 +95,23 @@ def latest_month(now: dt.datetime, zone: ZoneInfo) -> dt.date:
     return month_start(now.astimezone(zone).date())
 
 
+FIRST_MONTH = dt.date(2000, 1, 1)  # no Posyandu report is older; keeps ?bulan=0001-01 off the calendar's edge
+
+
+def read_month(raw: str | None) -> dt.date | None:
+    """'2026-11' → 1 Nov 2026; anything else → None."""
+    try:
+        return dt.date.fromisoformat(f"{raw}-01") if raw else None
+    except ValueError:
+        return None
+
+
+def shown_month(raw: str | None, now: dt.datetime, zone: ZoneInfo) -> dt.date | None:
+    """A month a page may show: readable, from FIRST_MONTH to this month (None otherwise)."""
+    month = read_month(raw)
+    return month if month is not None and FIRST_MONTH <= month <= latest_month(now, zone) else None
+
+
 async def overview(
     session: AsyncSession, scope: Scope, region: Region, month: dt.date, *, zone: ZoneInfo
 ) -> Overview:

@@ -22,7 +22,6 @@ import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import KaderBot
 from bot.dashboard import csrf, inbox, overview, pages, photos, session
@@ -32,13 +31,12 @@ from bot.dashboard.inbox_routes import inbox_router
 from bot.dashboard.verify_routes import verify_router
 from bot.dashboard.work_routes import work_router
 from handlers.forms.dates import shift_months
-from storage.models import Person, Region
-from storage.repositories import audit, dashboard, regions, scopes
+from storage.models import Person
+from storage.repositories import audit, dashboard
 
 log = logging.getLogger("kaderbot.dashboard")
 
 SIGNED_IN = "dashboard.sign_in"  # the audit log's action for a login link used
-FIRST_MONTH = dt.date(2000, 1, 1)  # no Posyandu report is older; keeps ?bulan=0001-01 off the calendar's edge
 
 
 def dashboard_router(kaderbot: KaderBot) -> APIRouter:
@@ -51,19 +49,10 @@ def dashboard_router(kaderbot: KaderBot) -> APIRouter:
         unreadable, ancient or future → refused (404)."""
         if not raw:
             return await overview.default_month(page.db, region_code, now=desk.now(), zone=desk.zone)
-        try:
-            month = dt.date.fromisoformat(f"{raw}-01")
-        except ValueError:
-            month = FIRST_MONTH - dt.timedelta(days=1)
-        if FIRST_MONTH <= month <= overview.latest_month(desk.now(), desk.zone):
-            return month
-        raise desk.refusal(page.t, page.viewer, "dashboard.bad_month", status=404)
-
-    async def roots_of(db_session: AsyncSession, viewer: session.Viewer) -> list[Region]:
-        if viewer.scope.everything:
-            return await scopes.top_regions(db_session)
-        found = [await regions.get(db_session, code) for code in viewer.scope.roots]
-        return [r for r in found if r is not None]
+        month = overview.shown_month(raw, desk.now(), desk.zone)
+        if month is None:
+            raise desk.refusal(page.t, page.viewer, "dashboard.bad_month", status=404)
+        return month
 
     @router.get("/masuk/{token}")
     async def login_page(token: str) -> Response:
@@ -121,7 +110,7 @@ def dashboard_router(kaderbot: KaderBot) -> APIRouter:
     @answers
     async def home(request: Request) -> Response:
         async with desk.page(request) as page:
-            roots = await roots_of(page.db, page.viewer)
+            roots = await desk.roots(page)
         if len(roots) == 1:
             return RedirectResponse(
                 f"/dasbor/wilayah/{roots[0].code}", status_code=303, headers=pages.HEADERS

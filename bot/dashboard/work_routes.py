@@ -27,7 +27,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from bot.dashboard import pages
 from bot.dashboard.desk import Desk, Page, Refusal, answers
-from bot.dashboard.overview import default_month, latest_month
+from bot.dashboard.overview import FIRST_MONTH, default_month, latest_month, read_month, shown_month
 from handlers import incentives
 from handlers import trainings as seats
 from handlers.compliance import export
@@ -44,11 +44,10 @@ from handlers.turn import Input
 from storage.models import Region
 from storage.models_incentives import ELIGIBLE, NOT_ELIGIBLE, PAID, PROCESSING
 from storage.models_training import Training
-from storage.repositories import audit, regions, scopes
+from storage.repositories import audit, regions
 from storage.repositories import incentives as incentive_rules
 from storage.repositories import trainings as training_rows
 
-FIRST_MONTH = dt.date(2000, 1, 1)
 EXPORT_MONTHS = 24  # offered on the export form, newest first (any later one can still be posted)
 ATTENDED = "hadir_"  # a ticked box: hadir_<seat id>
 SHOWN_SEAT = "kursi_"  # a seat that was on the form: kursi_<seat id>
@@ -72,26 +71,13 @@ class Moment:
         return self.t.lang
 
 
-def read_month(raw: str | None) -> dt.date | None:
-    """'2026-11' → 1 Nov 2026; anything else → None."""
-    try:
-        return dt.date.fromisoformat(f"{raw}-01") if raw else None
-    except ValueError:
-        return None
-
-
 def work_router(desk: Desk) -> APIRouter:
     router = APIRouter()
 
     async def region_choices(page: Page) -> list[Region]:
         """The person's own regions and, below each, its child regions: what a form offers."""
-        if page.viewer.scope.everything:
-            roots = list(await scopes.top_regions(page.db))
-        else:
-            found = [await regions.get(page.db, code) for code in page.viewer.scope.roots]
-            roots = [r for r in found if r is not None]
         shown: list[Region] = []
-        for root in roots:
+        for root in await desk.roots(page):
             shown.append(root)
             shown += await regions.children(page.db, root.code)
         return shown
@@ -151,8 +137,8 @@ def work_router(desk: Desk) -> APIRouter:
         async with desk.page(request) as page:
             posted = await desk.form(page, request)
             region = await desk.region(page, posted.get("wilayah", ""))
-            month = read_month(posted.get("bulan"))
-            if month is None or not FIRST_MONTH <= month <= latest_month(desk.now(), desk.zone):
+            month = shown_month(posted.get("bulan"), desk.now(), desk.zone)
+            if month is None:
                 raise not_found(page)
             exported = await export.monthly_workbook(
                 page.db,

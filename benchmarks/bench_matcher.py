@@ -4,10 +4,12 @@
 The sets, all written independently of the sample questions in locales/*/programs.yaml — and, since
 the third round of issue 13, all of them TUNING data (their misses were read and fixed by class, never
 by copying a line into samples, keywords or slang), so every figure here is optimistic — except:
-- `resident_questions_holdout7.tsv` — the UNTOUCHED HELD-OUT set: 243 in-scope questions over every
-  topic and 82 out of scope, about a quarter in English, written in the sixth round by someone who
+- `resident_questions_holdout8.tsv` — the UNTOUCHED HELD-OUT set: 250 in-scope questions over every
+  topic and 75 out of scope, about a quarter in English, written in the seventh round by someone who
   read neither the code nor the knowledge base nor any other set. Its figure is the issue's verdict;
   its misses are counted per topic, not printed.
+- `resident_questions_holdout7.tsv` — held out the same way until the seventh round (measured twice,
+  untouched: 96.7 % top-1, 0.0 % out of scope answered; its misses counted, never read).
 - `resident_questions_holdout6.tsv` — held out the same way until the sixth round (measured once,
   untouched: 91.9 % top-1, 0.0 % out of scope answered); tuning data since (keywords by class, and
   the trained model).
@@ -61,7 +63,8 @@ HELDOUT = ROOT / "tests" / "data" / "resident_questions_heldout.tsv"
 FRESH = DATA_DIR / "resident_questions_fresh.tsv"
 SEEN = DATA_DIR / "resident_questions.tsv"
 DEV = DATA_DIR / "dev_questions.tsv"
-UNTOUCHED = DATA_DIR / "resident_questions_holdout7.tsv"
+UNTOUCHED = DATA_DIR / "resident_questions_holdout8.tsv"
+HOLDOUT7 = DATA_DIR / "resident_questions_holdout7.tsv"
 HOLDOUT6 = DATA_DIR / "resident_questions_holdout6.tsv"
 HOLDOUT5 = DATA_DIR / "resident_questions_holdout5.tsv"
 TRAIN6 = DATA_DIR / "resident_questions_train6.tsv"
@@ -227,7 +230,7 @@ def main() -> None:
     # reading the benchmark does not turn it into tuning data.
     untouched = evaluate(
         UNTOUCHED,
-        "holdout7: UNTOUCHED HELD-OUT set (the issue's verdict)",
+        "holdout8: UNTOUCHED HELD-OUT set (the issue's verdict)",
         targets=True,
         lines=os.environ.get(SHOW_MISSES) == "1",
     )
@@ -243,6 +246,7 @@ def main() -> None:
     evaluate(HOLDOUT5, "holdout5 (tuning since round 5)", targets=False, lines=False)
     evaluate(TRAIN6, "train6 (written for tuning in round 5)", targets=False, lines=False)
     evaluate(HOLDOUT6, "holdout6 (tuning since round 6)", targets=False, lines=False)
+    evaluate(HOLDOUT7, "holdout7 (held out until round 7, misses never read)", targets=False, lines=False)
     rows = untouched or rows or fresh
 
     right, total = leave_one_out()

@@ -29,8 +29,13 @@ The pairs, printed separately:
   false alarms fixed by class; the fallback is retrained with it).
 * holdout7 — benchmarks/data/*_holdout7.tsv: 178 crisis messages (every kind, a quarter in English)
   and 199 harmless ones (80 report notes), written in the sixth round by someone who read neither the
-  detector nor any other corpus. Nobody tuning the detector has read it: its figure is the honest one,
-  the issue's verdict.
+  detector nor any other corpus; held out until the seventh round (measured twice, untouched: recall
+  98.9 %, false alarms 5.5 %); tuning data since (its misses and false alarms fixed by class, locales/
+  id/danger.yaml "classes of holdout7", tests/test_safety_net.py's seventh round).
+* holdout8 — benchmarks/data/*_holdout8.tsv: 189 crisis messages (27 of every kind, a quarter in
+  English) and 208 harmless ones (84 report notes), written in the seventh round by someone who read
+  neither the detector nor any other corpus. Nobody tuning the detector has read it: its figure is the
+  honest one, the issue's verdict.
 
 Every other pair is tuning data, so its figure is optimistic.
 
@@ -93,9 +98,13 @@ SETS = {
         ROOT / "benchmarks/data/crisis_messages_holdout6.tsv",
         ROOT / "benchmarks/data/harmless_messages_holdout6.tsv",
     ),
-    "holdout7 (UNTOUCHED HELD-OUT: the issue's verdict)": (
+    "holdout7 (tuning since round 7)": (
         ROOT / "benchmarks/data/crisis_messages_holdout7.tsv",
         ROOT / "benchmarks/data/harmless_messages_holdout7.tsv",
+    ),
+    "holdout8 (UNTOUCHED HELD-OUT: the issue's verdict)": (
+        ROOT / "benchmarks/data/crisis_messages_holdout8.tsv",
+        ROOT / "benchmarks/data/harmless_messages_holdout8.tsv",
     ),
 }
 
@@ -134,15 +143,18 @@ def report(
 EVERYDAY = {
     "everyday (tuning)": ROOT / "tests/data/everyday_messages.tsv",
     "everyday holdout (UNTOUCHED)": ROOT / "benchmarks/data/everyday_messages_holdout.tsv",
+    # seventh round: read for the rules' classes, not trained on (handlers/safety/train.py says why)
+    "everyday 2 (read, not trained)": ROOT / "tests/data/everyday_messages_2.tsv",
+    "chat using danger words harmlessly (read, not trained)": ROOT / "tests/data/harmless_chat_training.tsv",
 }
 
 
 def everyday(name: str, rows: list[dict[str, str]], detector: DangerDetector) -> None:
-    alarms = Counter(r.get("situation", "?") for r in rows if detector.assess(r["text"]))
+    alarms = Counter(r.get("situation", r.get("context", "?")) for r in rows if detector.assess(r["text"]))
     total = sum(alarms.values())
     print(f"== {name}: {len(rows)} everyday messages")
     print(f"  false alarms:   {total}/{len(rows)} = {total / max(len(rows), 1):.1%}  (target ≤ 1%)")
-    per = Counter(r.get("situation", "?") for r in rows)
+    per = Counter(r.get("situation", r.get("context", "?")) for r in rows)
     print("    by situation: " + ", ".join(f"{s} {alarms[s]}/{per[s]}" for s in sorted(per)))
 
 

@@ -1,12 +1,13 @@
-"""Leave-one-corpus-out (LOCO) estimate of the safety net on its eight tuning pairs of corpora:
+"""Leave-one-corpus-out (LOCO) estimate of the safety net on its nine tuning pairs of corpora:
 
     .venv/bin/python -m handlers.safety.train --loco [--threshold T] [--veto V] [--rescue R] [--strong-veto S]
 
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
-for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6) it is trained on the
-others (plus the resident questions and everyday messages as harmless text), exactly as train.py trains
-it, read through the pure-Python model of model.py, and tested on the pair left out. Printed per
+for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7) it is
+trained on the others (plus the resident questions and everyday messages as harmless text), exactly
+as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
+out. Printed per
 corpus and pooled: the rules alone, the model alone, rules + model, and rules + model + the policy
 (detector.py `assess`:
 the fallback's threshold t, the vetoes V and S over a weak/normal and a strong rule's chat alarm, the
@@ -15,12 +16,19 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout7).
+held-out pair (holdout8).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
 without it + the policy: 192/194 caught, 12/220 alarms — the figure measured on it untouched; with
-today's rules 192/194, 6/220."""
+today's rules 192/194, 6/220.
+
+Seventh round (holdout7 added): its view with the rules of c0211d1 reproduces the figure measured on
+it untouched (176/178 caught, 11/199 alarms). The round's classes (a frame of fiction or "if" lets the
+model set a strong statement aside; a settled and dated story is not rescued; vocabulary) take the
+pooled figure from 10 missed / 52 alarms to 8 / 39 with the same policy, which stays the best; a
+strong threat of violence joins the never-vetoed kinds at no cost. Training the fallback on more
+harmless chat cost recall (train.py says by how much) and was not kept."""
 
 from __future__ import annotations
 
@@ -41,10 +49,11 @@ PAIRS = {
     "holdout5": (BENCH / "crisis_messages_holdout5.tsv", BENCH / "harmless_messages_holdout5.tsv"),
     "train6": (BENCH / "crisis_messages_train6.tsv", BENCH / "harmless_messages_train6.tsv"),
     "holdout6": (BENCH / "crisis_messages_holdout6.tsv", BENCH / "harmless_messages_holdout6.tsv"),
+    "holdout7": (BENCH / "crisis_messages_holdout7.tsv", BENCH / "harmless_messages_holdout7.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
-BEFORE = {"holdout4": "556d832", "holdout5": "a6e2401", "holdout6": "9e60f2c"}
+BEFORE = {"holdout4": "556d832", "holdout5": "a6e2401", "holdout6": "9e60f2c", "holdout7": "c0211d1"}
 Policy = tuple[float, float, float | None, float | None]  # threshold, veto, rescue, strong veto
 NEWEST = "train6"  # the newest pair: today's rules were not yet tuned on it when the policy was chosen
 OLD_FILES = (
@@ -97,7 +106,8 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
             if read is not None:
                 found = read(text, context)
                 kinds, strong = (None, False) if found is None else (found[0], found[1] >= STRONG)
-                figure = bool(getattr(found, "figure", False))
+                # A figure of speech, or a settled and dated story: read, never rescued.
+                figure = bool(getattr(found, "figure", False) or getattr(found, "dated", False))
                 never = getattr(detector_module, "unvetoed", None)  # absent from older detectors
                 urgent = found is not None and never is not None and never(found, text)
             else:  # an older detector: the strong rules alone tell whether a strong one counted

@@ -5,9 +5,10 @@
 
 Positives: every tuning crisis corpus (tests/data: first, fresh, extra; benchmarks/data: final, held out
 until the second round of issue 13; holdout4, held out until the third; holdout5, held out until the
-fifth; train6, written for tuning in the fifth; holdout6, held out until the sixth). Negatives: the
-harmless corpora (the same words used harmlessly) and the resident questions of tests/data. A seventh
-independent pair (holdout7) is measured by the lead alone and is never read here. `--check` trains on
+fifth; train6, written for tuning in the fifth; holdout6, held out until the sixth; holdout7, held
+out until the seventh). Negatives: the harmless corpora (the same words used harmlessly) and the
+resident questions of tests/data. An eighth independent pair (holdout8) is measured by the lead alone
+and is never read here. `--check` trains on
 the first corpus only and prints what the fallback adds on the fresh one. `--loco` prints the
 leave-one-corpus-out estimate (handlers/safety/loco.py) that chose the policy below; `--threshold`,
 `--veto`, `--rescue`, `--strong-veto` try other values.
@@ -53,6 +54,7 @@ CRISIS = (
     BENCH / "crisis_messages_holdout5.tsv",
     BENCH / "crisis_messages_train6.tsv",
     BENCH / "crisis_messages_holdout6.tsv",
+    BENCH / "crisis_messages_holdout7.tsv",
 )
 HARMLESS = (
     DATA / "harmless_messages.tsv",
@@ -63,10 +65,17 @@ HARMLESS = (
     BENCH / "harmless_messages_holdout5.tsv",
     BENCH / "harmless_messages_train6.tsv",
     BENCH / "harmless_messages_holdout6.tsv",
+    BENCH / "harmless_messages_holdout7.tsv",
 )
 QUESTIONS = (DATA / "resident_questions_heldout.tsv",)
 # Everyday messages with no danger at all (form answers, small talk, Posyandu and daily life; sixth
 # round): without them the fallback read "saya di rumah" or "maaf bu baru pegang hp" as danger.
+# Seventh round: a second everyday set (tests/data/everyday_messages_2.tsv) and chat that uses danger
+# words harmlessly (tests/data/harmless_chat_training.tsv) were tried as harmless text too, and are NOT
+# trained on: leave-one-corpus-out missed 15 crisis messages instead of 8 with both (12 with the chat
+# set alone, 13 with the everyday set alone, 11 with both at weight 0.3), and holdout5's honest view
+# 4 instead of 2. Recall comes first; their rule-level classes were fixed instead (bench_safety prints
+# both sets).
 EVERYDAY = DATA / "everyday_messages.tsv"
 
 

@@ -752,8 +752,12 @@ def test_the_vetoes_never_touch_suicide_urgency_a_bare_statement_or_a_record() -
     assert everything.assess(figure) == ()
     for strong in ("saya mau bunuh diri", "i want to kill myself", "cara potong nadi biar cepat gimana"):
         assert everything.assess(strong) == ("suicide",), strong
-    threat = "dia bilang mau bunuh kamu kalau ketemu lagi di pasar"  # a strong threat, not suicide
+    # A strong threat of violence is never vetoed either (seventh round), unless an "if", a song or a
+    # joke frames it; then neither is a strong statement of suicide.
+    assert everything.assess("mantan suami sms: kamu dan anakmu habis.") == ("violence",)
+    threat = "dia bilang mau bunuh kamu kalau ketemu lagi di pasar"  # framed by "kalau"
     assert everything.assess(threat) == ()
+    assert everything.assess("lagu aku mau mati saja yg viral itu judulnya apa ya") == ()
     assert everything.assess("ibu hamil pendarahan") == ("medical",)  # a bare statement: never vetoed
     assert everything.assess("tolong, rumah kami kebanjiran sekarang") == ("disaster",)
     assert everything.assess("tolong bayi saya kejang sekarang", context="record") == ("medical",)
@@ -835,6 +839,21 @@ SEVENTH_ROUND_DANGER = [
     ("kakek itu tidur di terminal dari kemarin, kurus, gak ada yg jemput", "neglect"),
     # a strong threat the seventh round's model doubted (p 0.27)
     ("mantan suami sms: kamu dan anakmu habis.", "violence"),
+    # a threat with a weapon at hand is no figure of speech ("will kill me if" is one without)
+    ("he is holding a machete and says he'll kill me if I call anyone", "violence"),
+]
+# Seventh round: the crisis messages leave-one-corpus-out still missed (the model trained without
+# their corpus did not flag them), in other words than their own: the rules now read them alone, or
+# (said as still going on, or with people waiting for rescue) the model may no longer veto them.
+SEVENTH_ROUND_NEVER_VETOED = [
+    ("my daughter is 7 and she has been missing since last night", "neglect"),
+    ("the flood is up to the ceiling, my parents are stuck on the roof, we need a boat", "disaster"),
+]
+SEVENTH_ROUND_RULES_ALONE = [
+    ("istri dipaksa layani suami tiap malam, kalau nolak dipukul", "violence"),
+    ("my stepdad burns us with his cigarette when he gets angry", "violence"),
+    ("how many sleeping pills would it take, asking for myself", "suicide"),
+    ("my uncle was chained for years and now he broke loose and is hitting people in the street", "mental"),
 ]
 SEVENTH_ROUND_HARMLESS = [
     # a song's title, a joke after a football match: strong words framed as fiction or a joke
@@ -890,3 +909,16 @@ def test_the_model_alone_never_flags_one_or_two_words_nor_a_message_without_lett
     assert eager.assess("0812-3456-7890") == () and eager.assess("12/11/2026") == ()
     assert eager.assess("ga ada apa2 bu")  # three words: the model is asked
     assert DangerDetector.load(LOCALES).assess("bayiku biru!!") == ("medical",)  # the rules still read two
+
+
+@pytest.mark.parametrize(("text", "kind"), SEVENTH_ROUND_RULES_ALONE)
+def test_seventh_round_classes_are_read_by_the_rules_without_the_model(text: str, kind: str) -> None:
+    rules_alone = copy.copy(DangerDetector.load(LOCALES))
+    rules_alone.model = None
+    assert kind in rules_alone.assess(text), text
+    assert rules_alone.assess("my mom will kill me if I'm late again lol") == ()  # no weapon: a figure
+
+
+@pytest.mark.parametrize(("text", "kind"), SEVENTH_ROUND_NEVER_VETOED)
+def test_seventh_round_ongoing_dangers_are_never_vetoed(text: str, kind: str) -> None:
+    assert kind in _with_veto(1.01, strong_veto=1.01).assess(text), text

@@ -106,6 +106,7 @@ SELF = "self"  # the words a person names themselves with (saya, kami, I, my)
 GENERIC = "generic"
 FILLER = "filler"  # aspect and degree words that may stand inside a phrase ("air makin naik")
 IDIOM = "idiom"  # the concept of figures of speech: a danger word inside one is no danger word
+ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speech is one
 # The concept of a feeding or growth problem that lasts ("anak saya susah makan, berat badan turun"):
 # a question for the Posyandu. A chat message holding one that no rule matched is read, not passed to
 # the fallback (which reads "makan … turun" like the crisis corpora's hunger and illness).
@@ -278,6 +279,7 @@ class DangerDetector:
             *(self._markers[name] for name in (*_SUPPRESS_ALWAYS, *_SUPPRESS_UNLESS_URGENT))
         )
         self._idiom_ids = self._concepts.get(IDIOM, frozenset())
+        self._armed_ids = self._concepts.get(ARMED, frozenset())
         self._media_ids = self._markers["fiction"] | self._markers["news"]
         self._chronic_ids = self._concepts.get(CHRONIC, frozenset())
 
@@ -444,9 +446,11 @@ class DangerDetector:
         # Words inside a figure of speech ("bunuh waktu", "gila kerja", "dying of laughter") are not
         # danger words; when such a figure held the only danger words, the rules have read it: no
         # danger, and no fallback either (the fallback would read the bare words).
+        # "he'll kill me if I leave" is a figure of speech until a knife is in the message.
+        armed = not self._armed_ids.isdisjoint(present_ids)
         idiom = {
             p
-            for term_id in self._idiom_ids.intersection(present_ids)
+            for term_id in (() if armed else self._idiom_ids.intersection(present_ids))
             for start, end in spans[term_id]
             for p in range(start, end)
         }

@@ -27,8 +27,13 @@ Seventh round (holdout7 added): its view with the rules of c0211d1 reproduces th
 it untouched (176/178 caught, 11/199 alarms). The round's classes (a frame of fiction or "if" lets the
 model set a strong statement aside; a settled and dated story is not rescued; vocabulary) take the
 pooled figure from 10 missed / 52 alarms to 8 / 39 with the same policy, which stays the best; a
-strong threat of violence joins the never-vetoed kinds at no cost. Training the fallback on more
-harmless chat cost recall (train.py says by how much) and was not kept."""
+strong threat of violence joins the never-vetoed kinds at no cost. Then the classes of the crisis
+messages LOCO still missed (a weapon at hand undoes a figure of speech; "since last night", people
+stuck on a roof: strictly urgent; asking how many pills for oneself; "kalau nolak ditampar": lived,
+not asked): 8 → 1 missed, alarms unchanged (39). A hard veto even of never-vetoed alarms below
+p 0.03–0.08 would save 2 alarms and come within 0.01 of a crisis message's probability: not taken.
+Training the fallback on more harmless chat cost recall (train.py says by how much) and was not
+kept."""
 
 from __future__ import annotations
 

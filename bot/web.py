@@ -4,25 +4,26 @@ lifespan, so they run on the server's own event loop."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import hmac
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+import orjson
 from sqlalchemy import text
-from starlette.types import ASGIApp
 
 from bot.app import KaderBot
 from bot.asgi import FastPaths
 from bot.body_limit import BodyLimit
 from bot.channels.base import PlatformChannel
-from bot.dashboard.routes import dashboard_router
 from bot.metrics import CONTENT_TYPE
 from storage.health import write_probe
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger("kaderbot.web")
 
@@ -36,104 +37,188 @@ BackgroundLoop = Callable[[asyncio.Event], Awaitable[None]]
 def create_web_app(
     kaderbot: KaderBot, channels: Sequence[PlatformChannel], *, background: Sequence[BackgroundLoop] = ()
 ) -> ASGIApp:
-    """The FastAPI app (health, metrics, the dashboard, routers of the channels), behind the plain
-    ASGI webhooks of the channels when there are any (bot/asgi.py)."""
+    """The web app: health, metrics, the dashboard, routers of the channels, behind the plain ASGI
+    webhooks of the channels when there are any (bot/asgi.py)."""
+    app = KaderBotWeb(kaderbot, channels, background)
+    endpoints: dict[str, ASGIApp] = {}
+    for channel in channels:
+        endpoints.update(getattr(channel, "endpoints", dict)())
+    if not endpoints:
+        return app
+    # A webhook taken on every update is served as plain ASGI in front of the rest, its middleware
+    # stack included (Starlette's error handler, FastAPI's telemetry and body limit): the webhook's own
+    # BodyLimit guards it (issue #19: measured by cProfile over the benchmark, those layers were about
+    # a fifth of what the webhook costs beyond polling).
+    return FastPaths(app, paths=endpoints, max_bytes=kaderbot.settings.web_max_body_bytes)
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        started: list[PlatformChannel] = []
-        stop = asyncio.Event()
-        loops: list[asyncio.Task[None]] = []
-        served = False
+
+class KaderBotWeb:
+    """The web app as plain ASGI: its lifespan (the channels and background loops), /healthz and
+    /metrics are answered here; the FastAPI app (the dashboard, the channels' routers) is built on the
+    first request for anything else. A bot that only takes Telegram updates never imports FastAPI,
+    Jinja2 or the dashboard (issue #19: 9 MB of idle memory; the first dashboard request pays about
+    a quarter of a second once)."""
+
+    def __init__(
+        self, kaderbot: KaderBot, channels: Sequence[PlatformChannel], background: Sequence[BackgroundLoop]
+    ) -> None:
+        self.kaderbot = kaderbot
+        self.channels = tuple(channels)
+        self.background = tuple(background)
+        self.writes = WriteProbe(kaderbot)
+        self._full: ASGIApp | None = None
+        self._stop = asyncio.Event()
+        self._loops: list[asyncio.Task[None]] = []
+        self._started: list[PlatformChannel] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if kind == "http" and scope["method"] == "GET":
+            path = scope["path"]
+            if path == "/healthz":
+                await self._healthz(send)
+                return
+            if path == "/metrics":
+                await self._metrics(scope, send)
+                return
+        await self.full_app()(scope, receive, send)
+
+    def full_app(self) -> ASGIApp:
+        if self._full is None:
+            self._full = _full_app(self.kaderbot, self.channels)
+        return self._full
+
+    # -- lifespan ------------------------------------------------------------------------------------
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        message = await receive()
+        if message["type"] != "lifespan.startup":  # pragma: no cover - the ASGI spec starts with it
+            return
         try:
-            for channel in channels:
-                await channel.start()
-                started.append(channel)
-                log.info("channel %s started", channel.name)
-            loops = [asyncio.create_task(loop(stop)) for loop in background]
-            served = True
-            # What start-up built (flows, catalogues, the safety model, imported modules) lives as long
-            # as the process: frozen out of the collector's sight, a full collection no longer walks
-            # it in the middle of a turn (issue #19: polling 1.85 → 1.73 ms of CPU per update).
-            gc.freeze()
-            yield
-        finally:
-            stop.set()
-            clean = True
-            for task in loops:
-                try:
-                    await asyncio.wait_for(task, timeout=10)
-                except Exception:
-                    clean = False
-                    log.exception("background loop did not stop cleanly")
-            for channel in reversed(started):
-                try:
-                    await channel.stop()
-                    log.info("channel %s stopped", channel.name)
-                except Exception as exc:
-                    clean = False
-                    log.warning("channel %s did not stop cleanly: %r", channel.name, exc)
-            await kaderbot.close()
-            if not served:
-                log.info("kaderbot did not start; what had started is stopped")
-            elif clean:
-                log.info("kaderbot stopped in order")
-            else:
-                log.warning("kaderbot stopped, not cleanly (see above)")
+            await self._start()
+        except BaseException as exc:
+            await self._shutdown(served=False)
+            await send({"type": "lifespan.startup.failed", "message": repr(exc)})
+            if not isinstance(exc, Exception):
+                raise
+            log.error("kaderbot did not start: %r", exc)
+            return
+        await send({"type": "lifespan.startup.complete"})
+        message = await receive()
+        await self._shutdown(served=True)
+        await send({"type": "lifespan.shutdown.complete"})
 
-    app = FastAPI(title="KaderBot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    settings = kaderbot.settings
-    app.add_middleware(BodyLimit, max_bytes=settings.web_max_body_bytes)
-    writes = WriteProbe(kaderbot)
+    async def _start(self) -> None:
+        for channel in self.channels:
+            await channel.start()
+            self._started.append(channel)
+            log.info("channel %s started", channel.name)
+        self._loops = [asyncio.create_task(loop(self._stop)) for loop in self.background]
+        # What start-up built (flows, catalogues, the safety model, imported modules) lives as long as
+        # the process: frozen out of the collector's sight, a full collection no longer walks it in the
+        # middle of a turn (issue #19: polling 1.85 → 1.73 ms of CPU per update).
+        gc.freeze()
 
-    @app.get("/healthz")
-    async def healthz() -> JSONResponse:
+    async def _shutdown(self, *, served: bool) -> None:
+        self._stop.set()
+        clean = True
+        for task in self._loops:
+            try:
+                await asyncio.wait_for(task, timeout=10)
+            except Exception:
+                clean = False
+                log.exception("background loop did not stop cleanly")
+        for channel in reversed(self._started):
+            try:
+                await channel.stop()
+                log.info("channel %s stopped", channel.name)
+            except Exception as exc:
+                clean = False
+                log.warning("channel %s did not stop cleanly: %r", channel.name, exc)
+        await self.kaderbot.close()
+        if not served:
+            log.info("kaderbot did not start; what had started is stopped")
+        elif clean:
+            log.info("kaderbot stopped in order")
+        else:
+            log.warning("kaderbot stopped, not cleanly (see above)")
+
+    # -- health and metrics --------------------------------------------------------------------------
+    async def _healthz(self, send: Send) -> None:
         database = True
         try:
-            async with kaderbot.db.engine.connect() as connection:
+            async with self.kaderbot.db.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception:
             database = False
         # Reads are not enough: a full disk or a read-only standby still answers SELECT 1.
-        status = {"database": database and await writes.ok()}
-        for channel in channels:
+        status = {"database": database and await self.writes.ok()}
+        for channel in self.channels:
             try:
                 status[channel.name] = await channel.healthy()
             except Exception:  # a health check must answer, whatever state the channel is in
                 log.exception("health check of channel %s failed", channel.name)
                 status[channel.name] = False
         ok = all(status.values())
-        return JSONResponse({"ok": ok, **status}, status_code=200 if ok else 503)
+        body = orjson.dumps({"ok": ok, **status})
+        await _answer(send, 200 if ok else 503, body, b"application/json")
 
-    @app.get("/metrics")
-    async def metrics(request: Request) -> Response:
+    async def _metrics(self, scope: Scope, send: Send) -> None:
         # Prometheus text format. Counts only, no personal data; still, keep it off the public
         # internet (see deploy/nginx.conf), and set METRICS_TOKEN where it cannot be.
-        if settings.metrics_token and not _bearer_matches(request, settings.metrics_token):
-            return Response("Unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        await kaderbot.metrics.refresh_outbox_depth(kaderbot.db, [channel.name for channel in channels])
-        return Response(kaderbot.metrics.render(), media_type=CONTENT_TYPE)
+        token = self.kaderbot.settings.metrics_token
+        if token and not _bearer_matches(_header(scope, b"authorization"), token):
+            await _answer(send, 401, b"Unauthorized", None, ((b"www-authenticate", b"Bearer"),))
+            return
+        kaderbot = self.kaderbot
+        await kaderbot.metrics.refresh_outbox_depth(kaderbot.db, [channel.name for channel in self.channels])
+        await _answer(send, 200, kaderbot.metrics.render(), CONTENT_TYPE.encode())
 
+
+def _full_app(kaderbot: KaderBot, channels: Sequence[PlatformChannel]) -> FastAPI:
+    """The FastAPI app for every route but health, metrics and the webhooks' fast paths; its lifespan
+    is KaderBotWeb's."""
+    from fastapi import FastAPI
+
+    from bot.dashboard.routes import dashboard_router
+
+    app = FastAPI(title="KaderBot", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(BodyLimit, max_bytes=kaderbot.settings.web_max_body_bytes)
     # The coordinators' web dashboard (issue #18), on the same core and access rules as the chat.
     app.include_router(dashboard_router(kaderbot))
-
-    endpoints: dict[str, ASGIApp] = {}
     for channel in channels:
         router = channel.router()
         if router is not None:
             app.include_router(router)
-        endpoints.update(getattr(channel, "endpoints", dict)())
-    if not endpoints:
-        return app
-    # A webhook taken on every update is served as plain ASGI in front of the whole FastAPI app, its
-    # middleware stack included (Starlette's error handler, FastAPI's telemetry and body limit): the
-    # webhook's own BodyLimit guards it (issue #19: measured by cProfile over the benchmark, those
-    # layers were about a fifth of what the webhook costs beyond polling).
-    return FastPaths(app, paths=endpoints, max_bytes=settings.web_max_body_bytes)
+    return app
 
 
-def _bearer_matches(request: Request, token: str) -> bool:
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+async def _answer(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes | None,
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+) -> None:
+    """A whole response, headers as Starlette's Response sends them."""
+    head: list[Any] = [(b"content-length", str(len(body)).encode())]
+    if content_type is not None:
+        head.append((b"content-type", content_type))
+    await send({"type": "http.response.start", "status": status, "headers": [*head, *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return ""
+
+
+def _bearer_matches(authorization: str, token: str) -> bool:
+    scheme, _, given = authorization.partition(" ")
     return scheme.casefold() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 

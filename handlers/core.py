@@ -18,7 +18,7 @@ from handlers.forms.answers import choice_candidates, pick_by_meaning, small_num
 from handlers.i18n import Catalogues
 from handlers.state import ConversationState
 from handlers.text_clean import clean_event
-from handlers.turn import Input, Turn, turn_token
+from handlers.turn import Input, NotPrepared, Turn, preparing_outside, turn_token
 from handlers.types import Attachment, IncomingEvent, Outcome, Text
 from storage.db import Database
 from storage.inline_sqlite import DatabaseBusy
@@ -77,7 +77,17 @@ class Core:
         return outcome
 
     async def _turn(self, event: IncomingEvent) -> Outcome:
-        """One short transaction: opened, routed to the flow, state saved, committed."""
+        """One short transaction: opened, routed to the flow, state saved, committed. Something slow
+        to build on first use (the programme matcher) is built outside it: the turn is rolled back,
+        the build awaited with no lock held, and the turn run again (handlers/turn.py `NotPrepared`)."""
+        try:
+            with preparing_outside():
+                return await self._transaction(event)
+        except NotPrepared as missing:
+            await missing.prepare()
+        return await self._transaction(event)  # anything else still unbuilt is built in the turn
+
+    async def _transaction(self, event: IncomingEvent) -> Outcome:
         async with self.db.turns.begin() as transaction:
             now = self.clock()
             opened = await transaction.open(

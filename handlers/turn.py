@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -24,6 +26,35 @@ if TYPE_CHECKING:
 BACK = "_back"
 SKIP = "_skip"
 BACK_WORDS = frozenset({"kembali", "back", "balik"})
+
+
+class NotPrepared(Exception):
+    """Something slow to build on first use (the programme matcher) was needed inside a turn's
+    transaction. The core rolls the turn back, awaits `prepare()` outside it (no write lock held:
+    other people's turns go on meanwhile) and runs the turn again."""
+
+    def __init__(self, what: str, prepare: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(f"{what} is not built yet")
+        self.prepare = prepare
+
+
+_IN_TRANSACTION: ContextVar[bool] = ContextVar("kaderbot_turn_in_transaction", default=False)
+
+
+@contextlib.contextmanager
+def preparing_outside() -> Iterator[None]:
+    """Within: a turn's transaction, whose first-use builds raise `NotPrepared` (see `in_transaction`)."""
+    token = _IN_TRANSACTION.set(True)
+    try:
+        yield
+    finally:
+        _IN_TRANSACTION.reset(token)
+
+
+def in_transaction() -> bool:
+    """Whether the caller runs inside a turn that the core can run again once prepared. Outside
+    one (the `kaderbot ask` command, scripts) a first-use build simply runs where it is."""
+    return _IN_TRANSACTION.get()
 
 
 @dataclass(frozen=True, slots=True)

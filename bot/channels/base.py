@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
-
-from fastapi import APIRouter
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from handlers.types import Reply
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 class DeliveryError(Exception):

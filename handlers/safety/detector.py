@@ -65,13 +65,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
 
 from handlers.safety.model import NgramModel
-from handlers.safety.words import END, TEXT_CHARS, WordReader, known_words, phrase_words
+from handlers.safety.words import END, TEXT_CHARS, WordReader, WordSet, known_words, phrase_words
 
 KINDS = ("suicide", "violence", "medical", "trafficking", "mental", "neglect", "disaster")
 CONTEXTS = ("chat", "record")
@@ -259,7 +260,7 @@ class DangerDetector:
             slang=self._slang,
             whole=frozenset(whole),
             lexicon=lexicon,
-            known=frozenset(known_words) | lexicon | frozenset(self._slang),
+            known=WordSet(chain(known_words, lexicon, self._slang)),
             fuzzy_targets={
                 w
                 for t in self._trigger_ids

@@ -18,6 +18,18 @@ limiter still wraps every call, as deployed.) One more row runs the same channel
 replaced by a fixed reply, to show how the cost splits between the Telegram side and the core's
 database turn.
 
+KaderBot's getUpdates loop handles a batch's updates side by side (bot/channels/telegram_updates.py,
+POLL_CONCURRENCY; one person's updates in order). One more first-contact row runs it with one update
+at a time (POLL_CONCURRENCY=1, as before issue #19's change), in the same rounds, to show what the
+concurrency buys. Measured while making it (same runs, 2 shared cores): on the embedded SQLite it buys
+little, as a turn's statements run on the event loop without waiting (storage/turns.py) and replies
+already went out in tasks. The wall time beyond the CPU time was mostly waiting for a core (the
+process's run-queue wait, /proc/PID/task/*/schedstat, about as large as aiogram's), then the event
+loop idle, about 0.1 ms per update, while the Bot API answered the replies in flight: at most
+bot/replies.py's IN_FLIGHT (8), the most a crash may leave unconfirmed. On PostgreSQL, where a turn
+waits on the database, the turns overlap: 4 at a time took 0.63× the wall time of one at a time there
+(same run, server on the same cores; more than the pool's 5 connections made it slower instead).
+
 A second comparison gives every Bot API answer 30 ms of latency, closer to a real server's round
 trip than 127.0.0.1: there KaderBot's replies going out while the next turn runs pay off.
 
@@ -129,6 +141,16 @@ else:
     ).register(app, path="/webhook")
     setup_application(app, dp, bot=echo_bot)
     web.run_app(app, host="127.0.0.1", port=int(os.environ["PORT"]), print=None)
+"""
+
+# `kaderbot run` with the getUpdates loop handling one update at a time (as before issue #19's change).
+SEQUENTIAL_BOT = """
+import sys
+from bot.channels import telegram_updates
+telegram_updates.POLL_CONCURRENCY = 1
+from bot.cli import main
+sys.argv = ["kaderbot", "run"]
+sys.exit(main())
 """
 
 # KaderBot's channel with the core replaced by a fixed reply of the same shape as the help answer
@@ -350,6 +372,7 @@ class Bots:
     kaderbot: Bot
     channel_only: Bot | None
     aiogram: Bot | None = None
+    sequential: Bot | None = None  # KaderBot polling one update at a time
 
 
 def have_aiogram() -> bool:
@@ -394,6 +417,12 @@ def _bots(folder: Path, seeded: Path, *, latency: float = 0.0, channel_only: boo
         kb_fake = fake()
         kb_env = _kaderbot_env(kb_fake, seeded, f"kb{tag}", rate_limit="0")
         kaderbot = stack.enter_context(_bot(kb_fake, [KADERBOT, "run"], kb_env, folder / f"kb{tag}.log"))
+        sequential = None
+        if channel_only:
+            seq_fake = fake()
+            seq_env = _kaderbot_env(seq_fake, seeded, f"kb-sequential{tag}", rate_limit="0")
+            command = [sys.executable, "-c", SEQUENTIAL_BOT]
+            sequential = stack.enter_context(_bot(seq_fake, command, seq_env, folder / "sequential.log"))
         channel = None
         if channel_only:
             ch_fake = fake()
@@ -401,7 +430,7 @@ def _bots(folder: Path, seeded: Path, *, latency: float = 0.0, channel_only: boo
             channel = stack.enter_context(
                 _bot(ch_fake, [sys.executable, "-c", CHANNEL_ONLY_BOT], ch_env, folder / "channel-only.log")
             )
-        yield Bots(echo, kaderbot, channel, aiogram)
+        yield Bots(echo, kaderbot, channel, aiogram, sequential)
 
 
 @dataclass(frozen=True)
@@ -409,6 +438,7 @@ class Compared:
     echo: list[Figure]  # PTB echo: /start, /bantuan
     aiogram: list[Figure]  # aiogram echo: /start, /bantuan (empty without aiogram)
     ours: list[Figure]  # KaderBot: first contact, returning person, then the channel-only row if any
+    sequential: Figure | None = None  # KaderBot's first contact, polling one update at a time
 
 
 def _compare(
@@ -425,6 +455,8 @@ def _compare(
     returning.append(
         Measurement(bots.kaderbot, "KaderBot, returning person /bantuan", "/bantuan", returning=True)
     )
+    if bots.sequential is not None:
+        first.append(Measurement(bots.sequential, "KaderBot, one update at a time", "/start"))
     if bots.channel_only is not None:
         returning.append(
             Measurement(bots.channel_only, "KaderBot channel only (core stubbed)", "/bantuan", returning=True)
@@ -436,6 +468,7 @@ def _compare(
         echo=[a[0], b[0]],
         aiogram=[a[1], b[1]] if peers == 2 else [],
         ours=[a[peers], b[peers], *b[peers + 1 :]],
+        sequential=a[peers + 1] if bots.sequential is not None else None,
     )
 
 
@@ -668,6 +701,19 @@ def main() -> None:
             f"  target: KaderBot ≤ {TARGET_POLLING_VS_AIOGRAM}× the aiogram echo bot's per-update cost: "
             f"{_verdict(worst_aiogram <= TARGET_POLLING_VS_AIOGRAM)} (worst {worst_aiogram:.2f}×"
             + (f", CPU {worst_aiogram_cpu:.2f}×)" if worst_aiogram_cpu is not None else ")")
+        )
+    sequential = compared.sequential
+    if sequential is not None:
+        peer = f"{_ratio(sequential, compared.aiogram[0]):9.2f}×" if compared.aiogram else ""
+        _row(sequential, f"{_ratio(sequential, compared.echo[0]):7.2f}×", peer)
+        print(
+            f"  (one update at a time: the getUpdates loop without its concurrency; KaderBot's first "
+            f"contact takes {_ratio(compared.ours[0], sequential):.2f}× its time"
+            + (
+                f", {_cpu_ratio(compared.ours[0], sequential):.2f}× its CPU)"
+                if compared.ours[0].cpu and sequential.cpu
+                else ")"
+            )
         )
     channel_only = compared.ours[2]
     _row(channel_only, f"{_ratio(channel_only, compared.echo[1]):7.2f}×")

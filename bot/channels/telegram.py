@@ -22,11 +22,9 @@ import hmac
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
-from fastapi import APIRouter
-from starlette.types import ASGIApp, Receive, Scope, Send
 from telegram import BotCommandScopeChat
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter, ExtBot
@@ -65,6 +63,10 @@ from handlers.types import Choice, Outcome, Reply, Text
 from storage.models import Person
 from storage.repositories import people, scopes
 from storage.repositories.turn_replies import Unsent
+
+if TYPE_CHECKING:  # FastAPI is imported only when the web app's routes are first needed (bot/web.py)
+    from fastapi import APIRouter
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger("kaderbot.telegram")
 
@@ -221,9 +223,10 @@ class TelegramChannel:
             await respond(send, 200)
 
     async def _on_update(self, update: TelegramUpdate) -> bool:
-        """Polling: `LongPolling` hands over one update at a time. The core's turn runs here, in
-        arrival order; the replies go out in a task, so one person's Bot API round trips do not hold
-        up the next person's turn. Each chat's replies still leave in order (see `ChatLocks`).
+        """Polling: `LongPolling` hands over a batch's updates side by side, one person's one after
+        another. The core's turn runs here; the replies go out in a task, so one person's Bot API
+        round trips do not hold up the same person's next turn. Each chat's replies still leave in
+        order (see `ChatLocks`: the next update's turn begins only after this one's task exists).
 
         True once the turn is stored (or there was nothing to store): the update may be confirmed
         to Telegram. False when the core could not store it; `LongPolling` tries again later."""

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from handlers.forms.dates import month_name, month_start
@@ -23,6 +23,10 @@ from tests.flows import FULL_REPORT
 from tests.kaderbot_process import KADERBOT as KADERBOT  # re-exported for the tests that import it here
 from tests.kaderbot_process import START_TIMEOUT, STEP_TIMEOUT, KaderbotProcess
 from tests.kaderbot_process import wait_until as wait_until
+
+if TYPE_CHECKING:
+    from bot.app import KaderBot
+    from bot.channels.telegram import TelegramChannel
 
 
 def query(db_url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -173,3 +177,18 @@ def finish_report(user: TelegramUser) -> Call:
     user.photo(expect="Foto diterima (1/5)")
     user.press("Selesai", expect="Periksa kembali. Kirim sekarang?")
     return user.press("Kirim", expect="sudah tersimpan")
+
+
+async def started_channel(kaderbot: KaderBot, fake: FakeBotAPI) -> TelegramChannel:
+    """The Telegram channel of `kaderbot` on the fake Bot API, started (the caller stops it)."""
+    from bot.channels.telegram import TelegramChannel
+    from bot.settings import load_settings
+
+    settings = load_settings(
+        database_url=kaderbot.settings.database_url,
+        telegram_bot_token=fake.token,
+        telegram_api_base_url=fake.base_url,
+    )
+    channel = TelegramChannel(kaderbot, settings)
+    await channel.start()
+    return channel

@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import KaderBot
-from bot.channels.telegram import TelegramChannel
-from bot.settings import load_settings
 from storage.models import ChannelIdentity, Person
 from tests.fakes.bot_api import FakeBotAPI, running_fake_bot_api
+from tests.telegram_support import started_channel
 
 SITI_CHAT = 5_557_101  # the demo coordinator of Kutai Kartanegara, on Telegram
 
@@ -35,13 +34,7 @@ async def test_coordinator_chat_gets_coordinator_commands_and_others_do_not(
     kaderbot: KaderBot, fake: FakeBotAPI
 ) -> None:
     await give_siti_telegram(kaderbot)
-    settings = load_settings(
-        database_url=kaderbot.settings.database_url,
-        telegram_bot_token=fake.token,
-        telegram_api_base_url=fake.base_url,
-    )
-    channel = TelegramChannel(kaderbot, settings)
-    await channel.start()
+    channel = await started_channel(kaderbot, fake)
     try:
         everyone = {c["command"] for c in fake.commands(None, "id")}
         assert {"lapor", "bantuan"} <= everyone

@@ -19,10 +19,10 @@ import pytest
 
 from bot.app import KaderBot
 from bot.channels.telegram import TelegramChannel
-from bot.settings import load_settings
 from handlers.types import IncomingEvent, Outcome
 from tests import pg_query
 from tests.fakes.bot_api import FakeBotAPI, running_fake_bot_api
+from tests.telegram_support import started_channel
 
 HELD = 5_558_001  # the person whose first turn is held
 OTHERS = (5_558_002, 5_558_003, 5_558_004)
@@ -55,15 +55,7 @@ class Door:
         self._open.set()
 
 
-async def started(kaderbot: KaderBot, fake: FakeBotAPI) -> TelegramChannel:
-    settings = load_settings(
-        database_url=kaderbot.settings.database_url,
-        telegram_bot_token=fake.token,
-        telegram_api_base_url=fake.base_url,
-    )
-    channel = TelegramChannel(kaderbot, settings)
-    await channel.start()
-    return channel
+started = started_channel
 
 
 @asynccontextmanager

@@ -11,9 +11,9 @@ import pytest
 
 from bot.app import KaderBot
 from bot.channels.telegram import TelegramChannel
-from bot.settings import load_settings
 from handlers.types import Choice, ClearOptions, File, Option, Text
 from tests.fakes.bot_api import TINY_JPEG, FakeBotAPI, running_fake_bot_api
+from tests.telegram_support import started_channel
 
 CHAT = 5_555_001
 
@@ -26,13 +26,7 @@ def fake() -> Iterator[FakeBotAPI]:
 
 @pytest.fixture
 async def channel(kaderbot: KaderBot, fake: FakeBotAPI) -> AsyncIterator[TelegramChannel]:
-    settings = load_settings(
-        database_url=kaderbot.settings.database_url,
-        telegram_bot_token=fake.token,
-        telegram_api_base_url=fake.base_url,
-    )
-    started = TelegramChannel(kaderbot, settings)
-    await started.start()
+    started = await started_channel(kaderbot, fake)
     yield started
     await started.stop()
 

@@ -35,7 +35,10 @@ The pairs, printed separately:
 * holdout8 — benchmarks/data/*_holdout8.tsv: 189 crisis messages (27 of every kind, a quarter in
   English) and 208 harmless ones (84 report notes), written in the seventh round by someone who read
   neither the detector nor any other corpus. Nobody tuning the detector has read it: its figure is the
-  honest one, the issue's verdict.
+  honest one, the issue's verdict (measured twice in the seventh round, counts only).
+* holdout9 — benchmarks/data/*_holdout9.tsv (193 crisis, 211 harmless messages, 334 questions), written
+  in the seventh round the same way and not measured yet: it waits for the next round, when holdout8
+  becomes tuning data. Nothing here or in the training reads it.
 
 Every other pair is tuning data, so its figure is optimistic.
 

@@ -19,16 +19,17 @@ replaced by a fixed reply, to show how the cost splits between the Telegram side
 database turn.
 
 KaderBot's getUpdates loop handles a batch's updates side by side (bot/channels/telegram_updates.py,
-POLL_CONCURRENCY; one person's updates in order). One more first-contact row runs it with one update
-at a time (POLL_CONCURRENCY=1, as before issue #19's change), in the same rounds, to show what the
-concurrency buys. Measured while making it (same runs, 2 shared cores): on the embedded SQLite it buys
-little, as a turn's statements run on the event loop without waiting (storage/turns.py) and replies
-already went out in tasks. The wall time beyond the CPU time was mostly waiting for a core (the
-process's run-queue wait, /proc/PID/task/*/schedstat, about as large as aiogram's), then the event
-loop idle, about 0.1 ms per update, while the Bot API answered the replies in flight: at most
-bot/replies.py's IN_FLIGHT (8), the most a crash may leave unconfirmed. On PostgreSQL, where a turn
-waits on the database, the turns overlap: 4 at a time took 0.63× the wall time of one at a time there
-(same run, server on the same cores; more than the pool's 5 connections made it slower instead).
+POLL_CONCURRENCY; one person's updates in order). With BENCH_TELEGRAM_SEQUENTIAL=1, one more first-
+contact row runs it with one update at a time (POLL_CONCURRENCY=1, as before issue #19's change), in
+the same rounds, to show what the concurrency buys. Measured while making it (same runs, 2 shared
+cores): on the embedded SQLite it buys little, as a turn's statements run on the event loop without
+waiting (storage/turns.py) and replies already went out in tasks. The wall time beyond the CPU time
+was mostly waiting for a core (the process's run-queue wait, /proc/PID/task/*/schedstat, about as
+large as aiogram's), then the event loop idle, about 0.1 ms per update, while the Bot API answered the
+replies in flight: at most bot/replies.py's IN_FLIGHT (8), the most a crash may leave unconfirmed. On
+PostgreSQL, where a turn waits on the database, the turns overlap: 4 at a time took 0.63× the wall
+time of one at a time there (same run, server on the same cores; more than the pool's 5 connections
+made it slower instead).
 
 A second comparison gives every Bot API answer 30 ms of latency, closer to a real server's round
 trip than 127.0.0.1: there KaderBot's replies going out while the next turn runs pay off.
@@ -86,6 +87,10 @@ WEBHOOK_UPDATES = 400  # per round
 WEBHOOK_IN_FLIGHT = 32
 WEBHOOK_SECRET = "bench-webhook-secret"
 TIMEOUT = 120.0
+# Set to 1 for the one-update-at-a-time row. Off by default: one more bot process on the 2 cores, even
+# idle between its rounds (its outbox and scheduler loops wake up), took the webhook's p99 at 32 in
+# flight from 60-83 ms to 120-180 ms in the same runs (2026-12-06), for both KaderBot and aiogram.
+SEQUENTIAL_ROW = "BENCH_TELEGRAM_SEQUENTIAL"
 KADERBOT = str(Path(sys.executable).with_name("kaderbot"))
 
 ECHO_BOT = """
@@ -278,9 +283,25 @@ def _measure(
                 _round(m.bot.fake, "/start", first, updates)
             before = m.bot.cpu_seconds()
             m.times.append(_round(m.bot.fake, m.text, first, updates))
-            after = m.bot.cpu_seconds()
+            after = _settled(m.bot)
             m.cpu = None if m.cpu is None or before is None or after is None else m.cpu + after - before
     return [m.figure(updates) for m in measurements]
+
+
+def _settled(bot: Bot, *, step: float = 0.05, limit: float = 3.0) -> float | None:
+    """The bot's CPU time once it has gone quiet: what a round leaves to do after its last reply
+    (settling the replies it sent, confirming the updates) is charged to that round, and the next
+    measurement, another bot's included, does not share the cores with it."""
+    last = bot.cpu_seconds()
+    waited = 0.0
+    while last is not None and waited < limit:
+        time.sleep(step)
+        waited += step
+        now = bot.cpu_seconds()
+        if now == last:
+            return now
+        last = now
+    return last
 
 
 @contextmanager
@@ -418,7 +439,7 @@ def _bots(folder: Path, seeded: Path, *, latency: float = 0.0, channel_only: boo
         kb_env = _kaderbot_env(kb_fake, seeded, f"kb{tag}", rate_limit="0")
         kaderbot = stack.enter_context(_bot(kb_fake, [KADERBOT, "run"], kb_env, folder / f"kb{tag}.log"))
         sequential = None
-        if channel_only:
+        if channel_only and os.environ.get(SEQUENTIAL_ROW) == "1":
             seq_fake = fake()
             seq_env = _kaderbot_env(seq_fake, seeded, f"kb-sequential{tag}", rate_limit="0")
             command = [sys.executable, "-c", SEQUENTIAL_BOT]

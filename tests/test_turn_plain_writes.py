@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import event, select
 
 from bot.app import KaderBot
-from storage.models import Cadre, ChannelIdentity, Person
 from storage.models_structure import KADER, PosyanduPosition
 from storage.turns import InlineSqliteTurns
 from tests.chat import Chat, Clock
 from tests.flows import onboard
+from tests.test_onboarding import person_of
+from tests.test_registration import cadre_of
 
 
 @contextmanager
@@ -52,14 +53,7 @@ async def test_the_welcome_writes_language_and_consent_without_the_orm(
         await chat.press("English")
         await chat.press("I agree")
     assert seen == []
-    async with inline.db.sessions() as session:
-        person = (
-            await session.execute(
-                select(Person)
-                .join(ChannelIdentity, ChannelIdentity.person_id == Person.id)
-                .where(ChannelIdentity.address == "newcomer-19")
-            )
-        ).scalar_one()
+    person = await person_of(inline, "newcomer-19")
     assert person.language == "en" and person.consent_at == clock()
     assert chat.labels  # the welcome goes on: who are you?
 
@@ -77,14 +71,8 @@ async def test_a_registration_places_its_cadre_without_the_orm(inline: KaderBot)
     # The cadre row and the person's name still go through the ORM's flush; the structure's
     # statements (clear elsewhere, leave pengurus, the place) and the Posyandu's parent do not.
     assert not [s for s in seen if "posyandu_position" in s or "parent_id" in s], seen
+    _, cadre, _ = await cadre_of(inline, "registrant-19")
     async with inline.db.sessions() as session:
-        cadre = (
-            await session.execute(
-                select(Cadre)
-                .join(ChannelIdentity, ChannelIdentity.person_id == Cadre.person_id)
-                .where(ChannelIdentity.address == "registrant-19")
-            )
-        ).scalar_one()
         places = (
             (
                 await session.execute(

@@ -56,9 +56,18 @@ async def read_body(receive: Receive) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-async def respond(send: Send, status: int, *, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
-    """An answer without a body (as Starlette's `Response(status_code=…)` sends it)."""
-    await send(
-        {"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0"), *headers]}
-    )
-    await send({"type": "http.response.body", "body": b""})
+async def respond(
+    send: Send,
+    status: int,
+    body: bytes = b"",
+    *,
+    content_type: bytes | None = None,
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+) -> None:
+    """A whole answer, its headers as Starlette's `Response` sends them (no content type without
+    `content_type`)."""
+    head = [(b"content-length", str(len(body)).encode())]
+    if content_type is not None:
+        head.append((b"content-type", content_type))
+    await send({"type": "http.response.start", "status": status, "headers": [*head, *headers]})
+    await send({"type": "http.response.body", "body": body})

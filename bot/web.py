@@ -9,13 +9,13 @@ import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 from sqlalchemy import text
 
 from bot.app import KaderBot
-from bot.asgi import FastPaths
+from bot.asgi import FastPaths, header, respond
 from bot.body_limit import BodyLimit
 from bot.channels.base import PlatformChannel
 from bot.metrics import CONTENT_TYPE
@@ -106,7 +106,7 @@ class KaderBotWeb:
             log.error("kaderbot did not start: %r", exc)
             return
         await send({"type": "lifespan.startup.complete"})
-        message = await receive()
+        await receive()  # lifespan.shutdown
         await self._shutdown(served=True)
         await send({"type": "lifespan.shutdown.complete"})
 
@@ -163,18 +163,18 @@ class KaderBotWeb:
                 status[channel.name] = False
         ok = all(status.values())
         body = orjson.dumps({"ok": ok, **status})
-        await _answer(send, 200 if ok else 503, body, b"application/json")
+        await respond(send, 200 if ok else 503, body, content_type=b"application/json")
 
     async def _metrics(self, scope: Scope, send: Send) -> None:
         # Prometheus text format. Counts only, no personal data; still, keep it off the public
         # internet (see deploy/nginx.conf), and set METRICS_TOKEN where it cannot be.
         token = self.kaderbot.settings.metrics_token
-        if token and not _bearer_matches(_header(scope, b"authorization"), token):
-            await _answer(send, 401, b"Unauthorized", None, ((b"www-authenticate", b"Bearer"),))
+        if token and not _bearer_matches(header(scope, b"authorization").decode("latin-1"), token):
+            await respond(send, 401, b"Unauthorized", headers=((b"www-authenticate", b"Bearer"),))
             return
         kaderbot = self.kaderbot
         await kaderbot.metrics.refresh_outbox_depth(kaderbot.db, [channel.name for channel in self.channels])
-        await _answer(send, 200, kaderbot.metrics.render(), CONTENT_TYPE.encode())
+        await respond(send, 200, kaderbot.metrics.render(), content_type=CONTENT_TYPE.encode())
 
 
 def _full_app(kaderbot: KaderBot, channels: Sequence[PlatformChannel]) -> FastAPI:
@@ -193,28 +193,6 @@ def _full_app(kaderbot: KaderBot, channels: Sequence[PlatformChannel]) -> FastAP
         if router is not None:
             app.include_router(router)
     return app
-
-
-async def _answer(
-    send: Send,
-    status: int,
-    body: bytes,
-    content_type: bytes | None,
-    headers: tuple[tuple[bytes, bytes], ...] = (),
-) -> None:
-    """A whole response, headers as Starlette's Response sends them."""
-    head: list[Any] = [(b"content-length", str(len(body)).encode())]
-    if content_type is not None:
-        head.append((b"content-type", content_type))
-    await send({"type": "http.response.start", "status": status, "headers": [*head, *headers]})
-    await send({"type": "http.response.body", "body": body})
-
-
-def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value).decode("latin-1")
-    return ""
 
 
 def _bearer_matches(authorization: str, token: str) -> bool:

@@ -71,8 +71,9 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from handlers.safety.hashed import HashedStrings
 from handlers.safety.model import NgramModel
-from handlers.safety.words import END, TEXT_CHARS, WordReader, WordSet, known_words, phrase_words
+from handlers.safety.words import END, TEXT_CHARS, WordReader, known_words, phrase_words
 
 KINDS = ("suicide", "violence", "medical", "trafficking", "mental", "neglect", "disaster")
 CONTEXTS = ("chat", "record")
@@ -260,7 +261,7 @@ class DangerDetector:
             slang=self._slang,
             whole=frozenset(whole),
             lexicon=lexicon,
-            known=WordSet(chain(known_words, lexicon, self._slang)),
+            known=HashedStrings(chain(known_words, lexicon, self._slang)),
             fuzzy_targets={
                 w
                 for t in self._trigger_ids

@@ -26,11 +26,12 @@ import json
 import math
 import re
 from array import array
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from handlers.safety.hashed import HashedStrings
 
 FILE_NAME = "danger_model.json"
 _SPACES = re.compile(r"\s\s+")
@@ -53,24 +54,21 @@ class NgramModel:
         # weight) at 2·i, the kind model's (idf, a weight per kind) at (kinds + 1)·i. An idf of 0 marks
         # an n-gram that model does not use (a real idf is ≥ 1). The same values as a dict of tuples
         # of floats per model, in about a third of the memory (issue #19: idle RSS).
-        # The n-grams themselves are not kept: row i belongs to the n-gram with the i-th smallest hash
-        # (`_hashes`, sorted), found by bisection once per new word (`grams` caches words). A dict of
-        # the n-gram strings held 3 MB more for the life of the process (issue #19: idle memory).
-        order = sorted({*raw["danger"], *raw["kind"]}, key=hash)
-        self._hashes = array("q", (hash(gram) for gram in order))
-        if len(set(self._hashes)) != len(self._hashes):  # pragma: no cover - 64-bit hashes
-            raise ValueError("two n-grams of the model share a hash")
-        row = {gram: i for i, gram in enumerate(order)}
+        # The n-grams themselves are not kept: an n-gram's row is its rank by hash (hashed.py), found
+        # once per new word (`grams` caches words). A dict of the n-gram strings held 3 MB more for
+        # the life of the process (issue #19: idle memory).
+        self._grams = HashedStrings((*raw["danger"], *raw["kind"]))
+        row = self._grams.index
         width = len(self.kinds) + 1
-        self._danger = array("d", bytes(16 * len(order)))
+        self._danger = array("d", bytes(16 * len(self._grams)))
         for gram, (idf, weight) in raw["danger"].items():
-            at = 2 * row[gram]
+            at = 2 * row(gram)
             self._danger[at], self._danger[at + 1] = idf, weight
-        self._kind = array("d", bytes(8 * width * len(order)))
+        self._kind = array("d", bytes(8 * width * len(self._grams)))
         for gram, values in raw["kind"].items():
             if len(values) != width:
                 raise ValueError(f"kind model: {gram!r} has {len(values)} values, not {width}")
-            at = width * row[gram]
+            at = width * row(gram)
             self._kind[at : at + width] = array("d", values)
         self._danger_bias: float = raw["danger_bias"]
         self._kind_bias: tuple[float, ...] = tuple(raw["kind_bias"])
@@ -94,16 +92,10 @@ class NgramModel:
             known = cache.get(word)
             if known is None:
                 known = cache[word] = tuple(
-                    at for at in map(self._row, self._word_grams(word)) if at is not None
+                    at for at in map(self._grams.position, self._word_grams(word)) if at is not None
                 )
             out.update(known)
         return out
-
-    def _row(self, gram: str) -> int | None:
-        """The n-gram's row in the weight arrays, or None when the models do not know it."""
-        hashes, wanted = self._hashes, hash(gram)
-        at = bisect_left(hashes, wanted)
-        return at if at < len(hashes) and hashes[at] == wanted else None
 
     def _word_grams(self, word: str) -> list[str]:
         out: list[str] = []

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from array import array
-from bisect import bisect_left
 from collections.abc import Container, Iterable, Mapping
 
 from rapidfuzz.distance import Levenshtein
@@ -170,23 +168,3 @@ def known_words() -> list[str]:
     except ImportError:  # pragma: no cover - the dictionary only makes typo matching more careful
         return []
     return list(StemmerFactory().get_words())
-
-
-class WordSet:
-    """Words asked about with `in` only, kept as their sorted hashes: about 0.3 MB for Sastrawi's
-    30,000 roots where a frozenset of them held 4 MB for as long as the process lives (issue #19: idle
-    memory). Two different words sharing a 64-bit hash would read as known; the chance is negligible,
-    and a known word only makes typo matching more careful."""
-
-    __slots__ = ("_hashes",)
-
-    def __init__(self, words: Iterable[str]) -> None:
-        self._hashes = array("q", sorted({hash(word) for word in words}))
-
-    def __contains__(self, word: object) -> bool:
-        hashes, wanted = self._hashes, hash(word)
-        at = bisect_left(hashes, wanted)
-        return at < len(hashes) and hashes[at] == wanted
-
-    def __len__(self) -> int:
-        return len(self._hashes)

@@ -55,14 +55,11 @@ class Door:
         self._open.set()
 
 
-started = started_channel
-
-
 @asynccontextmanager
 async def polling(
     kaderbot: KaderBot, fake: FakeBotAPI, door: Door | None = None
 ) -> AsyncIterator[TelegramChannel]:
-    channel = await started(kaderbot, fake)
+    channel = await started_channel(kaderbot, fake)
     try:
         yield channel
     finally:

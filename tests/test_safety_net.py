@@ -874,8 +874,45 @@ SEVENTH_ROUND_HARMLESS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "kind"), FIFTH_ROUND_DANGER + SEVENTH_ROUND_DANGER)
-async def test_fifth_and_seventh_round_classes_of_danger_get_the_emergency_answer(
+# Eighth round: the classes of holdout8's misses, wrong kinds and false alarms (read once it became
+# tuning data), and of the crisis messages leave-one-corpus-out then missed, each in other words
+# than its own. Every one of these failed before the round's fixes.
+EIGHTH_ROUND_DANGER = [
+    # how to die without pain; a flood "last year" that is back now; children left a month "ago"
+    ("what is the easiest way to die without pain", "suicide"),
+    ("banjir tahun lalu cuma semata kaki, tapi sekarang air udah masuk rumah dan terus naik", "disaster"),
+    ("dua anak kecil di rumah sebelah kelaparan, ibunya kabur sebulan lalu", "neglect"),
+]
+# The kind that comes first (its numbers head the answer): cutting oneself is not an assault; a
+# rampage with a machete, or a person chained in a shed, is a mental-health emergency; a place name
+# of the region is no typo of a danger word ("Batu Ampar" is not "tampar").
+EIGHTH_ROUND_FIRST_KIND = [
+    ("lengan sy berdarah, sy sayat2 pake beling tadi malam", "suicide"),
+    ("bapak sy yg sakit jiwa dirantai di gudang belakang sama keluarga, udah kurus", "mental"),
+    ("paman mengamuk terus ngejar tetangga bawa parang sambil teriak", "mental"),
+    ("nenek linglung jalan sendirian di batu ampar, lupa jalan pulang", "neglect"),
+]
+EIGHTH_ROUND_RULES_ALONE = [
+    ("warga ngiket pemuda yg ngamuk itu di tiang rumah", "mental"),
+    ("my 8 year old hasnt come home and it is dark already", "neglect"),
+    ("what is the easiest way to die without pain", "suicide"),
+    ("dua anak kecil di rumah sebelah kelaparan, ibunya kabur sebulan lalu", "neglect"),
+]
+EIGHTH_ROUND_HARMLESS = [
+    # a time of life long gone, well again now
+    "waktu sekolah aku sempat pengen mati, sekarang sehat dan bahagia, mau bantu teman2 lain",
+    # a lie, a baby kicking, a simile, a search that ended well
+    "dikirimi pesan katanya rumah sy kebakaran, ternyata hoaks, ada yg iseng",
+    "dedek bayi di perut udah bisa nendang, seneng banget",
+    "bos kayak mau membunuh sy tiap liat laporan telat",
+    "tadi anak sy ga ada di rumah, panik, ternyata main di rumah tetangga",
+    # under control, asked about a programme
+    "my brother's schizophrenia is under control now, is there a job program for him?",
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), FIFTH_ROUND_DANGER + SEVENTH_ROUND_DANGER + EIGHTH_ROUND_DANGER)
+async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
     chat: Chat, text: str, kind: str
 ) -> None:
     await at_main_menu(chat)
@@ -883,8 +920,8 @@ async def test_fifth_and_seventh_round_classes_of_danger_get_the_emergency_answe
     assert_emergency_answer(chat, kind, text)
 
 
-@pytest.mark.parametrize("text", FIFTH_ROUND_HARMLESS + SEVENTH_ROUND_HARMLESS)
-async def test_fifth_and_seventh_round_jokes_questions_and_settled_stories_get_no_emergency_answer(
+@pytest.mark.parametrize("text", FIFTH_ROUND_HARMLESS + SEVENTH_ROUND_HARMLESS + EIGHTH_ROUND_HARMLESS)
+async def test_later_rounds_jokes_questions_lies_and_settled_stories_get_no_emergency_answer(
     chat: Chat, text: str
 ) -> None:
     await at_main_menu(chat)
@@ -911,8 +948,8 @@ def test_the_model_alone_never_flags_one_or_two_words_nor_a_message_without_lett
     assert DangerDetector.load(LOCALES).assess("bayiku biru!!") == ("medical",)  # the rules still read two
 
 
-@pytest.mark.parametrize(("text", "kind"), SEVENTH_ROUND_RULES_ALONE)
-def test_seventh_round_classes_are_read_by_the_rules_without_the_model(text: str, kind: str) -> None:
+@pytest.mark.parametrize(("text", "kind"), SEVENTH_ROUND_RULES_ALONE + EIGHTH_ROUND_RULES_ALONE)
+def test_later_rounds_classes_are_read_by_the_rules_without_the_model(text: str, kind: str) -> None:
     rules_alone = copy.copy(DangerDetector.load(LOCALES))
     rules_alone.model = None
     assert kind in rules_alone.assess(text), text
@@ -922,3 +959,25 @@ def test_seventh_round_classes_are_read_by_the_rules_without_the_model(text: str
 @pytest.mark.parametrize(("text", "kind"), SEVENTH_ROUND_NEVER_VETOED)
 def test_seventh_round_ongoing_dangers_are_never_vetoed(text: str, kind: str) -> None:
     assert kind in _with_veto(1.01, strong_veto=1.01).assess(text), text
+
+
+@pytest.mark.parametrize(("text", "kind"), EIGHTH_ROUND_FIRST_KIND)
+async def test_eighth_round_the_right_kind_comes_first(chat: Chat, text: str, kind: str) -> None:
+    await at_main_menu(chat)
+    await chat.say(text)
+    assert_emergency_answer(chat, kind, text)
+    assert DangerDetector.load(LOCALES).detect(text) == kind
+
+
+def test_a_talks_title_and_the_help_it_teaches_to_ask_for_are_a_record() -> None:
+    detector = DangerDetector.load(LOCALES)
+    assert (
+        detector.assess("Parenting talk on self-harm in teens and how to ask for help", context="record")
+        == ()
+    )
+    assert detector.assess("help, she is cutting herself right now after the talk", context="record")
+
+
+def test_refusing_and_being_hit_for_it_is_never_vetoed() -> None:
+    text = "istri sy dipaksa melayani, kalau menolak ditampar"
+    assert "violence" in _with_veto(1.01, strong_veto=1.01).assess(text)

@@ -106,13 +106,22 @@ SELF = "self"  # the words a person names themselves with (saya, kami, I, my)
 # Just before a "disclosed" word, makes the teller anyone at all ("warga yang bilang", "someone who
 # told"): a training's material, not a person who told of it.
 GENERIC = "generic"
+# After a "past" word in its sentence, says it happens again now ("bantuan bencana tahun lalu, eh tapi
+# ini sekarang air masuk rumah lagi"): that past word does not count.
+RENEWED = "renewed"
+# Just before a "past" word, says a carer left then and is still gone ("ibunya pergi … seminggu lalu"):
+# that past word does not count either.
+GONE = "gone"
 FILLER = "filler"  # aspect and degree words that may stand inside a phrase ("air makin naik")
 IDIOM = "idiom"  # the concept of figures of speech: a danger word inside one is no danger word
 ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speech is one
-# The concept of a feeding or growth problem that lasts ("anak saya susah makan, berat badan turun"):
-# a question for the Posyandu. A chat message holding one that no rule matched is read, not passed to
-# the fallback (which reads "makan … turun" like the crisis corpora's hunger and illness).
-CHRONIC = "chronic_feeding"
+# Concepts of a chat message that says all is well, read by the rules and not passed to the fallback
+# when no rule matched: a feeding or growth problem that lasts ("anak saya susah makan, berat badan
+# turun": a question for the Posyandu; the fallback reads "makan … turun" like the crisis corpora's
+# hunger), a job said to be lawful and paid ("kerja di kapal, resmi, gajinya lancar"), a search that
+# ended well ("dicariin ternyata ketiduran"), home again with gifts ("pulang dari malaysia, bawa oleh-oleh"),
+# a prank or a lie ("katanya rumah kebakaran, ternyata hoaks").
+BENIGN = ("chronic_feeding", "fair_work", "search_over", "home_safe", "did_not_happen")
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
 _SUPPRESS_UNLESS_URGENT = ("training", "rules", "news", "hypothetical", "fiction")
 # Only in a record (a report's notes): a month named, or an outcome ("korban sekarang aman", "bayi
@@ -217,7 +226,7 @@ class DangerDetector:
         self._concepts = {name: self._ids(words) for name, words in concepts.items()}
         self._markers = {
             name: self._ids(markers.get(name, ()))
-            for name in (*MARKERS, NEGATION, REQUEST, ONGOING, SELF, GENERIC)
+            for name in (*MARKERS, NEGATION, REQUEST, ONGOING, SELF, GENERIC, RENEWED, GONE)
         }
         self._rules = tuple(self._rule(raw) for raw in rules)
         distinct = {
@@ -283,7 +292,7 @@ class DangerDetector:
         self._idiom_ids = self._concepts.get(IDIOM, frozenset())
         self._armed_ids = self._concepts.get(ARMED, frozenset())
         self._media_ids = self._markers["fiction"] | self._markers["news"]
-        self._chronic_ids = self._concepts.get(CHRONIC, frozenset())
+        self._benign_ids = frozenset().union(*(self._concepts.get(name, frozenset()) for name in BENIGN))
 
     # -- loading ------------------------------------------------------------------------------
     @classmethod
@@ -309,6 +318,7 @@ class DangerDetector:
         markers: dict[str, list[str]] = {}
         fuzzy: set[str] = set()
         whole: set[str] = set()
+        places: set[str] = set()
         for path in paths:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             if path.parent.name == FUZZY_LANGUAGE:
@@ -322,6 +332,7 @@ class DangerDetector:
                 markers.setdefault(name, []).extend(str(w) for w in words)
             rules.extend(raw.get("rules") or [])
             whole.update(str(w).lower() for w in raw.get("whole") or ())
+            places.update(w for name in raw.get("places") or () for w in str(name).lower().split())
         for rule in rules:
             for slot in (*rule.get("all", ()), *rule.get("unless", ())):
                 if slot.startswith("@") and slot[1:] not in concepts and slot[1:] not in markers:
@@ -333,7 +344,7 @@ class DangerDetector:
             concepts=concepts,
             rules=rules,
             markers=markers,
-            known_words=known_words(),
+            known_words=[*known_words(), *places],
             fuzzy_words=fuzzy,
             model=model,
             whole=whole,
@@ -412,16 +423,16 @@ class DangerDetector:
             grams = model.grams(text)
             return (model.kind(text, grams),) if model.danger(text, grams) >= model.rescue else found
         if model is not None and len(text.split()) >= MODEL_WORDS:
-            if self._chronic(text):
-                return ()  # a feeding or growth problem, and no danger sign any rule names
+            if self._benign(text):
+                return ()  # all is said to be well (BENIGN), and no danger sign any rule names
             return model.assess(text)
         return ()
 
-    def _chronic(self, text: str) -> bool:
-        """Whether the text names a feeding or growth problem that lasts (the words are cached)."""
-        if not self._chronic_ids:
+    def _benign(self, text: str) -> bool:
+        """Whether the text says all is well in a way BENIGN names (the words are cached)."""
+        if not self._benign_ids:
             return False
-        return not self._chronic_ids.isdisjoint(self._matches(self.reader.tokens(text)))
+        return not self._benign_ids.isdisjoint(self._matches(self.reader.tokens(text)))
 
     def _assess_rules(self, text: str, context: str) -> tuple[str, ...] | None:
         """The kinds the rules find (possibly none, after reading the context), or None when no rule
@@ -650,12 +661,23 @@ class DangerDetector:
                     continue
                 if name == "handled" and self._before(spans, start, REQUEST, reach=2):
                     continue
-                if name == "past" and self._before(spans, start, ONGOING, reach=0):
+                if name == "past" and (
+                    self._before(spans, start, ONGOING, reach=0)
+                    or self._before(spans, start, GONE, reach=6)
+                    or self._renewed(spans, start, sentence)
+                ):
                     continue
                 if name == "disclosed" and self._before(spans, start, GENERIC):
                     continue
                 return True
         return False
+
+    def _renewed(self, spans: _Spans, start: int, sentence: Sequence[int]) -> bool:
+        """Whether a "renewed" word follows `start` in its sentence ("tahun lalu, tapi sekarang …")."""
+        found = self._markers[RENEWED].intersection(spans.ids)
+        return any(
+            at > start and sentence[at] == sentence[start] for term_id in found for at, _ in spans[term_id]
+        )
 
     def _before(self, spans: _Spans, start: int, marker: str, reach: int = 1) -> bool:
         """Whether a `marker` word ends just before `start` ("belum ditangani", "tolong dievakuasi",

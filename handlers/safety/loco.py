@@ -1,10 +1,10 @@
-"""Leave-one-corpus-out (LOCO) estimate of the safety net on its nine tuning pairs of corpora:
+"""Leave-one-corpus-out (LOCO) estimate of the safety net on its ten tuning pairs of corpora:
 
     .venv/bin/python -m handlers.safety.train --loco [--threshold T] [--veto V] [--rescue R] [--strong-veto S]
 
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
-for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7) it is
+for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8) it is
 trained on the others (plus the resident questions and everyday messages as harmless text), exactly
 as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
 out. Printed per
@@ -16,7 +16,7 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout8).
+held-out pair (holdout9).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
@@ -33,7 +33,16 @@ stuck on a roof: strictly urgent; asking how many pills for oneself; "kalau nola
 not asked): 8 → 1 missed, alarms unchanged (39). A hard veto even of never-vetoed alarms below
 p 0.03–0.08 would save 2 alarms and come within 0.01 of a crisis message's probability: not taken.
 Training the fallback on more harmless chat cost recall (train.py says by how much) and was not
-kept."""
+kept.
+
+Eighth round (holdout8 added): its view with the rules of 62723e3 reproduces the figure measured on
+it untouched (186/189 caught, 11/208 alarms). Pooled over ten pairs, same policy: 4 missed / 36 alarms
+before the round's classes, 0 / 34 after them (self-cutting; how to die without pain; a person chained
+in a shed, or tied up for raging; a rampage with a machete; a child not home after dark; a past word
+undone by "tapi sekarang" or by a carer gone since then; refusing and being hit for it never vetoed;
+place names no typo; well again, a road passable again, under control; a prank or a lie; a simile; a
+baby kicking; a talk's title; and, for the fallback, chat that says all is well: BENIGN in
+detector.py). The same policy stays the best in the sweep."""
 
 from __future__ import annotations
 
@@ -55,10 +64,17 @@ PAIRS = {
     "train6": (BENCH / "crisis_messages_train6.tsv", BENCH / "harmless_messages_train6.tsv"),
     "holdout6": (BENCH / "crisis_messages_holdout6.tsv", BENCH / "harmless_messages_holdout6.tsv"),
     "holdout7": (BENCH / "crisis_messages_holdout7.tsv", BENCH / "harmless_messages_holdout7.tsv"),
+    "holdout8": (BENCH / "crisis_messages_holdout8.tsv", BENCH / "harmless_messages_holdout8.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
-BEFORE = {"holdout4": "556d832", "holdout5": "a6e2401", "holdout6": "9e60f2c", "holdout7": "c0211d1"}
+BEFORE = {
+    "holdout4": "556d832",
+    "holdout5": "a6e2401",
+    "holdout6": "9e60f2c",
+    "holdout7": "c0211d1",
+    "holdout8": "62723e3",
+}
 Policy = tuple[float, float, float | None, float | None]  # threshold, veto, rescue, strong veto
 NEWEST = "train6"  # the newest pair: today's rules were not yet tuned on it when the policy was chosen
 OLD_FILES = (
@@ -123,8 +139,11 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
                     strong_only._rules = tuple(r for r in strong_only._rules if r.strength == STRONG)
                 strong = bool(kinds) and bool(strong_only._assess_rules(text, context))
             if kinds is None:
-                chronic: Callable[[str], bool] | None = getattr(detector, "_chronic", None)
-                out.append(("H" if chronic is not None and chronic(text) else "F", False, False))
+                # Said to be well (older detectors: a feeding problem that lasts): no fallback.
+                benign: Callable[[str], bool] | None = getattr(detector, "_benign", None) or getattr(
+                    detector, "_chronic", None
+                )
+                out.append(("H" if benign is not None and benign(text) else "F", False, False))
             else:
                 state = "C" if kinds else ("I" if figure else "R")
                 out.append((state, strong, urgent))
@@ -141,6 +160,7 @@ def _old_statuses(commit: str, texts: Sequence[tuple[str, str]]) -> list[Status]
     extra = {"loco_statuses.py": Path(__file__).read_text(encoding="utf-8")}
     code = "import loco_statuses; loco_statuses._print_statuses()"
     files = OLD_FILES + (("handlers/safety/words.py",) if commit != BEFORE["holdout4"] else ())
+    files += ("handlers/safety/hashed.py",) if commit == BEFORE["holdout8"] else ()  # new in round 8
     found = run_at_commit(commit, files, extra, code, texts)
     return None if found is None else [(s, bool(strong), bool(urgent)) for s, strong, urgent in found]
 

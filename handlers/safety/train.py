@@ -6,10 +6,10 @@
 Positives: every tuning crisis corpus (tests/data: first, fresh, extra; benchmarks/data: final, held out
 until the second round of issue 13; holdout4, held out until the third; holdout5, held out until the
 fifth; train6, written for tuning in the fifth; holdout6, held out until the sixth; holdout7, held
-out until the seventh). Negatives: the harmless corpora (the same words used harmlessly) and the
-resident questions of tests/data. An eighth independent pair (holdout8) is measured by the lead alone
-and is never read here. `--check` trains on
-the first corpus only and prints what the fallback adds on the fresh one. `--loco` prints the
+out until the seventh; holdout8, held out until the eighth). Negatives: the harmless corpora (the
+same words used harmlessly) and the resident questions of tests/data. A ninth independent pair
+(holdout9) is measured by the lead alone and is never read here. `--check` trains on the first
+corpus only and prints what the fallback adds on the fresh one. `--loco` prints the
 leave-one-corpus-out estimate (handlers/safety/loco.py) that chose the policy below; `--threshold`,
 `--veto`, `--rescue`, `--strong-veto` try other values.
 
@@ -55,6 +55,7 @@ CRISIS = (
     BENCH / "crisis_messages_train6.tsv",
     BENCH / "crisis_messages_holdout6.tsv",
     BENCH / "crisis_messages_holdout7.tsv",
+    BENCH / "crisis_messages_holdout8.tsv",
 )
 HARMLESS = (
     DATA / "harmless_messages.tsv",
@@ -66,6 +67,7 @@ HARMLESS = (
     BENCH / "harmless_messages_train6.tsv",
     BENCH / "harmless_messages_holdout6.tsv",
     BENCH / "harmless_messages_holdout7.tsv",
+    BENCH / "harmless_messages_holdout8.tsv",
 )
 QUESTIONS = (DATA / "resident_questions_heldout.tsv",)
 # Everyday messages with no danger at all (form answers, small talk, Posyandu and daily life; sixth

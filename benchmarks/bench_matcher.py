@@ -4,12 +4,16 @@
 The sets, all written independently of the sample questions in locales/*/programs.yaml — and, since
 the third round of issue 13, all of them TUNING data (their misses were read and fixed by class, never
 by copying a line into samples, keywords or slang), so every figure here is optimistic — except:
-- `resident_questions_holdout8.tsv` — the UNTOUCHED HELD-OUT set: 250 in-scope questions over every
-  topic and 75 out of scope, about a quarter in English, written in the seventh round by someone who
+- `resident_questions_holdout9.tsv` — the UNTOUCHED HELD-OUT set: 334 questions (in scope over every
+  topic, and out of scope), about a quarter in English, written in the seventh round by someone who
   read neither the code nor the knowledge base nor any other set. Its figure is the issue's verdict;
-  its misses are counted per topic, not printed.
+  its misses are counted per topic, not printed. (`resident_questions_holdout10.tsv`, written in the
+  eighth round the same way, waits unmeasured for the next round.)
+- `resident_questions_holdout8.tsv` — held out the same way until the eighth round (measured twice,
+  untouched: 93.6 % then 94.4 % top-1, 2.7 % out of scope answered); tuning data since (keywords by
+  class, Banjar words, the trained model).
 - `resident_questions_holdout7.tsv` — held out the same way until the seventh round (measured twice,
-  untouched: 96.7 % top-1, 0.0 % out of scope answered; its misses counted, never read).
+  untouched: 96.7 % top-1, 0.0 % out of scope answered); tuning data since.
 - `resident_questions_holdout6.tsv` — held out the same way until the sixth round (measured once,
   untouched: 91.9 % top-1, 0.0 % out of scope answered); tuning data since (keywords by class, and
   the trained model).
@@ -63,7 +67,8 @@ HELDOUT = ROOT / "tests" / "data" / "resident_questions_heldout.tsv"
 FRESH = DATA_DIR / "resident_questions_fresh.tsv"
 SEEN = DATA_DIR / "resident_questions.tsv"
 DEV = DATA_DIR / "dev_questions.tsv"
-UNTOUCHED = DATA_DIR / "resident_questions_holdout8.tsv"
+UNTOUCHED = DATA_DIR / "resident_questions_holdout9.tsv"
+HOLDOUT8 = DATA_DIR / "resident_questions_holdout8.tsv"
 HOLDOUT7 = DATA_DIR / "resident_questions_holdout7.tsv"
 HOLDOUT6 = DATA_DIR / "resident_questions_holdout6.tsv"
 HOLDOUT5 = DATA_DIR / "resident_questions_holdout5.tsv"
@@ -230,7 +235,7 @@ def main() -> None:
     # reading the benchmark does not turn it into tuning data.
     untouched = evaluate(
         UNTOUCHED,
-        "holdout8: UNTOUCHED HELD-OUT set (the issue's verdict)",
+        "holdout9: UNTOUCHED HELD-OUT set (the issue's verdict)",
         targets=True,
         lines=os.environ.get(SHOW_MISSES) == "1",
     )
@@ -246,7 +251,8 @@ def main() -> None:
     evaluate(HOLDOUT5, "holdout5 (tuning since round 5)", targets=False, lines=False)
     evaluate(TRAIN6, "train6 (written for tuning in round 5)", targets=False, lines=False)
     evaluate(HOLDOUT6, "holdout6 (tuning since round 6)", targets=False, lines=False)
-    evaluate(HOLDOUT7, "holdout7 (held out until round 7, misses never read)", targets=False, lines=False)
+    evaluate(HOLDOUT7, "holdout7 (tuning since round 7)", targets=False, lines=False)
+    evaluate(HOLDOUT8, "holdout8 (tuning since round 8)", targets=False, lines=False)
     rows = untouched or rows or fresh
 
     right, total = leave_one_out()

@@ -7,6 +7,7 @@ import pytest
 from bot.settings import PROJECT_ROOT
 from handlers.programs import Programs, load_normalizer
 from handlers.programs.stem import english_variants, stem
+from handlers.programs.topic_model import TopicModel
 
 programs = Programs.load(PROJECT_ROOT / "locales")
 normalizer = load_normalizer(PROJECT_ROOT / "locales")
@@ -161,7 +162,27 @@ def test_the_weak_topics_of_the_heldout_counts(question: str, topic: str) -> Non
         ("kami pindah alamat ke balikpapan, bansosnya ikut pindah gak", "adminduk"),
         ("ada gak kantor di desa buat urus masalah sosial warga", "puskesos"),
         ("banjir udh surut tp barang hanyut semua, bantuan ke mana", "bencana"),
+        # eighth round: the classes holdout8 missed (read once it became tuning data); the first
+        # five failed before it (the keywords, Banjar words, the model's lower floors)
+        ("how can I find out if the money already came in", "bansos_pencairan"),
+        ("anak sy dikasari pacarnya, mau konsultasi ke mana", "kekerasan_ppa"),
+        ("nini ulun sudah tuha kada kawa bagawi, ada bantuan kah", "lansia_disabilitas"),
+        ("any news about the request I sent last month?", "pengaduan"),
+        ("lapor jalan berlubang ke dinas pupr gimana", None),
+        ("dulu tiap tahap selalu masuk, sekarang udah 3 bulan kosong", "bansos_pencairan"),
+        ("penerima pkh apa boleh masuk kelompok kube juga?", "kube"),
     ],
 )
-def test_the_classes_holdout6_and_holdout7_missed(question: str, topic: str) -> None:
+def test_the_classes_holdout6_to_holdout8_missed(question: str, topic: str | None) -> None:
     assert programs.match(question).topic == topic
+
+
+def test_a_vague_question_is_not_answered_on_the_models_lower_floor() -> None:
+    """The model answers at p >= 0.3 when the keywords found nothing, but a question the keywords
+    found too vague ("bantuan": several topics as close) needs p >= 0.8: it gets suggestions."""
+    model = TopicModel.cached(PROJECT_ROOT / "locales")  # the shipped file's floors
+    assert model is not None and model.threshold < model.vague
+    topic, p = model.best("bantuan")
+    assert topic != "-" and model.threshold <= p < model.vague  # the lower floor alone would answer it
+    match = programs.match("bantuan")
+    assert match.topic is None and match.suggestions

@@ -316,13 +316,14 @@ class Matcher:
         """Looked up once (the file's cache key costs a path resolution and a stat)."""
         return TopicModel.cached(self.model_dir) if self.model_dir is not None else None
 
-    def _second_opinion(self, text: str) -> tuple[str, float] | None:
+    def _second_opinion(self, text: str, *, vague: bool = False) -> tuple[str, float] | None:
         """The trained model's topic when the keywords refused: only a topic (not "out of scope")
-        at or above its own threshold (topic_model.py)."""
+        at or above its own threshold, or its surer one when the question was too vague
+        (topic_model.py)."""
         model = self._model
         if model is None:
             return None
-        topic, p = model.predict(text)
+        topic, p = model.predict(text, vague=vague)
         return None if topic is None else (topic, p)
 
     def match(self, text: str) -> Match:
@@ -346,7 +347,8 @@ class Matcher:
                 topic, p = overruled
                 return Match(topic=topic, score=round(p, 4) if topic else 0.0, candidates=candidates)
             return Match(topic=top_topic, score=top_score, candidates=candidates)
-        second = self._second_opinion(text)
+        # Refused above the threshold: several topics were about as close ("bantuan").
+        second = self._second_opinion(text, vague=top_score >= self.tuning.threshold)
         if second is not None:
             return Match(topic=second[0], score=round(second[1], 4), candidates=candidates)
         floor = self.tuning.suggest_floor

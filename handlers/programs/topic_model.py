@@ -4,12 +4,11 @@ multinomial logistic regression over the topics plus "-" (out of scope), trained
 the four tuning question sets (scikit-learn only there). The weights are data,
 `locales/topic_model.json`; here they are read with numpy (no scikit-learn at run time).
 
-It is asked only when the keyword matcher refused (below its threshold, or too vague): if it names
-a topic — not "-" — with probability ≥ `threshold`, that topic is answered. Chosen by
-leave-one-corpus-out (`python -m handlers.programs.train --loco`): on the first held-out set, read by
-the matcher as it was before that set was tuned on, it answered 3 more of 301 questions right and no
-more of the 80 out-of-scope ones; on the tuning sets it changed nothing. Overriding or vetoing a
-keyword answer was measured too and not adopted (see train.py)."""
+When the keyword matcher refused (below its threshold, or too vague), a topic it names — not "-" —
+with probability ≥ `threshold` is answered; over a keyword answer, "-" at ≥ `veto` refuses it and
+another topic at ≥ `override` replaces it. The three values are data in the file, chosen by
+leave-one-corpus-out (`python -m handlers.programs.train --loco`, whose docstring gives each round's
+figures): since the eighth round, 0.3, 0.6 and 0.3."""
 
 from __future__ import annotations
 
@@ -52,6 +51,9 @@ class TopicModel:
         # `override` replaces it (issue 13, fifth round; absent in older files: never).
         self.veto: float = raw.get("veto", 2.0)
         self.override: float = raw.get("override", 2.0)
+        # When the keywords refused because several topics were about as close (a vague question:
+        # "bantuan"), a topic is answered only at or above this (eighth round; older files: threshold).
+        self.vague: float = raw.get("vague", self.threshold)
         self.classes: tuple[str, ...] = tuple(raw["classes"])
         grams: list[str] = raw["grams"]
         self._index = {gram: i for i, gram in enumerate(grams)}
@@ -118,17 +120,25 @@ class TopicModel:
             return (None, p) if p >= self.veto else None
         return (topic, p) if topic != keyword_topic and p >= self.override else None
 
-    def predict(self, text: str) -> tuple[str | None, float]:
-        """The topic it would answer (None: out of scope or not sure enough) and its probability."""
+    def predict(self, text: str, *, vague: bool = False) -> tuple[str | None, float]:
+        """The topic it would answer (None: out of scope or not sure enough) and its probability;
+        `vague`: the keywords found several topics about as close, and the surer floor applies."""
         probabilities = self.probabilities(text)
         best = int(np.argmax(probabilities))
         p = float(probabilities[best])
         topic = self.classes[best]
-        return (None if topic == OUT_OF_SCOPE or p < self.threshold else topic), p
+        floor = self.vague if vague else self.threshold
+        return (None if topic == OUT_OF_SCOPE or p < floor else topic), p
 
 
 def export(
-    vectorizer: Any, classifier: Any, *, threshold: float, veto: float = 2.0, override: float = 2.0
+    vectorizer: Any,
+    classifier: Any,
+    *,
+    threshold: float,
+    veto: float = 2.0,
+    override: float = 2.0,
+    vague: float | None = None,
 ) -> dict[str, Any]:
     """The fitted scikit-learn parts as the JSON this module reads (used by train.py)."""
     vocabulary = sorted(vectorizer.vocabulary_.items(), key=lambda item: item[1])
@@ -140,6 +150,7 @@ def export(
         "threshold": threshold,
         "veto": veto,
         "override": override,
+        "vague": threshold if vague is None else vague,
         "classes": [str(c) for c in classifier.classes_],
         "grams": grams,
         "idf": [round(float(vectorizer.idf_[i]), 5) for i in columns],

@@ -4,11 +4,12 @@
     .venv/bin/python -m handlers.programs.train            # train on everything, write the model
     .venv/bin/python -m handlers.programs.train --loco     # the leave-one-corpus-out estimate
 
-Training text: every topic's title and sample questions (both languages) and the eight tuning sets of
+Training text: every topic's title and sample questions (both languages) and the nine tuning sets of
 residents' questions (tests/data/resident_questions_heldout.tsv, benchmarks/data/
 resident_questions_fresh.tsv, resident_questions.tsv, dev_questions.tsv, resident_questions_holdout5.tsv,
-resident_questions_train6.tsv, resident_questions_holdout6.tsv, resident_questions_holdout7.tsv);
-out-of-scope rows ("-") are a class of their own. The untouched set (holdout8) is never read here.
+resident_questions_train6.tsv, resident_questions_holdout6.tsv, resident_questions_holdout7.tsv,
+resident_questions_holdout8.tsv); out-of-scope rows ("-") are a class of their own. The untouched set
+(holdout9) is never read here.
 
 `--loco`: for each set, the model is trained on the samples and the other sets and tested on it, read
 through topic_model.py as at run time. The keyword matcher's keywords and samples were tuned on the
@@ -31,7 +32,15 @@ the figure measured on it untouched (veto 0.7 and override 0.7, or refusing at 0
 question either way).
 Seventh round (holdout7 added; LOCO over eight sets): the same policy stays best — pooled 96.7 % /
 0.5 %; holdout7 with the keywords of c0211d1 235/243 right, 0/82 out of scope answered, the figure
-measured on it untouched."""
+measured on it untouched.
+Eighth round (holdout8 added; LOCO over nine sets; holdout8 with the keywords of 62723e3 237/250, 2/75
+out of scope answered, against 236/250, 2/75 measured on it untouched). Summed over the five honest
+views (heldout, holdout5–8 with their old keywords: 1,316 in scope, 399 out of scope), the model had
+become the better reader of new questions: alone at p ≥ 0.3 it got 96.4 % right, 1 out of scope
+answered, against 95.8 %, 2 for the policy of the fifth round. Adopted: the same veto (0.6), but the
+model's topic replaces a keyword answer at p ≥ 0.3 (OVERRIDE, was 0.6) and is answered when the
+keywords refused at p ≥ 0.3 (THRESHOLD, was 0.8): honest views 97.0 %, 3/399 out of scope answered;
+pooled 97.1 % / 1.6 % (was 97.1 % / 0.4 %). Override 0.4–0.5 or refusing at 0.4–0.5 lie between."""
 
 from __future__ import annotations
 
@@ -55,13 +64,22 @@ SETS = {
     "train6": ROOT / "benchmarks" / "data" / "resident_questions_train6.tsv",
     "holdout6": ROOT / "benchmarks" / "data" / "resident_questions_holdout6.tsv",
     "holdout7": ROOT / "benchmarks" / "data" / "resident_questions_holdout7.tsv",
+    "holdout8": ROOT / "benchmarks" / "data" / "resident_questions_holdout8.tsv",
 }
-THRESHOLD = 0.8
+THRESHOLD = 0.3  # when the keywords refused: the model's topic at or above this is answered
 VETO = 0.6  # over a keyword answer: the model's "-" at or above this refuses it
-OVERRIDE = 0.6  # over a keyword answer: another topic at or above this replaces it
+OVERRIDE = 0.3  # over a keyword answer: another topic at or above this replaces it
+VAGUE = 0.8  # when the keywords refused a vague question (several topics as close): the model's floor
+VAGUE_REFUSAL = "?"  # a keyword answer in the LOCO run: refused as too vague
 C = 30.0
 # The keyword matcher as it was when each held-out set was measured untouched: the honest view of it.
-KEYWORDS_BEFORE = {"heldout": "ba4a2b2", "holdout5": "a6e2401", "holdout6": "9e60f2c", "holdout7": "c0211d1"}
+KEYWORDS_BEFORE = {
+    "heldout": "ba4a2b2",
+    "holdout5": "a6e2401",
+    "holdout6": "9e60f2c",
+    "holdout7": "c0211d1",
+    "holdout8": "62723e3",
+}
 OLD_FILES = (
     "handlers/__init__.py",
     "handlers/programs/knowledge.py",
@@ -96,6 +114,7 @@ def fit(
     c: float = C,
     veto: float = VETO,
     override: float = OVERRIDE,
+    vague: float = VAGUE,
 ) -> dict[str, object]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -103,7 +122,7 @@ def fit(
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1)
     classifier = LogisticRegression(C=c, max_iter=5000)
     classifier.fit(vectorizer.fit_transform([t for t, _ in examples]), [y for _, y in examples])
-    return export(vectorizer, classifier, threshold=threshold, veto=veto, override=override)
+    return export(vectorizer, classifier, threshold=threshold, veto=veto, override=override, vague=vague)
 
 
 def _keyword_answers(locales: Path, texts: Sequence[str]) -> list[str | None]:
@@ -113,7 +132,16 @@ def _keyword_answers(locales: Path, texts: Sequence[str]) -> list[str | None]:
     matcher = Matcher(
         [load_knowledge(locales, "id"), load_knowledge(locales, "en")], load_normalizer(locales)
     )
-    return [matcher.match(text).topic for text in texts]
+    threshold = getattr(getattr(matcher, "tuning", None), "threshold", 2.0)  # older matchers: no tuning
+
+    def answer(text: str) -> str | None:
+        found = matcher.match(text)
+        candidates = getattr(found, "candidates", ())  # older matchers: no candidates
+        if found.topic is None and candidates and candidates[0][1] >= threshold:
+            return VAGUE_REFUSAL
+        return found.topic
+
+    return [answer(text) for text in texts]
 
 
 def _print_keyword_answers() -> None:
@@ -182,14 +210,18 @@ def loco(c: float = C) -> None:
     }
 
     def asked_when_refused(
-        threshold: float, veto: float | None = None, override: float | None = None
+        threshold: float, veto: float | None = None, override: float | None = None, vague: float | None = None
     ) -> Combine:
-        """The keyword answer; when it refused, the model's topic at p >= threshold. `veto`: a keyword
-        answer is dropped when the model says out of scope at p >= veto; `override`: the model's
-        topic replaces a different keyword answer at p >= override."""
+        """The keyword answer; when it refused, the model's topic at p >= threshold (at p >= `vague`
+        when it refused a vague question). `veto`: a keyword answer is dropped when the model says
+        out of scope at p >= veto; `override`: the model's topic replaces a different keyword answer
+        at p >= override."""
 
         def combine(kw: str | None, opinion: tuple[str | None, float, str]) -> str | None:
             topic, p, _ = opinion
+            if kw == VAGUE_REFUSAL:
+                floor = threshold if vague is None else vague
+                return topic if topic != OUT_OF_SCOPE and p >= floor else None
             if kw is not None:
                 if veto is not None and topic == OUT_OF_SCOPE and p >= veto:
                     return None
@@ -213,7 +245,7 @@ def loco(c: float = C) -> None:
             )
 
     print(f"LOCO over the {len(sets)} question sets (C={c}):")
-    show("keyword matcher (tuned on all)", lambda kw, _: kw)
+    show("keyword matcher (tuned on all)", lambda kw, _: None if kw == VAGUE_REFUSAL else kw)
     for threshold in (0.3, 0.5):
         show(
             f"model alone, p >= {threshold}",
@@ -228,11 +260,32 @@ def loco(c: float = C) -> None:
             f"keyword, model override at p >= {override}; refused: model at 0.8",
             asked_when_refused(0.8, override=override),
         )
-    for threshold, veto, override in ((0.8, 0.7, 0.7), (0.7, 0.7, 0.7), (0.8, 0.6, 0.6), (0.8, 0.7, 0.6)):
+    for threshold, veto, override in (
+        (0.8, 0.7, 0.7),
+        (0.7, 0.7, 0.7),
+        (0.8, 0.6, 0.6),
+        (0.8, 0.7, 0.6),
+        (0.8, 0.6, 0.5),
+        (0.8, 0.6, 0.4),
+        (0.8, 0.6, 0.3),
+        (0.5, 0.5, 0.4),
+        (0.3, 0.5, 0.3),
+        (0.3, 0.6, 0.3),
+        (0.3, 0.4, 0.3),
+        (0.4, 0.5, 0.3),
+        (0.5, 0.5, 0.3),
+        (0.3, 0.5, 0.2),
+        (0.3, 0.5, 0.4),
+    ):
         show(
             f"keyword, model veto at {veto}, override at {override}; refused: model at {threshold}",
             asked_when_refused(threshold, veto, override),
         )
+    show(
+        f"keyword, model veto at {VETO}, override at {OVERRIDE}; refused: model at {THRESHOLD}, "
+        f"vague: at {VAGUE} (the shipped policy)",
+        asked_when_refused(THRESHOLD, VETO, OVERRIDE, VAGUE),
+    )
 
 
 def main() -> None:

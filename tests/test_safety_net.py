@@ -731,7 +731,9 @@ def test_third_round_classes_leave_these_dangers_counted(text: str) -> None:
 
 
 # -- the veto of the trained model (issue 13, fourth round: chosen by leave-one-corpus-out) ---------
-def _with_veto(veto: float, strong_veto: float | None = None) -> DangerDetector:
+def _with_veto(
+    veto: float, strong_veto: float | None = None, now_veto: float | None = None
+) -> DangerDetector:
     """The shipped detector and model, with other vetoes (copies: the loaded ones are shared)."""
     detector = copy.copy(DangerDetector.load(LOCALES))
     detector.model = copy.copy(detector.model)
@@ -739,14 +741,16 @@ def _with_veto(veto: float, strong_veto: float | None = None) -> DangerDetector:
     detector.model.veto = veto
     if strong_veto is not None:
         detector.model.strong_veto = strong_veto
+    if now_veto is not None:
+        detector.model.now_veto = now_veto
     return detector
 
 
 def test_the_vetoes_never_touch_suicide_urgency_a_bare_statement_or_a_record() -> None:
     """With vetoes above every probability, what is left is what they may never touch: a strong
-    statement of suicide, an alarm said with a strictly urgent word, a bare statement of fewer than six
-    words, and any alarm in a report's notes (record)."""
-    everything = _with_veto(1.01, strong_veto=1.01)
+    statement of suicide, an alarm said with a plea (a strictly urgent word other than a bare "now"), a
+    bare statement of fewer than six words, and any alarm in a report's notes (record)."""
+    everything = _with_veto(1.01, strong_veto=1.01, now_veto=1.01)
     figure = "kue bolu buatan ibu laris manis, ludes terbakar habis dibeli"  # a normal rule's alarm
     assert _with_veto(0.0).assess(figure) == ("disaster",)
     assert everything.assess(figure) == ()
@@ -761,17 +765,21 @@ def test_the_vetoes_never_touch_suicide_urgency_a_bare_statement_or_a_record() -
     assert everything.assess("ibu hamil pendarahan") == ("medical",)  # a bare statement: never vetoed
     assert everything.assess("tolong, rumah kami kebanjiran sekarang") == ("disaster",)
     assert everything.assess("tolong bayi saya kejang sekarang", context="record") == ("medical",)
+    # "now" alone is no plea (eighth round): below `now_veto` the model may set such an alarm aside.
+    now = "rumah kami kebanjiran sekarang, air sudah masuk ke kamar"
+    assert everything.assess(now) == () and _with_veto(1.01, 1.01, now_veto=0.0).assess(now) == ("disaster",)
 
 
 def test_the_shipped_policy_is_the_one_leave_one_corpus_out_chose() -> None:
-    """threshold 0.6, veto 0.3, strong veto 0.3, rescue 0.85 (`python -m handlers.safety.train --loco`),
-    and with it every crisis message of the tuning corpora is still caught."""
+    """threshold 0.6, veto 0.3, strong veto 0.3, rescue 0.85, "now" veto 0.2 (`python -m
+    handlers.safety.train --loco`), and with it every crisis message of the tuning corpora is caught."""
     from handlers.safety import train
 
     model = DangerDetector.load(LOCALES).model
     assert model is not None
-    shipped = (model.threshold, model.veto, model.strong_veto, model.rescue)
-    assert shipped == (train.THRESHOLD, train.VETO, train.STRONG_VETO, train.RESCUE) == (0.6, 0.3, 0.3, 0.85)
+    shipped = (model.threshold, model.veto, model.strong_veto, model.rescue, model.now_veto)
+    chosen = (train.THRESHOLD, train.VETO, train.STRONG_VETO, train.RESCUE, train.NOW_VETO)
+    assert shipped == chosen == (0.6, 0.3, 0.3, 0.85, 0.2)
     detector = DangerDetector.load(LOCALES)
     for crisis, _ in TUNED.values():
         for row in crisis:
@@ -901,6 +909,10 @@ EIGHTH_ROUND_RULES_ALONE = [
 EIGHTH_ROUND_HARMLESS = [
     # a time of life long gone, well again now
     "waktu sekolah aku sempat pengen mati, sekarang sehat dan bahagia, mau bantu teman2 lain",
+    # "now" said with no plea, where the model is sure nothing is wrong (the "now" veto)
+    "anak SMA jaman sekarang suka becanda bilang mau bundir, gimana cara negurnya?",
+    "kenapa dulu orang tua suka masung ODGJ ya? sekarang masih ada yg gitu gak?",
+    "tadi pagi sy hampir pingsan pas antri bansos, sekarang udh enakan, normal ga sih?",
     # a lie, a baby kicking, a simile, a search that ended well
     "dikirimi pesan katanya rumah sy kebakaran, ternyata hoaks, ada yg iseng",
     "dedek bayi di perut udah bisa nendang, seneng banget",

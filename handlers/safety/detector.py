@@ -112,6 +112,10 @@ RENEWED = "renewed"
 # Just before a "past" word, says a carer left then and is still gone ("ibunya pergi … seminggu lalu"):
 # that past word does not count either.
 GONE = "gone"
+# The strictly urgent words that only say "now" ("sekarang", "saat ini"): harmless chat says them as
+# often as a cry for help does ("skrg udh sehat"). With no plea beside them, the model may still set
+# the alarm aside, below its own lower floor (model.py `now_veto`).
+NOW = "now"
 FILLER = "filler"  # aspect and degree words that may stand inside a phrase ("air makin naik")
 IDIOM = "idiom"  # the concept of figures of speech: a danger word inside one is no danger word
 ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speech is one
@@ -151,6 +155,9 @@ class Reading(NamedTuple):
     # Dealt with, and dated ("dulu waktu kecil pernah tenggelam, ditolong tetangga"): a settled
     # story the model does not overrule either (no rescue).
     dated: bool = False
+    # A strictly urgent word other than a bare "now" stood with it ("tolong", "darurat", "help"): the
+    # model never vetoes such an alarm (see `unvetoed`); with only "now", below `now_veto` it may.
+    plea: bool = False
 
 
 SHORT_WORDS = 6  # a message of fewer words is a bare statement: the model's veto does not apply
@@ -175,7 +182,7 @@ def unvetoed(read: Reading, text: str) -> bool:
         and not read.framed
         and not _NEVER_VETOED_WHEN_STRONG.isdisjoint(read.kinds)
     )
-    return read.urgent or strong or len(text.split()) < SHORT_WORDS
+    return read.plea or strong or len(text.split()) < SHORT_WORDS
 
 
 class _Spans(dict[int, list[tuple[int, int]]]):
@@ -226,7 +233,7 @@ class DangerDetector:
         self._concepts = {name: self._ids(words) for name, words in concepts.items()}
         self._markers = {
             name: self._ids(markers.get(name, ()))
-            for name in (*MARKERS, NEGATION, REQUEST, ONGOING, SELF, GENERIC, RENEWED, GONE)
+            for name in (*MARKERS, NEGATION, REQUEST, ONGOING, SELF, GENERIC, RENEWED, GONE, NOW)
         }
         self._rules = tuple(self._rule(raw) for raw in rules)
         distinct = {
@@ -411,12 +418,15 @@ class DangerDetector:
             # a message the rules read as settled or harmless is flagged when the model is very sure
             # of danger. The model is asked only where its answer can change the outcome.
             if found:
-                # Never vetoed: a strictly urgent word with it, a strong statement of suicide
+                # Never vetoed: a plea with it ("tolong", not a bare "now"), a strong statement of suicide
                 # ("cara potong nadi biar cepat" reads like a question to the model), or a bare
                 # statement of a few words ("ibu hamil pendarahan"): nothing around it says otherwise.
                 if unvetoed(read, text):
                     return found
-                floor = model.veto if read.strength < STRENGTHS["strong"] else model.strong_veto
+                if read.urgent:  # said with "now" alone (no plea): the lower floor
+                    floor = model.now_veto
+                else:
+                    floor = model.veto if read.strength < STRENGTHS["strong"] else model.strong_veto
                 return () if model.danger(text) < floor else found
             if read.figure or read.dated or len(text.split()) < MODEL_WORDS:
                 return found
@@ -511,12 +521,21 @@ class DangerDetector:
             # ("demam tinggi", said with nothing else the rules know): the fallback decides.
             return None
         kept.sort(key=lambda ks: (-ks[1], KINDS.index(ks[0])))
-        # With a strictly urgent word ("sekarang", "tolong"), an alarm is never vetoed (assess).
+        # With a plea ("tolong", "darurat"), an alarm is never vetoed; with a bare "now" ("sekarang"),
+        # only below the model's lower floor (assess).
         urgent = bool(kept) and present["urgent_strict"]
+        plea = urgent and self._marker_present(
+            self._markers["urgent_strict"] - self._markers[NOW],
+            spans,
+            trigger_positions,
+            "urgent_strict",
+            sentence,
+            danger_sentences,
+        )
         framed = any(present[name] for name in _FRAMES)
         dated = present["handled"] and present["past"]
         kinds = tuple(kind for kind, _ in kept)
-        return Reading(kinds, kept[0][1] if kept else -1, urgent, framed=framed, dated=dated)
+        return Reading(kinds, kept[0][1] if kept else -1, urgent, framed=framed, dated=dated, plea=plea)
 
     def _without(self, spans: _Spans, idiom: set[int]) -> tuple[_Spans, bool]:
         """The trigger words' spans that lie outside every idiom (other terms are kept), and whether

@@ -42,7 +42,12 @@ in a shed, or tied up for raging; a rampage with a machete; a child not home aft
 undone by "tapi sekarang" or by a carer gone since then; refusing and being hit for it never vetoed;
 place names no typo; well again, a road passable again, under control; a prank or a lie; a simile; a
 baby kicking; a talk's title; and, for the fallback, chat that says all is well: BENIGN in
-detector.py). The same policy stays the best in the sweep."""
+detector.py). The same policy stays the best in the sweep. Then a new veto U: an alarm whose only
+urgency is a bare "now" ("sekarang", no plea such as "tolong") was never vetoed; it is now set aside
+below p 0.2. Summed over the five honest views (each held-out pair with its old rules): 9 missed /
+39 alarms → 9 / 34; pooled with today's rules 0 / 34 → 0 / 33. U = 0.3 would miss two crisis
+messages ("kdrt bu.. sy. skrg. hp mau diambil", p 0.27); the lowest crisis message such a veto
+could touch stands at 0.27, so 0.2 keeps a margin of 0.07 (0.1 saves 3 alarms fewer)."""
 
 from __future__ import annotations
 
@@ -50,6 +55,7 @@ import csv
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -75,7 +81,9 @@ BEFORE = {
     "holdout7": "c0211d1",
     "holdout8": "62723e3",
 }
-Policy = tuple[float, float, float | None, float | None]  # threshold, veto, rescue, strong veto
+Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
+# The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
+NOW_WORDS = ("sekarang", "sedang", "saat ini", "malam ini", "now", "right now")
 NEWEST = "train6"  # the newest pair: today's rules were not yet tuned on it when the policy was chosen
 OLD_FILES = (
     "handlers/__init__.py",
@@ -105,9 +113,22 @@ def messages() -> list[tuple[str, int, str, str]]:
 
 
 # "C" caught, "R" read as harmless or settled, "I" read as a figure of speech, "F" passed to
-# the fallback, "H" a lasting feeding problem; a strong rule counted; never vetoed (an urgent word, or a
-# strong statement of suicide).
-Status = tuple[str, bool, bool]
+# the fallback, "H" said to be well; a strong rule counted; never vetoed as before the eighth round (a
+# strictly urgent word, a strong statement of suicide, disaster or violence, a bare statement); and
+# whether that was only for an urgent word that says nothing but "now" (no plea: the round's veto U).
+Status = tuple[str, bool, bool, bool]
+
+
+def _now_only(detector: Any, text: str) -> bool:
+    """Whether the strictly urgent words of `text` only say "now" (read with `detector`'s own terms)."""
+    try:
+        spans = detector._matches(detector.reader.tokens(text))
+        term_ids = detector._term_ids
+        urgent = detector._markers["urgent_strict"].intersection(spans)
+    except AttributeError:  # an older detector: no such reading
+        return False
+    now = {term_ids.get(tuple(word.split())) for word in NOW_WORDS}
+    return bool(urgent) and urgent <= now
 
 
 def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Status]:
@@ -131,8 +152,15 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
                 figure = bool(getattr(found, "figure", False) or getattr(found, "dated", False))
                 never = getattr(detector_module, "unvetoed", None)  # absent from older detectors
                 urgent = found is not None and never is not None and never(found, text)
+                now = False
+                if found is not None and never is not None and getattr(found, "urgent", False):
+                    # As before the eighth round, any strictly urgent word makes the alarm unvetoed.
+                    calm = found._replace(urgent=False, **({"plea": False} if hasattr(found, "plea") else {}))
+                    only = not never(calm, text)
+                    urgent = True
+                    now = only and _now_only(detector, text)
             else:  # an older detector: the strong rules alone tell whether a strong one counted
-                urgent = figure = False
+                urgent = figure = now = False
                 kinds = detector._assess_rules(text, context)
                 if strong_only is None:
                     strong_only = DangerDetector._from_files(sorted(locales.glob("*/danger.yaml")), None)
@@ -143,10 +171,10 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
                 benign: Callable[[str], bool] | None = getattr(detector, "_benign", None) or getattr(
                     detector, "_chronic", None
                 )
-                out.append(("H" if benign is not None and benign(text) else "F", False, False))
+                out.append(("H" if benign is not None and benign(text) else "F", False, False, False))
             else:
                 state = "C" if kinds else ("I" if figure else "R")
-                out.append((state, strong, urgent))
+                out.append((state, strong, urgent, now))
         return out
     finally:
         detector.model = model
@@ -162,7 +190,9 @@ def _old_statuses(commit: str, texts: Sequence[tuple[str, str]]) -> list[Status]
     files = OLD_FILES + (("handlers/safety/words.py",) if commit != BEFORE["holdout4"] else ())
     files += ("handlers/safety/hashed.py",) if commit == BEFORE["holdout8"] else ()  # new in round 8
     found = run_at_commit(commit, files, extra, code, texts)
-    return None if found is None else [(s, bool(strong), bool(urgent)) for s, strong, urgent in found]
+    if found is None:
+        return None
+    return [(state, bool(strong), bool(never), bool(now)) for state, strong, never, now in found]
 
 
 def _print_statuses() -> None:
@@ -203,11 +233,16 @@ def _alarm(
     veto: float | None,
     rescue: float | None = None,
     strong_veto: float | None = None,
+    now_veto: float | None = None,
 ) -> bool:
     """The detector's decision (detector.py `assess`) from the rules' status and the model's p."""
-    state, strong, urgent = status
+    state, strong, never, now = status
     if state == "C":
-        if context != "chat" or urgent:
+        if context != "chat":
+            return True
+        if now and now_veto is not None:  # urgent only for a bare "now": the lower floor
+            return p >= now_veto
+        if never:
             return True
         if strong:
             return not (strong_veto is not None and p < strong_veto)
@@ -241,7 +276,11 @@ def figures(
 
 
 def main(
-    threshold: float, veto: float, rescue: float | None = None, strong_veto: float | None = None
+    threshold: float,
+    veto: float,
+    rescue: float | None = None,
+    strong_veto: float | None = None,
+    now_veto: float | None = None,
 ) -> None:
     msgs = messages()
     for crisis, _ in PAIRS.values():
@@ -256,11 +295,14 @@ def main(
     def show(label: str, decide: Callable[[int], bool], pairs: Sequence[str] = tuple(PAIRS)) -> None:
         print(f"  {label}: " + figures(msgs, decide, pairs)[0])
 
-    chosen: Policy = (threshold, veto, rescue, strong_veto)
-    print(f"LOCO, threshold t={threshold}, veto V={veto}, rescue R={rescue}, strong veto S={strong_veto}:")
+    chosen: Policy = (threshold, veto, rescue, strong_veto, now_veto)
+    print(
+        f"LOCO, threshold t={threshold}, veto V={veto}, rescue R={rescue}, strong veto S={strong_veto}, "
+        f"now veto U={now_veto}:"
+    )
     show("rules alone", lambda i: statuses[i][0] == "C")
     show("model alone", lambda i: msgs[i][3] == "chat" and probability[i] >= threshold)
-    show("rules + model", decide(statuses, (threshold, -1.0, None, None)))
+    show("rules + model", decide(statuses, (threshold, -1.0, None, None, None)))
     show("rules + model + policy", decide(statuses, chosen))
     caught = sorted(
         (probability[i], m[0], m[2][:60])
@@ -275,19 +317,21 @@ def main(
         if found is None:
             print(f"  rules of {BEFORE[name]}: not available (git)")
             continue
-        show(f"rules of {BEFORE[name]} + model", decide(found, (threshold, -1.0, None, None)), [name])
+        show(f"rules of {BEFORE[name]} + model", decide(found, (threshold, -1.0, None, None, None)), [name])
         show(f"rules of {BEFORE[name]} + model + policy", decide(found, chosen), [name])
     print("Sweep (pooled over every pair with today's rules; then each held-out pair with its old rules):")
     grid: list[Policy] = [
-        (t, v, r, sv)
+        (t, v, r, sv, u)
         for t in (0.6, 0.7, 0.75, 0.8)
         for v in (0.05, 0.2, 0.3, 0.4)
         for r in (None, 0.85, 0.9, 0.95)
         for sv in (None, 0.2, 0.3)
+        for u in (None, 0.1, 0.2, 0.3)
     ]
     for policy in grid:
         _, (tp, n1, fa, _) = figures(msgs, decide(statuses, policy))
-        line = f"  t={policy[0]} V={policy[1]} R={policy[2]} S={policy[3]}: {n1 - tp} missed, {fa} alarms"
+        t, v, r, sv, u = policy
+        line = f"  t={t} V={v} R={r} S={sv} U={u}: {n1 - tp} missed, {fa} alarms"
         _, (ntp, nn1, nfa, nn0) = figures(msgs, decide(statuses, policy), [NEWEST])
         line += f"; {NEWEST} {nn1 - ntp} missed, {nfa}/{nn0} alarms"
         for name, found in old.items():

@@ -15,9 +15,10 @@ with 2/151 false alarms (rules alone: 1/151).
 
 The vetoes and the rescue (issue 13, fourth and fifth rounds; detector.py `assess`): a weak or normal
 rule's chat alarm is set aside when this model's probability of danger is below `veto`, a strong one
-below `strong_veto` (never a strong statement of suicide, an alarm said with a strictly urgent word,
-a bare statement of a few words, nor a report's notes); a chat message the rules read as settled is
-flagged at or above `rescue`. Chosen by leave-one-corpus-out (`python -m handlers.safety.train
+below `strong_veto` (never a strong statement of suicide, an alarm said with a plea — a strictly
+urgent word other than a bare "now" —, a bare statement of a few words, nor a report's notes), one
+whose only urgency is "now" below `now_veto` (eighth round); a chat message the rules read as settled
+is flagged at or above `rescue`. Chosen by leave-one-corpus-out (`python -m handlers.safety.train
 --loco`; the figures are in train.py)."""
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class NgramModel:
         self.veto: float = raw.get("veto", 0.0)  # below this, a weak or normal rule's chat alarm is set aside
         # below this, even a strong rule's chat alarm is set aside ("'kill me now' haha my boss …")
         self.strong_veto: float = raw.get("strong_veto", 0.0)
+        # below this, an alarm whose only urgency is "now" ("sekarang", no plea) is set aside (round 8)
+        self.now_veto: float = raw.get("now_veto", 0.0)
         # at or above this, a chat message the rules read as settled or harmless is flagged after all
         self.rescue: float = raw.get("rescue", 2.0)
         self.kinds: tuple[str, ...] = tuple(raw["kinds"])

@@ -21,7 +21,8 @@ holdout4 (556d832) and before holdout5 (a6e2401) read those pairs, and train6 be
 fixed — where recall comes first: the fallback flags at p ≥ 0.6 (was 0.8); a weak or normal rule's chat
 alarm is vetoed below 0.3 (was 0.05) and a strong one below 0.3 (new), except a strong statement of
 suicide, an alarm said with a strictly urgent word, or a bare statement of fewer than six words
-(detector.py `unvetoed`); a chat message the rules read as settled or harmless is flagged at p ≥ 0.85
+(detector.py `unvetoed`; since the eighth round a bare "now" is no plea: such an alarm is vetoed below
+0.2, NOW_VETO); a chat message the rules read as settled or harmless is flagged at p ≥ 0.85
 (the rescue, new; a weak sign with nothing urgent now goes to the fallback). Honest views, old policy →
 this one: holdout5 with the rules of a6e2401 173/186 caught, 16/244 alarms → 185/186, 5/244; holdout4 with
 the rules of 556d832 123/126, 8/166 → 125/126, 5/166. Its price, shown in tests/test_safety_net.py: the
@@ -44,6 +45,7 @@ THRESHOLD = 0.6  # the fallback flags a chat message no rule matched at or above
 VETO = 0.3  # below this, a weak or normal rule's chat alarm is set aside
 STRONG_VETO = 0.3  # below this, a strong rule's chat alarm is set aside too
 RESCUE = 0.85  # at or above this, a chat message the rules read as harmless or settled is flagged
+NOW_VETO = 0.2  # below this, a chat alarm whose only urgency is "now" (no plea) is set aside
 BENCH = ROOT / "benchmarks" / "data"
 CRISIS = (
     DATA / "crisis_messages.tsv",
@@ -149,11 +151,12 @@ def main() -> None:
             _option("--veto", VETO),
             _option("--rescue", RESCUE),
             _option("--strong-veto", STRONG_VETO),
+            _option("--now-veto", NOW_VETO),
         )
         return
     crisis = [r for name in CRISIS for r in _rows(name)]
     raw = fit(crisis, _negatives(HARMLESS), THRESHOLD, VETO)
-    raw["strong_veto"], raw["rescue"] = STRONG_VETO, RESCUE
+    raw["strong_veto"], raw["rescue"], raw["now_veto"] = STRONG_VETO, RESCUE, NOW_VETO
     (LOCALES / FILE_NAME).write_text(
         json.dumps(raw, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
     )

@@ -993,3 +993,16 @@ def test_a_talks_title_and_the_help_it_teaches_to_ask_for_are_a_record() -> None
 def test_refusing_and_being_hit_for_it_is_never_vetoed() -> None:
     text = "istri sy dipaksa melayani, kalau menolak ditampar"
     assert "violence" in _with_veto(1.01, strong_veto=1.01).assess(text)
+
+
+def test_a_danger_beside_a_lasting_thinness_is_flagged_when_the_model_is_all_but_certain() -> None:
+    """A chat message said to be well in some way (BENIGN: a lasting thinness, a lawful job) and
+    naming no danger any rule knows is not passed to the fallback's usual threshold; since the eighth
+    round it is flagged when the model is all but certain (p >= 0.95), as an old woman sleeping rough
+    for nights is; an everyday feeding worry (p 0.88) is not."""
+    detector = DangerDetector.load(LOCALES)
+    assert detector.model is not None and detector.model.benign_rescue == 0.95
+    elder = "nenek tua tidur di depan ruko sudah 3 malam, badannya kurus, sepertinya tak punya keluarga"
+    assert detector.assess(elder) == ("neglect",)
+    assert detector.assess("anak aku ndik mau makan sayur") == ()
+    assert detector.assess("anak sy susah makan, berat badan turun") == ()

@@ -47,7 +47,11 @@ urgency is a bare "now" ("sekarang", no plea such as "tolong") was never vetoed;
 below p 0.2. Summed over the five honest views (each held-out pair with its old rules): 9 missed /
 39 alarms → 9 / 34; pooled with today's rules 0 / 34 → 0 / 33. U = 0.3 would miss two crisis
 messages ("kdrt bu.. sy. skrg. hp mau diambil", p 0.27); the lowest crisis message such a veto
-could touch stands at 0.27, so 0.2 keeps a margin of 0.07 (0.1 saves 3 alarms fewer)."""
+could touch stands at 0.27, so 0.2 keeps a margin of 0.07 (0.1 saves 3 alarms fewer). And a chat
+message said to be well (BENIGN: a lasting thinness, a lawful job, …) is no longer out of the model's
+reach: it is flagged at p ≥ 0.95 (train.BENIGN_RESCUE). Honest views 9 → 7 missed ("ada nenek2 tidur
+di pasar udh 3 malam, badannya kurus": p 1.0), alarms unchanged, the same from 0.85 to 0.99; 0.95
+stays above every harmless message said to be well (an everyday "anak aku ndik mau makan sayur": 0.88)."""
 
 from __future__ import annotations
 
@@ -84,6 +88,7 @@ BEFORE = {
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
 NOW_WORDS = ("sekarang", "sedang", "saat ini", "malam ini", "now", "right now")
+BENIGN_RESCUE = 0.95  # train.BENIGN_RESCUE (not imported: this module also runs in older trees)
 NEWEST = "train6"  # the newest pair: today's rules were not yet tuned on it when the policy was chosen
 OLD_FILES = (
     "handlers/__init__.py",
@@ -247,8 +252,10 @@ def _alarm(
         if strong:
             return not (strong_veto is not None and p < strong_veto)
         return not (veto is not None and p < veto)
-    if state == "R":
+    if state == "R":  # read as settled: only the rescue flags it
         return rescue is not None and context == "chat" and p >= rescue
+    if state == "H":  # said to be well: only a model all but certain flags it
+        return context == "chat" and p >= BENIGN_RESCUE
     return state == "F" and context == "chat" and p >= t
 
 

@@ -50,6 +50,8 @@ class NgramModel:
         self.strong_veto: float = raw.get("strong_veto", 0.0)
         # below this, an alarm whose only urgency is "now" ("sekarang", no plea) is set aside (round 8)
         self.now_veto: float = raw.get("now_veto", 0.0)
+        # at or above this, a chat message said to be well (detector.py BENIGN) is flagged after all
+        self.benign_rescue: float = raw.get("benign_rescue", 2.0)
         # at or above this, a chat message the rules read as settled or harmless is flagged after all
         self.rescue: float = raw.get("rescue", 2.0)
         self.kinds: tuple[str, ...] = tuple(raw["kinds"])

@@ -46,6 +46,7 @@ VETO = 0.3  # below this, a weak or normal rule's chat alarm is set aside
 STRONG_VETO = 0.3  # below this, a strong rule's chat alarm is set aside too
 RESCUE = 0.85  # at or above this, a chat message the rules read as harmless or settled is flagged
 NOW_VETO = 0.2  # below this, a chat alarm whose only urgency is "now" (no plea) is set aside
+BENIGN_RESCUE = 0.95  # at or above this, a chat message said to be well (detector.py BENIGN) is flagged
 BENCH = ROOT / "benchmarks" / "data"
 CRISIS = (
     DATA / "crisis_messages.tsv",
@@ -157,6 +158,7 @@ def main() -> None:
     crisis = [r for name in CRISIS for r in _rows(name)]
     raw = fit(crisis, _negatives(HARMLESS), THRESHOLD, VETO)
     raw["strong_veto"], raw["rescue"], raw["now_veto"] = STRONG_VETO, RESCUE, NOW_VETO
+    raw["benign_rescue"] = BENIGN_RESCUE
     (LOCALES / FILE_NAME).write_text(
         json.dumps(raw, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
     )

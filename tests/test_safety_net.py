@@ -771,7 +771,7 @@ def test_the_vetoes_never_touch_suicide_urgency_a_bare_statement_or_a_record() -
 
 
 def test_the_shipped_policy_is_the_one_leave_one_corpus_out_chose() -> None:
-    """threshold 0.6, veto 0.3, strong veto 0.3, rescue 0.85, "now" veto 0.2 (`python -m
+    """threshold 0.6, veto 0.3, strong veto 0.3, rescue 0.65, "now" veto 0.2 (`python -m
     handlers.safety.train --loco`), and with it every crisis message of the tuning corpora is caught."""
     from handlers.safety import train
 
@@ -779,7 +779,7 @@ def test_the_shipped_policy_is_the_one_leave_one_corpus_out_chose() -> None:
     assert model is not None
     shipped = (model.threshold, model.veto, model.strong_veto, model.rescue, model.now_veto)
     chosen = (train.THRESHOLD, train.VETO, train.STRONG_VETO, train.RESCUE, train.NOW_VETO)
-    assert shipped == chosen == (0.6, 0.3, 0.3, 0.85, 0.2)
+    assert shipped == chosen == (0.6, 0.3, 0.3, 0.65, 0.2)
     detector = DangerDetector.load(LOCALES)
     for crisis, _ in TUNED.values():
         for row in crisis:

@@ -51,7 +51,13 @@ could touch stands at 0.27, so 0.2 keeps a margin of 0.07 (0.1 saves 3 alarms fe
 message said to be well (BENIGN: a lasting thinness, a lawful job, …) is no longer out of the model's
 reach: it is flagged at p ≥ 0.95 (train.BENIGN_RESCUE). Honest views 9 → 7 missed ("ada nenek2 tidur
 di pasar udh 3 malam, badannya kurus": p 1.0), alarms unchanged, the same from 0.85 to 0.99; 0.95
-stays above every harmless message said to be well (an everyday "anak aku ndik mau makan sayur": 0.88)."""
+stays above every harmless message said to be well (an everyday "anak aku ndik mau makan sayur": 0.88).
+Last, the rescue of a message the rules read as settled, R 0.85 → 0.65: honest views 7 → 5 missed ("my
+wife is in labour, the baby's arm came out first", 0.57, is still missed; "min mau tanya bantuan bencana
+tahun lalu, eh tapi ini sekarang air mulai masuk rumah lagi", 0.65, is caught), 34 → 35 alarms; pooled
+with today's rules 0 / 33 → 0 / 37; the everyday and tricky-chat sets read but not trained on: no alarm
+more (25/781, 23/414). R 0.6 gains nothing more; the fallback's t 0.55 misses fewer only with R 0.6 and
+3 alarms more."""
 
 from __future__ import annotations
 
@@ -331,7 +337,7 @@ def main(
         (t, v, r, sv, u)
         for t in (0.6, 0.7, 0.75, 0.8)
         for v in (0.05, 0.2, 0.3, 0.4)
-        for r in (None, 0.85, 0.9, 0.95)
+        for r in (None, 0.65, 0.75, 0.85)
         for sv in (None, 0.2, 0.3)
         for u in (None, 0.1, 0.2, 0.3)
     ]

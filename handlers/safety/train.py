@@ -22,7 +22,8 @@ fixed — where recall comes first: the fallback flags at p ≥ 0.6 (was 0.8); a
 alarm is vetoed below 0.3 (was 0.05) and a strong one below 0.3 (new), except a strong statement of
 suicide, an alarm said with a strictly urgent word, or a bare statement of fewer than six words
 (detector.py `unvetoed`; since the eighth round a bare "now" is no plea: such an alarm is vetoed below
-0.2, NOW_VETO); a chat message the rules read as settled or harmless is flagged at p ≥ 0.85
+0.2, NOW_VETO); a chat message the rules read as settled or harmless is flagged at p ≥ 0.85 (0.65
+since the eighth round)
 (the rescue, new; a weak sign with nothing urgent now goes to the fallback). Honest views, old policy →
 this one: holdout5 with the rules of a6e2401 173/186 caught, 16/244 alarms → 185/186, 5/244; holdout4 with
 the rules of 556d832 123/126, 8/166 → 125/126, 5/166. Its price, shown in tests/test_safety_net.py: the
@@ -44,7 +45,8 @@ LOCALES = ROOT / "locales"
 THRESHOLD = 0.6  # the fallback flags a chat message no rule matched at or above this
 VETO = 0.3  # below this, a weak or normal rule's chat alarm is set aside
 STRONG_VETO = 0.3  # below this, a strong rule's chat alarm is set aside too
-RESCUE = 0.85  # at or above this, a chat message the rules read as harmless or settled is flagged
+RESCUE = 0.65  # at or above this, a chat message the rules read as harmless or settled is flagged (0.85
+# until the eighth round: see loco.py)
 NOW_VETO = 0.2  # below this, a chat alarm whose only urgency is "now" (no plea) is set aside
 BENIGN_RESCUE = 0.95  # at or above this, a chat message said to be well (detector.py BENIGN) is flagged
 BENCH = ROOT / "benchmarks" / "data"

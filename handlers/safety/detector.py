@@ -119,8 +119,9 @@ NOW = "now"
 FILLER = "filler"  # aspect and degree words that may stand inside a phrase ("air makin naik")
 IDIOM = "idiom"  # the concept of figures of speech: a danger word inside one is no danger word
 ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speech is one
-# Concepts of a chat message that says all is well, read by the rules and not passed to the fallback
-# when no rule matched: a feeding or growth problem that lasts ("anak saya susah makan, berat badan
+# Concepts of a chat message that says all is well: when no rule matched, it is not passed to the
+# fallback's usual threshold but flagged only when the model is all but certain (model.py
+# `benign_rescue`): a feeding or growth problem that lasts ("anak saya susah makan, berat badan
 # turun": a question for the Posyandu; the fallback reads "makan … turun" like the crisis corpora's
 # hunger), a job said to be lawful and paid ("kerja di kapal, resmi, gajinya lancar"), a search that
 # ended well ("dicariin ternyata ketiduran"), home again with gifts ("pulang dari malaysia, bawa oleh-oleh"),

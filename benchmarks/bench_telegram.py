@@ -8,7 +8,17 @@ sent at a time). N updates from N different people are queued at once; the clock
 push to the N-th reply the fake records. The bots take turns round by round (echo, KaderBot, echo,
 KaderBot, …), so the load of a shared machine falls on both alike; each figure is the median of its
 rounds, after a warm-up. Beside the wall clock, each bot process's CPU time per update is shown
-(Linux: /proc).
+(Linux: the scheduler's time on a CPU of each of its threads, /proc/PID/task/*/schedstat), the
+median of its rounds as well: a round's CPU from its first push until the bot has gone quiet after
+its last reply. (Until issue #19's polling work the CPU figure was the mean over all rounds, in clock
+ticks, beside the median wall time: aiogram's echo bot then showed less wall time than CPU time per
+update. Its rounds are of two kinds: some hold full garbage collections of about 110 ms each and
+take about twice the CPU of the others (counted with gc.callbacks in its process: 6 full collections,
+0.64 s, over the warm-up and 10 rounds of 200 updates, 3 of which took twice the CPU); the median
+left those out of the wall time, the mean kept them in the CPU time. Now both leave them out alike.
+KaderBot freezes what it built at start-up out of the collector's sight, bot/web.py, and has no such
+rounds.) Before a returning-person round, the unmeasured /start round that makes them known is let
+settle, as every measured round ends.
 
 KaderBot's path is everything a person's message goes through: its getUpdates loop, the update →
 event mapping, the core's database transaction (SQLite here), rendering and the Bot API call. Its
@@ -31,6 +41,23 @@ PostgreSQL, where a turn waits on the database, the turns overlap: 4 at a time t
 time of one at a time there (same run, server on the same cores; more than the pool's 5 connections
 made it slower instead).
 
+Where a first contact's polling time went next (issue #19's second polling session, py-spy over 60
+rounds, a timeline of getUpdates, turns and sends, cProfile-free timers in a core-only loop): the
+core's turn was about 40 % of the bot's CPU, 0.54 ms a /start on its own — SQLite's commit 0.10-0.16
+ms of it (13 WAL frames a first contact; automatic checkpoints 0.03 ms; a checkpoint thread was tried
+in an earlier session and dropped), an empty ORM session's commit 0.07 ms (now skipped:
+storage/turns.py); the Bot API's socket writes 10-12 %; the event loop itself 10-11 %; the reply path
+(ledger claim, rate limiter, aiohttp) 10-14 %; the ledger's shared transactions 4.5 %; aiohttp's
+request tracing, kept only to count connections, 1.5 % (dropped: telegram_http.py). In the wall time:
+the getUpdates between two batches of 100 took 8 ms of the fake's time with the bot mostly idle (now
+fetched while the batch's last updates are handled: telegram_updates.py PREFETCH_WHEN); the replies,
+8 in flight with the fake answering a send in about 4 ms under load, kept MAX_DELIVERIES (32) waiting
+most of a round, and a round's last reply went out 16-18 ms after its last turn; their claims waited
+behind the turns queued for the database (now they go first: storage/turns.py `_Turnstile`). Tried
+and dropped, same-run figures: no automatic checkpoints at all (no gain beyond noise), a larger GC
+threshold (0.456 vs 0.459 ms a /start), IN_FLIGHT 16 (1.064 vs 1.098 ms, within noise; and it is the
+crash bound).
+
 A second comparison gives every Bot API answer 30 ms of latency, closer to a real server's round
 trip than 127.0.0.1: there KaderBot's replies going out while the next turn runs pay off.
 
@@ -50,6 +77,7 @@ cost weighs little on the shared cores.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import json
 import os
@@ -71,8 +99,11 @@ from storage.migrate import upgrade
 from storage.seed import seed_demo
 from tests.fakes.bot_api import Call, FakeBotAPI
 
-UPDATES = 200  # per round
-ROUNDS = 5
+UPDATES = int(os.environ.get("BENCH_TELEGRAM_UPDATES", "200"))  # per round
+ROUNDS = int(os.environ.get("BENCH_TELEGRAM_ROUNDS", "5"))
+# BENCH_TELEGRAM_QUICK=1: the side-by-side rounds only (polling and webhook), without the as-deployed
+# row and the comparison with a slow Bot API.
+QUICK = "BENCH_TELEGRAM_QUICK"
 WARM_UP = 20
 LATENCY = 0.030  # seconds per Bot API answer in the second comparison
 LATENCY_UPDATES = 60
@@ -91,6 +122,10 @@ TIMEOUT = 120.0
 # idle between its rounds (its outbox and scheduler loops wake up), took the webhook's p99 at 32 in
 # flight from 60-83 ms to 120-180 ms in the same runs (2026-12-06), for both KaderBot and aiogram.
 SEQUENTIAL_ROW = "BENCH_TELEGRAM_SEQUENTIAL"
+# BENCH_TELEGRAM_BASELINE=DIR: one more first-contact polling row, `kaderbot run` from the source tree in
+# DIR (e.g. `git archive HEAD | tar -x -C DIR`), in the same rounds: a change measured against the
+# code before it in one run, rather than across runs of a shared machine.
+BASELINE_ROW = "BENCH_TELEGRAM_BASELINE"
 KADERBOT = str(Path(sys.executable).with_name("kaderbot"))
 
 ECHO_BOT = """
@@ -148,6 +183,15 @@ else:
     web.run_app(app, host="127.0.0.1", port=int(os.environ["PORT"]), print=None)
 """
 
+# `kaderbot run` from another source tree (BENCH_TELEGRAM_BASELINE), placed first on the module path.
+BASELINE_BOT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from bot.cli import main
+sys.argv = ["kaderbot", "run"]
+sys.exit(main())
+"""
+
 # `kaderbot run` with the getUpdates loop handling one update at a time (as before issue #19's change).
 SEQUENTIAL_BOT = """
 import sys
@@ -192,7 +236,7 @@ class Figure:
     name: str
     seconds: float  # median per round
     updates: int
-    cpu: float | None = None  # the bot process's CPU seconds per update, over all its rounds
+    cpu: float | None = None  # the bot process's CPU seconds per update, median of its rounds
 
     @property
     def per_update_ms(self) -> float:
@@ -222,12 +266,17 @@ class Bot:
     pid: int
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the process so far (Linux), or None."""
+        """CPU time of the process's threads so far (Linux), or None: the scheduler's nanoseconds on a
+        CPU of each thread (/proc/PID/task/*/schedstat). /proc/PID/stat counts in clock ticks (10 ms),
+        ±0.05 ms per update in a round of 200."""
+        total = 0
         try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+            for task in os.listdir(f"/proc/{self.pid}/task"):
+                with contextlib.suppress(FileNotFoundError):  # a thread that just ended
+                    total += int(Path(f"/proc/{self.pid}/task/{task}/schedstat").read_text().split()[0])
         except OSError:
             return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total / 1e9
 
 
 @dataclass
@@ -239,11 +288,21 @@ class Measurement:
     text: str
     returning: bool = False
     times: list[float] = field(default_factory=list)
-    cpu: float | None = 0.0
+    cpu: list[float] | None = field(default_factory=list)  # per round: None once a reading failed
 
     def figure(self, updates: int) -> Figure:
-        cpu = self.cpu / (updates * len(self.times)) if self.cpu is not None else None
-        return Figure(self.name, statistics.median(self.times), updates, cpu)
+        return Figure(self.name, statistics.median(self.times), updates, _median_cpu(self.cpu, updates))
+
+
+def _median_cpu(rounds: list[float] | None, updates: int) -> float | None:
+    """CPU seconds per update, the median of the rounds, as for the wall time: a mean would mix the
+    rounds differently from the wall figure beside it (aiogram's rounds took either about 0.65 or 1.2
+    ms of CPU per update, so its mean CPU could exceed its median wall time)."""
+    return statistics.median(rounds) / updates if rounds else None
+
+
+def _add_cpu(rounds: list[float] | None, before: float | None, after: float | None) -> list[float] | None:
+    return None if rounds is None or before is None or after is None else [*rounds, after - before]
 
 
 def _round(fake: FakeBotAPI, text: str, first_chat: int, count: int) -> float:
@@ -281,10 +340,10 @@ def _measure(
             first = chats.take(updates)
             if m.returning:
                 _round(m.bot.fake, "/start", first, updates)
+                _settled(m.bot)  # the measured round starts quiet, as the others do
             before = m.bot.cpu_seconds()
             m.times.append(_round(m.bot.fake, m.text, first, updates))
-            after = _settled(m.bot)
-            m.cpu = None if m.cpu is None or before is None or after is None else m.cpu + after - before
+            m.cpu = _add_cpu(m.cpu, before, _settled(m.bot))
     return [m.figure(updates) for m in measurements]
 
 
@@ -394,6 +453,7 @@ class Bots:
     channel_only: Bot | None
     aiogram: Bot | None = None
     sequential: Bot | None = None  # KaderBot polling one update at a time
+    baseline: Bot | None = None  # KaderBot from the BENCH_TELEGRAM_BASELINE tree
 
 
 def have_aiogram() -> bool:
@@ -444,6 +504,13 @@ def _bots(folder: Path, seeded: Path, *, latency: float = 0.0, channel_only: boo
             seq_env = _kaderbot_env(seq_fake, seeded, f"kb-sequential{tag}", rate_limit="0")
             command = [sys.executable, "-c", SEQUENTIAL_BOT]
             sequential = stack.enter_context(_bot(seq_fake, command, seq_env, folder / "sequential.log"))
+        baseline = None
+        tree = os.environ.get(BASELINE_ROW)
+        if channel_only and tree:
+            base_fake = fake()
+            base_env = _kaderbot_env(base_fake, seeded, "kb-baseline", rate_limit="0")
+            command = [sys.executable, "-c", BASELINE_BOT, str(Path(tree).resolve())]
+            baseline = stack.enter_context(_bot(base_fake, command, base_env, folder / "baseline.log"))
         channel = None
         if channel_only:
             ch_fake = fake()
@@ -451,7 +518,7 @@ def _bots(folder: Path, seeded: Path, *, latency: float = 0.0, channel_only: boo
             channel = stack.enter_context(
                 _bot(ch_fake, [sys.executable, "-c", CHANNEL_ONLY_BOT], ch_env, folder / "channel-only.log")
             )
-        yield Bots(echo, kaderbot, channel, aiogram, sequential)
+        yield Bots(echo, kaderbot, channel, aiogram, sequential, baseline)
 
 
 @dataclass(frozen=True)
@@ -460,6 +527,7 @@ class Compared:
     aiogram: list[Figure]  # aiogram echo: /start, /bantuan (empty without aiogram)
     ours: list[Figure]  # KaderBot: first contact, returning person, then the channel-only row if any
     sequential: Figure | None = None  # KaderBot's first contact, polling one update at a time
+    baseline: Figure | None = None  # the same from the BENCH_TELEGRAM_BASELINE tree
 
 
 def _compare(
@@ -478,6 +546,8 @@ def _compare(
     )
     if bots.sequential is not None:
         first.append(Measurement(bots.sequential, "KaderBot, one update at a time", "/start"))
+    if bots.baseline is not None:
+        first.append(Measurement(bots.baseline, "KaderBot baseline tree, first contact", "/start"))
     if bots.channel_only is not None:
         returning.append(
             Measurement(bots.channel_only, "KaderBot channel only (core stubbed)", "/bantuan", returning=True)
@@ -490,6 +560,7 @@ def _compare(
         aiogram=[a[1], b[1]] if peers == 2 else [],
         ours=[a[peers], b[peers], *b[peers + 1 :]],
         sequential=a[peers + 1] if bots.sequential is not None else None,
+        baseline=a[-1] if bots.baseline is not None else None,
     )
 
 
@@ -500,6 +571,15 @@ def _cpu(figure: Figure) -> str:
 def _row(figure: Figure, note: str, note2: str = "") -> None:
     wall = f"{figure.per_second:10.0f} {figure.per_update_ms:10.2f}"
     print(f"  {figure.name:40s} {wall} {note:>8s} {note2:>10s} {_cpu(figure)}")
+
+
+def _extra_row(extra: Figure, label: str, compared: Compared) -> None:
+    """A row beside the polling table (another loop, another tree), and KaderBot's cost against it."""
+    peer = f"{_ratio(extra, compared.aiogram[0]):9.2f}×" if compared.aiogram else ""
+    _row(extra, f"{_ratio(extra, compared.echo[0]):7.2f}×", peer)
+    ours = compared.ours[0]
+    cpu = f", {_cpu_ratio(ours, extra):.2f}× its CPU)" if ours.cpu and extra.cpu else ")"
+    print(f"  ({label}: KaderBot's first contact takes {_ratio(ours, extra):.2f}× its time{cpu}")
 
 
 def _ratio(figure: Figure, baseline: Figure) -> float:
@@ -549,7 +629,7 @@ class Hook:
     url: str
     times: list[float] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
-    cpu: float | None = 0.0
+    cpu: list[float] | None = field(default_factory=list)  # per round
 
 
 @dataclass(frozen=True)
@@ -605,14 +685,13 @@ def _hook_round(hook: Hook, chats: Chats, count: int, *, record: bool = True) ->
     if record:
         hook.times.append(seconds)
         hook.latencies.extend(latencies)
-        hook.cpu = None if hook.cpu is None or before is None or after is None else hook.cpu + after - before
+        hook.cpu = _add_cpu(hook.cpu, before, after)
 
 
 def _hook_figures(hooks: list[Hook], *, rounds: int, updates: int) -> list[HookFigure]:
     figures = []
     for hook in hooks:
-        cpu = hook.cpu / (updates * rounds) if hook.cpu is not None else None
-        figure = Figure(hook.name, statistics.median(hook.times), updates, cpu)
+        figure = Figure(hook.name, statistics.median(hook.times), updates, _median_cpu(hook.cpu, updates))
         figures.append(
             HookFigure(
                 figure, 1000 * _percentile(hook.latencies, 0.5), 1000 * _percentile(hook.latencies, 0.99)
@@ -690,20 +769,13 @@ def main() -> None:
 
             compared = _compare(bots, chats, rounds=ROUNDS, updates=UPDATES, beside=webhook_round)
             hook_figures = _hook_figures(hooks, rounds=ROUNDS, updates=WEBHOOK_UPDATES)
-        with (
-            FakeBotAPI() as fake,
-            _bot(
-                fake, [KADERBOT, "run"], _kaderbot_env(fake, seeded, "deployed"), folder / "deployed.log"
-            ) as deployed_bot,
-        ):
-            (deployed,) = _measure(
-                [Measurement(deployed_bot, "KaderBot as deployed, /start", "/start")],
-                chats,
-                rounds=1,
-                updates=UPDATES,
-            )
-        with _bots(folder, seeded, latency=LATENCY, channel_only=False) as bots:
-            slow = _compare(bots, chats, rounds=LATENCY_ROUNDS, updates=LATENCY_UPDATES)
+        quick = os.environ.get(QUICK) == "1"
+        deployed: Figure | None = None
+        slow: Compared | None = None
+        if not quick:
+            deployed = _deployed(folder, seeded, chats)
+            with _bots(folder, seeded, latency=LATENCY, channel_only=False) as bots:
+                slow = _compare(bots, chats, rounds=LATENCY_ROUNDS, updates=LATENCY_UPDATES)
 
     if not compared.aiogram:
         print("aiogram is not installed (the `bench` extra; `make bench` installs it): no aiogram rows.\n")
@@ -723,24 +795,18 @@ def main() -> None:
             f"{_verdict(worst_aiogram <= TARGET_POLLING_VS_AIOGRAM)} (worst {worst_aiogram:.2f}×"
             + (f", CPU {worst_aiogram_cpu:.2f}×)" if worst_aiogram_cpu is not None else ")")
         )
-    sequential = compared.sequential
-    if sequential is not None:
-        peer = f"{_ratio(sequential, compared.aiogram[0]):9.2f}×" if compared.aiogram else ""
-        _row(sequential, f"{_ratio(sequential, compared.echo[0]):7.2f}×", peer)
-        print(
-            f"  (one update at a time: the getUpdates loop without its concurrency; KaderBot's first "
-            f"contact takes {_ratio(compared.ours[0], sequential):.2f}× its time"
-            + (
-                f", {_cpu_ratio(compared.ours[0], sequential):.2f}× its CPU)"
-                if compared.ours[0].cpu and sequential.cpu
-                else ")"
-            )
-        )
+    for extra, label in (
+        (compared.sequential, "one update at a time: the getUpdates loop without its concurrency"),
+        (compared.baseline, f"the baseline tree, {os.environ.get(BASELINE_ROW)}"),
+    ):
+        if extra is not None:
+            _extra_row(extra, label, compared)
     channel_only = compared.ours[2]
     _row(channel_only, f"{_ratio(channel_only, compared.echo[1]):7.2f}×")
     print("  (channel only: vs echo /bantuan; the rest of KaderBot's cost is the core's database turn)")
-    _row(deployed, "")
-    print("  (as deployed: rate limiter at Telegram's 30 messages/s)")
+    if deployed is not None:
+        _row(deployed, "")
+        print("  (as deployed: rate limiter at Telegram's 30 messages/s)")
 
     print(
         f"\nWebhook: {WEBHOOK_UPDATES} /start updates from new people per round POSTed with "
@@ -773,9 +839,21 @@ def main() -> None:
         f"{_verdict(ours.p99_ms < TARGET_P99_MS)} ({ours.p99_ms:.1f} ms)"
     )
 
-    latency = f"{LATENCY * 1000:.0f} ms per sendMessage answer"
-    print(f"\nThe same with {latency} ({LATENCY_UPDATES} updates, median of {LATENCY_ROUNDS} rounds):")
-    _table(slow)
+    if slow is not None:
+        latency = f"{LATENCY * 1000:.0f} ms per sendMessage answer"
+        print(f"\nThe same with {latency} ({LATENCY_UPDATES} updates, median of {LATENCY_ROUNDS} rounds):")
+        _table(slow)
+
+
+def _deployed(folder: Path, seeded: Path, chats: Chats) -> Figure:
+    """KaderBot as deployed (rate limiter at Telegram's 30 messages/s), one round."""
+    with FakeBotAPI() as fake:
+        env = _kaderbot_env(fake, seeded, "deployed")
+        with _bot(fake, [KADERBOT, "run"], env, folder / "deployed.log") as bot:
+            (deployed,) = _measure(
+                [Measurement(bot, "KaderBot as deployed, /start", "/start")], chats, rounds=1, updates=UPDATES
+            )
+    return deployed
 
 
 if __name__ == "__main__":

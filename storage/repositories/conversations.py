@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import bindparam, delete, insert, inspect, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql.expression import Executable
 
 from handlers.types import Identity
@@ -241,6 +242,7 @@ def _opened(who: Identity, row: Sequence[Any], state: dict[str, Any] | None) -> 
 
 
 _PERSON_COLUMN = dict(_PERSON_FIELDS)  # attribute name → column
+_PERSON_MANAGER = inspect(Person).class_manager
 _PERSON_UPDATES: dict[frozenset[str], Executable] = {}
 
 
@@ -283,11 +285,15 @@ def write_people(run: Statements, session: Session) -> bool:
 def attach_person(session: Session, values: Sequence[Any]) -> Person:
     """The person as a persistent entity of this session, built from its row without another query
     (or the one the session already holds, when a flow loaded it meanwhile)."""
-    attributes = {key: value for (key, _), value in zip(_PERSON_FIELDS, values, strict=True)}
+    attributes = dict(zip(_PERSON_KEYS, values, strict=True))
     known = session.identity_map.get(session.identity_key(Person, attributes["id"]))  # type: ignore[arg-type]
     if known is not None:
         return known  # type: ignore[return-value]
-    person = Person(**attributes)
+    # The row's values put in place as a query's load does, not set one by one through the mapped
+    # attributes as Person(**attributes) would (each set recording a change): 8 µs instead of 21
+    # (issue #19; a person is attached in most turns).
+    person: Person = _PERSON_MANAGER.new_instance()
+    instance_state(person).dict.update(attributes)
     make_transient_to_detached(person)  # loaded state as if read by a query, no pending changes
     session.add(person)
     return person

@@ -333,9 +333,9 @@ class Matcher:
             if second is not None:
                 return Match(topic=second[0], score=round(second[1], 4))
             return Match(topic=None, score=0.0)
-        scored = [(e, self.confidence(e, reading)) for e in reading.found]
-        scored.sort(key=lambda pair: (-round(pair[1], 4), -pair[0].rank))
-        candidates = tuple((e.topic, round(c, 4)) for e, c in scored)
+        scored = [(e, round(self.confidence(e, reading), 4)) for e in reading.found]  # rounded once
+        scored.sort(key=lambda pair: (-pair[1], -pair[0].rank))
+        candidates = tuple((e.topic, c) for e, c in scored)
         top_topic, top_score = candidates[0]
         runner_up = candidates[1][1] if len(candidates) > 1 else 0.0
         # Without a keyword, two topics about as close to the question mean it is too vague ("bantuan").

@@ -408,7 +408,9 @@ class DangerDetector:
         if not text or not any(ch.isalpha() for ch in text):
             return ()  # a number, a date, a phone number: no words, no danger said
         text = text[:TEXT_CHARS]
-        read = self._read_rules(text, context)
+        tokens = self.reader.tokens(text)
+        spans = self._matches(tokens)  # read once: the rules, then (no rule matched) BENIGN
+        read = self._read_rules(text, context, (tokens, spans))
         model = self.model if context == "chat" else None
         if read is not None:
             found = read.kinds
@@ -434,7 +436,7 @@ class DangerDetector:
             grams = model.grams(text)
             return (model.kind(text, grams),) if model.danger(text, grams) >= model.rescue else found
         if model is not None and len(text.split()) >= MODEL_WORDS:
-            if self._benign(text):
+            if not self._benign_ids.isdisjoint(spans):
                 # All is said to be well (BENIGN), and no danger sign any rule names: flagged only
                 # when the model is all but certain (eighth round: "ODGJ dirantai di kandang, kurus
                 # sekali" names a lasting thinness beside a danger; everyday feeding worries reach 0.88).
@@ -445,8 +447,6 @@ class DangerDetector:
 
     def _benign(self, text: str) -> bool:
         """Whether the text says all is well in a way BENIGN names (the words are cached)."""
-        if not self._benign_ids:
-            return False
         return not self._benign_ids.isdisjoint(self._matches(self.reader.tokens(text)))
 
     def _assess_rules(self, text: str, context: str) -> tuple[str, ...] | None:
@@ -455,10 +455,14 @@ class DangerDetector:
         read = self._read_rules(text, context)
         return None if read is None else read[0]
 
-    def _read_rules(self, text: str, context: str) -> Reading | None:
-        """As `_assess_rules`, with the strength of the strongest rule that counted (-1: none)."""
-        tokens = self.reader.tokens(text)
-        spans = self._matches(tokens)
+    def _read_rules(
+        self, text: str, context: str, read: tuple[list[frozenset[str]], _Spans] | None = None
+    ) -> Reading | None:
+        """As `_assess_rules`, with the strength of the strongest rule that counted (-1: none).
+        `read`: the text's words and their matches, when the caller has them already."""
+        if read is None:
+            read = (words := self.reader.tokens(text), self._matches(words))
+        tokens, spans = read
         if not spans:
             return None
         present_ids = spans.ids = frozenset(spans)

@@ -45,6 +45,13 @@ def fetched_ahead(held: int) -> Any:
     )
 
 
+async def others_answered_and_fetched_ahead(fake: Any, held: int) -> Any:
+    """Once the turns beside the held one are answered: the early getUpdates, answered."""
+    for chat in OTHERS:
+        await answered(fake, chat, LANGUAGE)
+    return await asyncio.to_thread(fake.wait_for, fetched_ahead(held), WAIT)
+
+
 def full_batch_and_more(fake: Any) -> tuple[list[int], list[int]]:
     """A full batch (the held person second) and the updates after it: their update ids."""
     batch = [fake.push_text(chat, "/start") for chat in (OTHERS[0], HELD, OTHERS[1], OTHERS[2])]
@@ -58,9 +65,7 @@ async def test_the_next_get_updates_goes_out_while_a_full_batch_is_still_being_h
     with fake_bot_api() as fake:
         batch, later = full_batch_and_more(fake)
         async with polling(kaderbot, fake, door):
-            for chat in OTHERS:
-                await answered(fake, chat, LANGUAGE)
-            ahead = await asyncio.to_thread(fake.wait_for, fetched_ahead(batch[1]), WAIT)
+            ahead = await others_answered_and_fetched_ahead(fake, batch[1])
             # The held turn is still under way: the getUpdates went out before the batch was done.
             assert door.holding.is_set() and texts(fake, HELD) == []
             assert later[0] in [update["update_id"] for update in ahead.result]
@@ -84,9 +89,7 @@ async def test_a_stop_before_the_fetched_batch_begins_leaves_it_unconfirmed_for_
     with fake_bot_api() as fake:
         batch, later = full_batch_and_more(fake)
         async with polling(kaderbot, fake, door) as channel:
-            for chat in OTHERS:
-                await answered(fake, chat, LANGUAGE)
-            await asyncio.to_thread(fake.wait_for, fetched_ahead(batch[1]), WAIT)
+            await others_answered_and_fetched_ahead(fake, batch[1])
             stopping = asyncio.create_task(channel.stop())
             await asyncio.sleep(0)
             door.open()

@@ -20,6 +20,12 @@ def kept_connection(kaderbot: KaderBot) -> InlineSqliteTurns:
     return turns
 
 
+async def enter(turns: InlineSqliteTurns, order: list[str], name: str) -> None:
+    """A turn that only notes that it held the connection."""
+    async with turns.begin():
+        order.append(name)
+
+
 async def settle() -> None:
     for _ in range(5):
         await asyncio.sleep(0)
@@ -35,16 +41,12 @@ async def test_a_short_write_waiting_beside_turns_goes_before_them(kaderbot: Kad
             order.append("turn 1")
             await release.wait()
 
-    async def turn(name: str) -> None:
-        async with turns.begin():
-            order.append(name)
-
     async def write() -> str:
         return await turns.write(lambda run: order.append("write") or "written")
 
     first = asyncio.create_task(first_turn())
     await settle()
-    waiting = [asyncio.create_task(turn("turn 2")), asyncio.create_task(turn("turn 3"))]
+    waiting = [asyncio.create_task(enter(turns, order, name)) for name in ("turn 2", "turn 3")]
     await settle()
     written = asyncio.create_task(write())
     await settle()
@@ -64,14 +66,10 @@ async def test_a_waiter_cancelled_in_the_queue_holds_nobody_up(kaderbot: KaderBo
         async with turns.begin():
             await release.wait()
 
-    async def turn(name: str) -> None:
-        async with turns.begin():
-            order.append(name)
-
     first = asyncio.create_task(first_turn())
     await settle()
     cancelled = asyncio.create_task(turns.write(lambda run: order.append("cancelled write")))
-    later = asyncio.create_task(turn("turn 2"))
+    later = asyncio.create_task(enter(turns, order, "turn 2"))
     await settle()
     cancelled.cancel()
     await settle()
@@ -80,5 +78,5 @@ async def test_a_waiter_cancelled_in_the_queue_holds_nobody_up(kaderbot: KaderBo
     assert cancelled.cancelled()
     assert order == ["turn 2"]
     # And the connection is free again afterwards.
-    await asyncio.wait_for(turn("turn 3"), 10)
+    await asyncio.wait_for(enter(turns, order, "turn 3"), 10)
     assert order == ["turn 2", "turn 3"]

@@ -94,7 +94,6 @@ BEFORE = {
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
 NOW_WORDS = ("sekarang", "sedang", "saat ini", "malam ini", "now", "right now")
-BENIGN_RESCUE = 0.95  # train.BENIGN_RESCUE (not imported: this module also runs in older trees)
 NEWEST = "train6"  # the newest pair: today's rules were not yet tuned on it when the policy was chosen
 OLD_FILES = (
     "handlers/__init__.py",
@@ -169,7 +168,10 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
                     calm = found._replace(urgent=False, **({"plea": False} if hasattr(found, "plea") else {}))
                     only = not never(calm, text)
                     urgent = True
-                    now = only and _now_only(detector, text)
+                    # The detector's own reading when it has one (eighth round on); older ones are
+                    # read with today's "now" words.
+                    plea = getattr(found, "plea", None)
+                    now = only and (not plea if plea is not None else _now_only(detector, text))
             else:  # an older detector: the strong rules alone tell whether a strong one counted
                 urgent = figure = now = False
                 kinds = detector._assess_rules(text, context)
@@ -245,6 +247,8 @@ def _alarm(
     rescue: float | None = None,
     strong_veto: float | None = None,
     now_veto: float | None = None,
+    *,
+    benign_rescue: float = 2.0,
 ) -> bool:
     """The detector's decision (detector.py `assess`) from the rules' status and the model's p."""
     state, strong, never, now = status
@@ -261,7 +265,7 @@ def _alarm(
     if state == "R":  # read as settled: only the rescue flags it
         return rescue is not None and context == "chat" and p >= rescue
     if state == "H":  # said to be well: only a model all but certain flags it
-        return context == "chat" and p >= BENIGN_RESCUE
+        return context == "chat" and p >= benign_rescue
     return state == "F" and context == "chat" and p >= t
 
 
@@ -294,6 +298,7 @@ def main(
     rescue: float | None = None,
     strong_veto: float | None = None,
     now_veto: float | None = None,
+    benign_rescue: float = 2.0,
 ) -> None:
     msgs = messages()
     for crisis, _ in PAIRS.values():
@@ -303,7 +308,7 @@ def main(
     probability = loco_probabilities(msgs)
 
     def decide(found: Sequence[Status], policy: Policy) -> Callable[[int], bool]:
-        return lambda i: _alarm(found[i], msgs[i][3], probability[i], *policy)
+        return lambda i: _alarm(found[i], msgs[i][3], probability[i], *policy, benign_rescue=benign_rescue)
 
     def show(label: str, decide: Callable[[int], bool], pairs: Sequence[str] = tuple(PAIRS)) -> None:
         print(f"  {label}: " + figures(msgs, decide, pairs)[0])

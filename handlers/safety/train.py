@@ -155,6 +155,7 @@ def main() -> None:
             _option("--rescue", RESCUE),
             _option("--strong-veto", STRONG_VETO),
             _option("--now-veto", NOW_VETO),
+            BENIGN_RESCUE,
         )
         return
     crisis = [r for name in CRISIS for r in _rows(name)]

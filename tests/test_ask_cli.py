@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -142,3 +143,29 @@ def test_asking_how_to_register_for_pkh_says_how_to_get_registered() -> None:
     answer = json.loads(ask("--json", "gmn cara daftar pkh").stdout)
     assert answer["topic"] in ("pkh", "dtsen_usulan")
     assert "DTSEN" in answer["answer"] and "daftar" in answer["answer"].casefold()
+
+
+def test_batch_answers_each_question_while_the_caller_waits_for_it() -> None:
+    """A caller writing the next question only after reading the previous answer gets each answer at
+    once (the answers of a batch piped in at once are written together, at the end or when the input
+    runs dry)."""
+    process = subprocess.Popen(
+        [KADERBOT, "ask", "--json", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "LOG_LEVEL": "DEBUG"},
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        for question, topic in (("gmn cara daftar pkh", "pkh"), ("cuaca besok", None)):
+            process.stdin.write(question + "\n")
+            process.stdin.flush()
+            # A generous bound, only so that a missing answer fails instead of hanging the suite.
+            ready, _, _ = select.select([process.stdout], [], [], 120)
+            assert ready, f"no answer to {question!r} while the next question waits"
+            assert json.loads(process.stdout.readline())["topic"] == topic
+    finally:
+        process.stdin.close()
+        process.wait(timeout=120)
+    assert process.returncode == 0

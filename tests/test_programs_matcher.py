@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from bot.settings import PROJECT_ROOT
@@ -186,3 +190,28 @@ def test_a_vague_question_is_not_answered_on_the_models_lower_floor() -> None:
     assert topic != "-" and model.threshold <= p < model.vague  # the lower floor alone would answer it
     match = programs.match("bantuan")
     assert match.topic is None and match.suggestions
+
+
+def test_topics_as_close_as_each_other_are_offered_in_the_same_order_on_every_run() -> None:
+    """Candidates tied on confidence fall back on the ranking, then on the knowledge base's order —
+    never on the order of a set, which changes with the interpreter's hash seed from one run to the
+    next ("apa itu trafficking di?" ranks sekolah_rakyat and pip_kip equal)."""
+    script = (
+        "from bot.settings import PROJECT_ROOT\n"
+        "from handlers.programs import Programs\n"
+        "p = Programs.load(PROJECT_ROOT / 'locales')\n"
+        "for q in ('apa itu trafficking di?', 'kube itu apa', 'mayat hidup itu film apa ya judulnya'):\n"
+        "    print(p.match(q).candidates)\n"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("0", "1", "2")
+    }
+    assert len(runs) == 1, runs

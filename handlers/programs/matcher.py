@@ -53,7 +53,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -101,23 +100,22 @@ class Match:
     suggestions: tuple[str, ...] = ()  # below the threshold: up to three topics worth offering
 
 
-class Evidence(NamedTuple):
-    """What one topic has for a question; `rank` orders topics, the rest makes the confidence."""
-
-    topic: str
-    rank: float
-    closest: float  # the best single document, as much of it used as of the question explained
-    covered: float  # share of the question's weight the topic's vocabulary explains
-    keyword: bool  # one of the topic's keywords is present in full
-
-
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """A question as the matcher read it: topics with evidence (best first) and what stayed unexplained."""
+    """A question as the matcher read it: the topics with any evidence (in knowledge-base order) and,
+    for each at the same position, what ranks it and what makes its confidence — arrays, because a
+    question has evidence for most topics and one object per topic cost more than the arithmetic."""
 
-    found: tuple[Evidence, ...]
+    topics: tuple[str, ...]
+    rank: np.ndarray  # orders topics: best document, share of the vocabulary overlap, keyword bonus
+    closest: np.ndarray  # the best single document, as much of it used as of the question explained
+    covered: np.ndarray  # share of the question's weight the topic's vocabulary explains
+    keyword: np.ndarray  # one of the topic's keywords is present in full
     unknown_share: float  # share of the question's weight made of words the knowledge base never saw
     elsewhere: bool  # a word names a service another office answers (slang.yaml: off_topic)
+
+
+_NOTHING = np.zeros(0)
 
 
 @dataclass
@@ -160,7 +158,7 @@ class Matcher:
         n = len(self.topic_ids)
         self._weights = {t: math.log(1 + n / len(ts)) for t, ts in topics_of.items()}
         self._unknown = math.log(1 + n) * self.tuning.unknown_weight
-        self._topics_of = {t: tuple(sorted(ts)) for t, ts in topics_of.items()}
+        self._topics_of = {t: np.array(sorted(ts), dtype=np.intp) for t, ts in topics_of.items()}
         # Documents in topic order, so that each topic's best document is one `maximum.reduceat`.
         docs = sorted((i, terms) for i, terms in documents if terms)
         postings: dict[str, list[int]] = defaultdict(list)
@@ -168,7 +166,9 @@ class Matcher:
             for term in terms:
                 postings[term].append(d)
         self._postings = {t: np.array(ds, dtype=np.intp) for t, ds in postings.items()}
-        self._doc_weights = np.array([sum(self._weights[t] for t in terms) for _, terms in docs])
+        # fsum: a set's order changes with the interpreter's hash seed, an exactly rounded sum does not
+        # (a plain sum made two topics' ties fall either way from one run to the next).
+        self._doc_weights = np.array([math.fsum(self._weights[t] for t in terms) for _, terms in docs])
         self._topic_starts = np.searchsorted(np.array([i for i, _ in docs]), np.arange(n))
         self._resolved: dict[str, str | None] = {}
         by_term: dict[str, set[tuple[int, frozenset[str]]]] = defaultdict(set)
@@ -231,7 +231,7 @@ class Matcher:
 
     # -- scoring -------------------------------------------------------------------------------
     def read(self, text: str) -> Reading:
-        """Every topic with any evidence for the question, best first."""
+        """Every topic with any evidence for the question, in the knowledge base's order."""
         tuning = self.tuning
         n = len(self.topic_ids)
         known: dict[str, float] = {}
@@ -251,7 +251,7 @@ class Matcher:
                 known[resolved] = self._weights[resolved]
         total = unknown + sum(known.values())
         if not known:
-            return Reading((), 1.0 if total else 0.0, elsewhere)
+            return Reading((), _NOTHING, _NOTHING, _NOTHING, _NOTHING, 1.0 if total else 0.0, elsewhere)
         overlap = np.zeros(len(self._doc_weights))
         for term, weight in known.items():
             overlap[self._postings[term]] += weight
@@ -263,34 +263,35 @@ class Matcher:
         near, close = np.zeros_like(overlap), np.zeros_like(overlap)
         near[hit] = np.exp(a * np.log(explained) + (1 - a) * np.log(used))
         close[hit] = np.sqrt(explained * used)
-        nearest = np.maximum.reduceat(near, self._topic_starts).tolist()
-        closest = np.maximum.reduceat(close, self._topic_starts).tolist()
-        shared = [0.0] * n
-        covered = [0.0] * n
-        for term, weight in known.items():
-            owners = self._topics_of[term]
-            for i in owners:
-                shared[i] += weight / total / len(owners)
-                covered[i] += weight / total
+        nearest = np.maximum.reduceat(near, self._topic_starts)
+        closest = np.maximum.reduceat(close, self._topic_starts)
+        # Each word's share of the question, over the topics whose vocabulary has it (bincount adds in
+        # the words' order, as a loop would: the same figures to the last bit).
+        owners = [self._topics_of[term] for term in known]
+        counts = np.fromiter(map(len, owners), dtype=np.intp, count=len(owners))
+        share = np.fromiter(known.values(), dtype=np.float64, count=len(owners)) / total
+        at = np.concatenate(owners)
+        covered = np.bincount(at, weights=np.repeat(share, counts), minlength=n)
+        shared = np.bincount(at, weights=np.repeat(share / counts, counts), minlength=n)
         present = known.keys()
-        keyword = [False] * n
+        keyword = np.zeros(n, dtype=bool)
         for term in known:
             for i, terms in self._keywords.get(term, ()):
-                keyword[i] = keyword[i] or terms <= present
+                if terms <= present:
+                    keyword[i] = True
         b = tuning.bag_weight
-        found = [
-            Evidence(
-                topic=self.topic_ids[i],
-                rank=(1 - b) * nearest[i] + b * shared[i] + (tuning.keyword_bonus if keyword[i] else 0.0),
-                closest=closest[i],
-                covered=covered[i],
-                keyword=keyword[i],
-            )
-            for i in range(n)
-            if nearest[i] > 0
-        ]
-        found.sort(key=lambda e: -e.rank)
-        return Reading(tuple(found), unknown / total, elsewhere)
+        rank = (1 - b) * nearest + b * shared + np.where(keyword, tuning.keyword_bonus, 0.0)
+        found = np.flatnonzero(nearest > 0)
+        ids = self.topic_ids
+        return Reading(
+            tuple(ids[i] for i in found.tolist()),
+            rank[found],
+            closest[found],
+            covered[found],
+            keyword[found],
+            unknown / total,
+            elsewhere,
+        )
 
     def _named(self, term: str, folded: list[tuple[str, str]]) -> bool:
         """Whether an off-topic word is part of a programme's name said in full ("kip kuliah")."""
@@ -300,16 +301,16 @@ class Matcher:
         present = {t for _, t in folded}
         return any(rest <= present for rest in names)
 
-    def confidence(self, evidence: Evidence, reading: Reading) -> float:
+    def confidence(self, reading: Reading) -> np.ndarray:
+        """Per topic of the reading, how sure the matcher is (0–1)."""
         tuning = self.tuning
-        if evidence.keyword:
-            raw = tuning.keyword_base + (1 - tuning.keyword_base) * evidence.covered
-        else:
-            raw = tuning.sample_factor * evidence.closest
+        base = tuning.keyword_base
+        with_keyword = base + (1 - base) * reading.covered
+        raw = np.where(reading.keyword, with_keyword, tuning.sample_factor * reading.closest)
         raw *= 1 - tuning.unknown_penalty * reading.unknown_share
         if reading.elsewhere:
             raw *= tuning.off_topic_factor
-        return max(0.0, min(1.0, raw))
+        return np.clip(raw, 0.0, 1.0)
 
     @functools.cached_property
     def _model(self) -> TopicModel | None:
@@ -328,18 +329,20 @@ class Matcher:
 
     def match(self, text: str) -> Match:
         reading = self.read(text)
-        if not reading.found:
+        if not reading.topics:
             second = self._second_opinion(text)
             if second is not None:
                 return Match(topic=second[0], score=round(second[1], 4))
             return Match(topic=None, score=0.0)
-        scored = [(e, round(self.confidence(e, reading), 4)) for e in reading.found]  # rounded once
-        scored.sort(key=lambda pair: (-pair[1], -pair[0].rank))
-        candidates = tuple((e.topic, c) for e, c in scored)
+        scores = [round(c, 4) for c in self.confidence(reading).tolist()]  # rounded once
+        ranks = reading.rank.tolist()
+        # The highest confidence first; the ranking breaks ties, then the knowledge base's order.
+        order = sorted(range(len(scores)), key=lambda j: (-scores[j], -ranks[j]))
+        candidates = tuple((reading.topics[j], scores[j]) for j in order)
         top_topic, top_score = candidates[0]
         runner_up = candidates[1][1] if len(candidates) > 1 else 0.0
         # Without a keyword, two topics about as close to the question mean it is too vague ("bantuan").
-        clear = scored[0][0].keyword or top_score - runner_up >= self.tuning.vague_margin
+        clear = bool(reading.keyword[order[0]]) or top_score - runner_up >= self.tuning.vague_margin
         if top_score >= self.tuning.threshold and clear:
             model = self._model
             overruled = model.overrule(text, top_topic) if model is not None else None

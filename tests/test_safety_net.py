@@ -923,7 +923,39 @@ EIGHTH_ROUND_HARMLESS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "kind"), FIFTH_ROUND_DANGER + SEVENTH_ROUND_DANGER + EIGHTH_ROUND_DANGER)
+# Ninth round: the classes of holdout9's misses, wrong kinds and false alarms (read once it became
+# tuning data), each in other words than its own. Every one of these failed before the round's fixes.
+NINTH_ROUND_DANGER = [
+    # the means in hand, and an apology; an old person sleeping rough in English; forced to serve men
+    ("the rope is in my hand now. forgive me everyone", "suicide"),
+    ("obat tidur sebotol udah di tanganku. maafin aku ya ma", "suicide"),
+    ("there's an old man sleeping at the bus stop for three nights now, so thin and confused", "neglect"),
+    ("my sister was forced to entertain men at a karaoke bar, the agent took her phone", "trafficking"),
+]
+# A child splashed by hot soup is hurt, not beaten; forced to sleep with guests is trafficking first.
+NINTH_ROUND_FIRST_KIND = [
+    ("adik sy kesiram kuah panas sebaskom, kulitnya melepuh dan nangis kejer", "medical"),
+    ("she was forced to sleep with guests at the karaoke place, they kept her passport", "trafficking"),
+]
+NINTH_ROUND_HARMLESS = [
+    # a plea word inside an "if", a lesson, or a question about support: the model decides
+    "kalau misalnya nanti ada ibu hamil kejang di posyandu, nomor darurat yg harus ditelpon apa ya?",
+    "materi kelas balita tadi: kalau anak kejang, segera bawa ke puskesmas. mantap materinya",
+    "can survivors of domestic violence get help to start a small shop?",
+    # better again; a small tremor, gone; hunger and thirst said as fainting or dying
+    "waktu kuliah aku pernah pengen bunuh diri, sekarang sudah jauh lebih baik dan rutin konseling",
+    "kemarin gempa kecil kerasa di sini, cuma goyang dikit terus berhenti",
+    "laper banget sampe mau pingsan nunggu antrian bansos",
+    "puasa hari ketiga, siang2 rasanya mau mati haus",
+    # a funny story, and a joke said to be one
+    "cerita lucu: adikku teriak ada kebakaran, ternyata cuma bakar sate di belakang",
+    "bu kos bilang 'telat bayar lagi aku bunuh kamu' wkwk becanda doang dia",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"), FIFTH_ROUND_DANGER + SEVENTH_ROUND_DANGER + EIGHTH_ROUND_DANGER + NINTH_ROUND_DANGER
+)
 async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
     chat: Chat, text: str, kind: str
 ) -> None:
@@ -932,7 +964,9 @@ async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
     assert_emergency_answer(chat, kind, text)
 
 
-@pytest.mark.parametrize("text", FIFTH_ROUND_HARMLESS + SEVENTH_ROUND_HARMLESS + EIGHTH_ROUND_HARMLESS)
+@pytest.mark.parametrize(
+    "text", FIFTH_ROUND_HARMLESS + SEVENTH_ROUND_HARMLESS + EIGHTH_ROUND_HARMLESS + NINTH_ROUND_HARMLESS
+)
 async def test_later_rounds_jokes_questions_lies_and_settled_stories_get_no_emergency_answer(
     chat: Chat, text: str
 ) -> None:
@@ -960,7 +994,9 @@ def test_the_model_alone_never_flags_one_or_two_words_nor_a_message_without_lett
     assert DangerDetector.load(LOCALES).assess("bayiku biru!!") == ("medical",)  # the rules still read two
 
 
-@pytest.mark.parametrize(("text", "kind"), SEVENTH_ROUND_RULES_ALONE + EIGHTH_ROUND_RULES_ALONE)
+@pytest.mark.parametrize(
+    ("text", "kind"), SEVENTH_ROUND_RULES_ALONE + EIGHTH_ROUND_RULES_ALONE + NINTH_ROUND_DANGER
+)
 def test_later_rounds_classes_are_read_by_the_rules_without_the_model(text: str, kind: str) -> None:
     rules_alone = copy.copy(DangerDetector.load(LOCALES))
     rules_alone.model = None
@@ -973,7 +1009,7 @@ def test_seventh_round_ongoing_dangers_are_never_vetoed(text: str, kind: str) ->
     assert kind in _with_veto(1.01, strong_veto=1.01).assess(text), text
 
 
-@pytest.mark.parametrize(("text", "kind"), EIGHTH_ROUND_FIRST_KIND)
+@pytest.mark.parametrize(("text", "kind"), EIGHTH_ROUND_FIRST_KIND + NINTH_ROUND_FIRST_KIND)
 async def test_eighth_round_the_right_kind_comes_first(chat: Chat, text: str, kind: str) -> None:
     await at_main_menu(chat)
     await chat.say(text)
@@ -1006,3 +1042,27 @@ def test_a_danger_beside_a_lasting_thinness_is_flagged_when_the_model_is_all_but
     assert detector.assess(elder) == ("neglect",)
     assert detector.assess("anak aku ndik mau makan sayur") == ()
     assert detector.assess("anak sy susah makan, berat badan turun") == ()
+
+
+def test_a_plea_beside_an_if_or_a_question_about_support_does_not_shield_the_alarm() -> None:
+    """Ninth round: "darurat" or "segera" inside an "if", a lesson or a question about the rules
+    made an alarm the model could not set aside; now it may, at its usual floor. A plea with nothing
+    of the kind around it still may not be vetoed."""
+    certain = _with_veto(1.01, strong_veto=1.01, now_veto=1.01)  # would set aside any alarm it may
+    asked = "kalau nanti ada bumil pendarahan, nomor darurat yg bisa ditelpon apa ya bu?"
+    rules_alone = copy.copy(DangerDetector.load(LOCALES))
+    rules_alone.model = None
+    assert rules_alone.assess(asked) == ("medical",)  # the rules read it; the model may set it aside
+    assert certain.assess(asked) == ()
+    assert certain.assess("tolong bu, istri saya hamil pendarahan banyak di rumah") == ("medical",)
+
+
+def test_a_joke_said_to_be_one_is_flagged_only_when_the_model_is_all_but_certain() -> None:
+    """Ninth round: "wkwk", "becanda" (joke, detector.py BENIGN) send a message no rule kept to the
+    benign floor (p >= 0.95), not the usual one; "ini bukan becanda" undoes it (EARNEST)."""
+    detector = copy.copy(DangerDetector.load(LOCALES))
+    detector.model = copy.copy(detector.model)
+    assert detector.model is not None
+    detector.model.threshold = detector.model.rescue = 0.0  # the model would flag anything it is asked
+    assert detector.assess("adek bilang ada yang aneh di rumah wkwk") == ()
+    assert detector.assess("adek bilang ada yang aneh di rumah, ini bukan becanda")

@@ -125,8 +125,11 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # turun": a question for the Posyandu; the fallback reads "makan … turun" like the crisis corpora's
 # hunger), a job said to be lawful and paid ("kerja di kapal, resmi, gajinya lancar"), a search that
 # ended well ("dicariin ternyata ketiduran"), home again with gifts ("pulang dari malaysia, bawa oleh-oleh"),
-# a prank or a lie ("katanya rumah kebakaran, ternyata hoaks").
-BENIGN = ("chronic_feeding", "fair_work", "search_over", "home_safe", "did_not_happen")
+# a prank or a lie ("katanya rumah kebakaran, ternyata hoaks"), and (ninth round) a message that says
+# it is a joke ("wkwk", "becanda") unless it also says it is none (EARNEST: "ini bukan becanda"), or
+# tells of property sold ("tanah orang tua dijual buat berobat": the fallback reads "dijual" as a person).
+BENIGN = ("chronic_feeding", "fair_work", "search_over", "home_safe", "did_not_happen", "joke", "goods_sold")
+EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
 _SUPPRESS_UNLESS_URGENT = ("training", "rules", "news", "hypothetical", "fiction")
 # Only in a record (a report's notes): a month named, or an outcome ("korban sekarang aman", "bayi
@@ -137,6 +140,10 @@ _SUPPRESS_IN_RECORD = ("closed",)
 _TITLES = ("training", "news", "fiction")
 # What makes even a strong statement possibly not a person's own: a song, film or joke, an "if".
 _FRAMES = ("fiction", "hypothetical")
+# What makes a plea beside danger words possibly part of a topic (Reading.asked): a lesson, the news,
+# a story, an "if". Not a question about a programme's rules: "mohon bantuan sembako" from a flooded
+# house is a plea.
+_ASKED = ("training", "news", "fiction", "hypothetical")
 _LOADED: dict[tuple[tuple[str, int], ...], DangerDetector] = {}
 
 
@@ -159,6 +166,10 @@ class Reading(NamedTuple):
     # A strictly urgent word other than a bare "now" stood with it ("tolong", "darurat", "help"): the
     # model never vetoes such an alarm (see `unvetoed`); with only "now", below `now_veto` it may.
     plea: bool = False
+    # The urgency stood beside what otherwise makes danger words a topic (a lesson, the news, a story,
+    # an "if"): "nomor darurat kalau nanti ada bumil pendarahan", "materi kelas: kalau kejang, segera
+    # ke puskesmas": the plea does not shield the alarm from the model.
+    asked: bool = False
 
 
 SHORT_WORDS = 6  # a message of fewer words is a bare statement: the model's veto does not apply
@@ -183,7 +194,7 @@ def unvetoed(read: Reading, text: str) -> bool:
         and not read.framed
         and not _NEVER_VETOED_WHEN_STRONG.isdisjoint(read.kinds)
     )
-    return read.plea or strong or len(text.split()) < SHORT_WORDS
+    return (read.plea and not read.asked) or strong or len(text.split()) < SHORT_WORDS
 
 
 class _Spans(dict[int, list[tuple[int, int]]]):
@@ -301,6 +312,7 @@ class DangerDetector:
         self._armed_ids = self._concepts.get(ARMED, frozenset())
         self._media_ids = self._markers["fiction"] | self._markers["news"]
         self._benign_ids = frozenset().union(*(self._concepts.get(name, frozenset()) for name in BENIGN))
+        self._earnest_ids = self._concepts.get(EARNEST, frozenset())
 
     # -- loading ------------------------------------------------------------------------------
     @classmethod
@@ -426,17 +438,19 @@ class DangerDetector:
                 # statement of a few words ("ibu hamil pendarahan"): nothing around it says otherwise.
                 if unvetoed(read, text):
                     return found
-                if read.urgent:  # said with "now" alone (no plea): the lower floor
+                if read.urgent and not read.plea:  # said with "now" alone (no plea): the lower floor
                     floor = model.now_veto
                 else:
                     floor = model.veto if read.strength < STRENGTHS["strong"] else model.strong_veto
                 return () if model.danger(text) < floor else found
             if read.figure or read.dated or len(text.split()) < MODEL_WORDS:
                 return found
+            # Said to be well or a joke (BENIGN): rescued only when the model is all but certain.
+            rescue = model.benign_rescue if self._said_benign(spans) else model.rescue
             grams = model.grams(text)
-            return (model.kind(text, grams),) if model.danger(text, grams) >= model.rescue else found
+            return (model.kind(text, grams),) if model.danger(text, grams) >= rescue else found
         if model is not None and len(text.split()) >= MODEL_WORDS:
-            if not self._benign_ids.isdisjoint(spans):
+            if self._said_benign(spans):
                 # All is said to be well (BENIGN), and no danger sign any rule names: flagged only
                 # when the model is all but certain (eighth round: "ODGJ dirantai di kandang, kurus
                 # sekali" names a lasting thinness beside a danger; everyday feeding worries reach 0.88).
@@ -447,7 +461,10 @@ class DangerDetector:
 
     def _benign(self, text: str) -> bool:
         """Whether the text says all is well in a way BENIGN names (the words are cached)."""
-        return not self._benign_ids.isdisjoint(self._matches(self.reader.tokens(text)))
+        return self._said_benign(self._matches(self.reader.tokens(text)))
+
+    def _said_benign(self, spans: _Spans) -> bool:
+        return not self._benign_ids.isdisjoint(spans) and self._earnest_ids.isdisjoint(spans)
 
     def _assess_rules(self, text: str, context: str) -> tuple[str, ...] | None:
         """The kinds the rules find (possibly none, after reading the context), or None when no rule
@@ -542,9 +559,27 @@ class DangerDetector:
             danger_sentences,
         )
         framed = any(present[name] for name in _FRAMES)
+        asked = any(present[name] for name in _ASKED) and self._asked(spans)
         dated = present["handled"] and present["past"]
         kinds = tuple(kind for kind, _ in kept)
-        return Reading(kinds, kept[0][1] if kept else -1, urgent, framed=framed, dated=dated, plea=plea)
+        strongest = kept[0][1] if kept else -1
+        return Reading(kinds, strongest, urgent, framed=framed, dated=dated, plea=plea, asked=asked)
+
+    def _asked(self, spans: _Spans) -> bool:
+        """Whether a word of a lesson, the news, a story or an "if" stands outside every strictly
+        urgent phrase: "kalau menolak ditampar" is a pattern lived, not an "if"."""
+        urgent = {
+            p
+            for term_id in self._markers["urgent_strict"].intersection(spans.ids)
+            for start, end in spans[term_id]
+            for p in range(start, end)
+        }
+        return any(
+            not all(p in urgent for p in range(start, end))
+            for name in _ASKED
+            for term_id in self._markers[name].intersection(spans.ids)
+            for start, end in spans[term_id]
+        )
 
     def _without(self, spans: _Spans, idiom: set[int]) -> tuple[_Spans, bool]:
         """The trigger words' spans that lie outside every idiom (other terms are kept), and whether

@@ -4,7 +4,8 @@
 
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
-for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8) it is
+for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8,
+holdout9) it is
 trained on the others (plus the resident questions and everyday messages as harmless text), exactly
 as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
 out. Printed per
@@ -16,7 +17,7 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout9).
+held-out pair (holdout10).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
@@ -57,7 +58,21 @@ wife is in labour, the baby's arm came out first", 0.57, is still missed; "min m
 tahun lalu, eh tapi ini sekarang air mulai masuk rumah lagi", 0.65, is caught), 34 → 35 alarms; pooled
 with today's rules 0 / 33 → 0 / 37; the everyday and tricky-chat sets read but not trained on: no alarm
 more (25/781, 23/414). R 0.6 gains nothing more; the fallback's t 0.55 misses fewer only with R 0.6 and
-3 alarms more."""
+3 alarms more.
+
+Ninth round (holdout9 added): its view with the rules of 50ab00d reproduces the figure measured on it
+untouched (191/193 caught, 11/211 alarms). Pooled over eleven pairs, same policy: 5 missed / 45 alarms
+before the round's classes, 3 / 33 after them (the means in hand and an apology; an old person
+sleeping rough, in English; forced to serve men at a karaoke place; a child splashed by hot water is
+hurt, not beaten; better again now; back with the family; a small tremor, gone; hunger and thirst said
+as fainting or dying; a survivor asking for support; a funny story). Two changes of policy came with
+them: a plea ("darurat", "segera", "help") beside what otherwise makes danger words a topic — an "if",
+a lesson, the news, a story (detector.py Reading.asked; not a question about a programme: "mohon
+bantuan sembako" from a flooded house is a plea) — no longer shields an alarm from the model's usual
+floors; and a message that says it is a joke ("wkwk",
+"becanda"; BENIGN, undone by EARNEST: "ini bukan becanda") is flagged by the model, or rescued from a
+settled reading, only at p ≥ 0.95. The honest views of the older pairs cannot show either (they are
+read with their own detectors); pooled, neither costs a crisis message."""
 
 from __future__ import annotations
 
@@ -81,6 +96,7 @@ PAIRS = {
     "holdout6": (BENCH / "crisis_messages_holdout6.tsv", BENCH / "harmless_messages_holdout6.tsv"),
     "holdout7": (BENCH / "crisis_messages_holdout7.tsv", BENCH / "harmless_messages_holdout7.tsv"),
     "holdout8": (BENCH / "crisis_messages_holdout8.tsv", BENCH / "harmless_messages_holdout8.tsv"),
+    "holdout9": (BENCH / "crisis_messages_holdout9.tsv", BENCH / "harmless_messages_holdout9.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
@@ -90,6 +106,7 @@ BEFORE = {
     "holdout6": "9e60f2c",
     "holdout7": "c0211d1",
     "holdout8": "62723e3",
+    "holdout9": "50ab00d",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -179,14 +196,16 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
                     strong_only = DangerDetector._from_files(sorted(locales.glob("*/danger.yaml")), None)
                     strong_only._rules = tuple(r for r in strong_only._rules if r.strength == STRONG)
                 strong = bool(kinds) and bool(strong_only._assess_rules(text, context))
+            # Said to be well (older detectors: a feeding problem that lasts): no fallback, and no
+            # rescue of a settled message (ninth round) unless the model is all but certain.
+            benign: Callable[[str], bool] | None = getattr(detector, "_benign", None) or getattr(
+                detector, "_chronic", None
+            )
+            said_well = benign is not None and benign(text)
             if kinds is None:
-                # Said to be well (older detectors: a feeding problem that lasts): no fallback.
-                benign: Callable[[str], bool] | None = getattr(detector, "_benign", None) or getattr(
-                    detector, "_chronic", None
-                )
-                out.append(("H" if benign is not None and benign(text) else "F", False, False, False))
+                out.append(("H" if said_well else "F", False, False, False))
             else:
-                state = "C" if kinds else ("I" if figure else "R")
+                state = "C" if kinds else ("I" if figure else ("H" if said_well else "R"))
                 out.append((state, strong, urgent, now))
         return out
     finally:
@@ -201,7 +220,7 @@ def _old_statuses(commit: str, texts: Sequence[tuple[str, str]]) -> list[Status]
     extra = {"loco_statuses.py": Path(__file__).read_text(encoding="utf-8")}
     code = "import loco_statuses; loco_statuses._print_statuses()"
     files = OLD_FILES + (("handlers/safety/words.py",) if commit != BEFORE["holdout4"] else ())
-    files += ("handlers/safety/hashed.py",) if commit == BEFORE["holdout8"] else ()  # new in round 8
+    files += ("handlers/safety/hashed.py",) if commit in (BEFORE["holdout8"], BEFORE["holdout9"]) else ()
     found = run_at_commit(commit, files, extra, code, texts)
     if found is None:
         return None

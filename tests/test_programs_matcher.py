@@ -180,9 +180,12 @@ def test_the_weak_topics_of_the_heldout_counts(question: str, topic: str) -> Non
         ("baby missed the measles shot last month, can we still get it", "posyandu"),
         ("zakat fitrah disalurkan lewat mana ya", None),
         ("kelompok istri nelayan mau modal usaha bersama", "kube"),
+        # tenth round: the classes holdout10 missed; both failed before it
+        ("kenapa sekarang ambil bantuannya harus ke kantor pos", "bansos_pencairan"),
+        ("we are newcomers here and not in any data yet, where to start", "dtsen_usulan"),
     ],
 )
-def test_the_classes_holdout6_to_holdout9_missed(question: str, topic: str | None) -> None:
+def test_the_classes_holdout6_to_holdout10_missed(question: str, topic: str | None) -> None:
     assert programs.match(question).topic == topic
 
 

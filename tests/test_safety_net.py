@@ -924,7 +924,9 @@ EIGHTH_ROUND_HARMLESS = [
 
 
 # Ninth round: the classes of holdout9's misses, wrong kinds and false alarms (read once it became
-# tuning data), each in other words than its own. Every one of these failed before the round's fixes.
+# tuning data), each in other words than its own. Some already passed before the round's fixes (the
+# rope and the pills in hand, forced to entertain men, the tremor, the hunger, the funny story, the
+# landlady's joke, all caught or left alone by other rules or the model): they guard the class.
 NINTH_ROUND_DANGER = [
     # the means in hand, and an apology; an old person sleeping rough in English; forced to serve men
     ("the rope is in my hand now. forgive me everyone", "suicide"),
@@ -953,8 +955,34 @@ NINTH_ROUND_HARMLESS = [
 ]
 
 
+# Tenth round: the classes of holdout10's miss, wrong kinds and false alarms (read once it became
+# tuning data), each in other words than its own; every one failed before the round's fixes (with the
+# model, or with the rules alone), but the phone and the faint, which guard their class.
+TENTH_ROUND_DANGER = [
+    # soon gone, said in passing; jumping into the river, said the everyday way; a snake "matok"
+    ("soon i will not be here anyway, dont worry about me", "suicide"),
+    ("istri tetangga mau nyemplung ke sungai bawa anaknya, sekarang di jembatan", "suicide"),
+    ("anak sy kepatok ular di ladang, kakinya biru", "medical"),
+]
+# A mental-health crisis or trafficking comes before the violence that is part of it.
+TENTH_ROUND_FIRST_KIND = [
+    ("my uncle went crazy and is hitting the neighbours kids with a stick", "mental"),
+    ("om sy bertingkah aneh, ngomong sendiri terus mukul adiknya pake kayu", "mental"),
+    ("she was recruited for a restaurant job but the boss forces her to sleep with guests", "trafficking"),
+]
+TENTH_ROUND_HARMLESS = [
+    # a wedding at a lawful age, asked about at the KUA; a quarrel in words only
+    "mau nanya syarat nikah di KUA, anak gadis sy umur 20",
+    "suami istri sebelah ribut terus tiap malam tapi cuma adu mulut, gimana cara negurnya",
+    # a phone dead; fainted, and well again
+    "hp aku mati total abis jatuh ke got, bisa klaim garansi gak",
+    "kemarin pingsan pas upacara, sekarang sudah segar lagi kok",
+]
+
+
 @pytest.mark.parametrize(
-    ("text", "kind"), FIFTH_ROUND_DANGER + SEVENTH_ROUND_DANGER + EIGHTH_ROUND_DANGER + NINTH_ROUND_DANGER
+    ("text", "kind"),
+    FIFTH_ROUND_DANGER + SEVENTH_ROUND_DANGER + EIGHTH_ROUND_DANGER + NINTH_ROUND_DANGER + TENTH_ROUND_DANGER,
 )
 async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
     chat: Chat, text: str, kind: str
@@ -965,7 +993,12 @@ async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
 
 
 @pytest.mark.parametrize(
-    "text", FIFTH_ROUND_HARMLESS + SEVENTH_ROUND_HARMLESS + EIGHTH_ROUND_HARMLESS + NINTH_ROUND_HARMLESS
+    "text",
+    FIFTH_ROUND_HARMLESS
+    + SEVENTH_ROUND_HARMLESS
+    + EIGHTH_ROUND_HARMLESS
+    + NINTH_ROUND_HARMLESS
+    + TENTH_ROUND_HARMLESS,
 )
 async def test_later_rounds_jokes_questions_lies_and_settled_stories_get_no_emergency_answer(
     chat: Chat, text: str
@@ -995,7 +1028,8 @@ def test_the_model_alone_never_flags_one_or_two_words_nor_a_message_without_lett
 
 
 @pytest.mark.parametrize(
-    ("text", "kind"), SEVENTH_ROUND_RULES_ALONE + EIGHTH_ROUND_RULES_ALONE + NINTH_ROUND_DANGER
+    ("text", "kind"),
+    SEVENTH_ROUND_RULES_ALONE + EIGHTH_ROUND_RULES_ALONE + NINTH_ROUND_DANGER + TENTH_ROUND_DANGER,
 )
 def test_later_rounds_classes_are_read_by_the_rules_without_the_model(text: str, kind: str) -> None:
     rules_alone = copy.copy(DangerDetector.load(LOCALES))
@@ -1009,7 +1043,9 @@ def test_seventh_round_ongoing_dangers_are_never_vetoed(text: str, kind: str) ->
     assert kind in _with_veto(1.01, strong_veto=1.01).assess(text), text
 
 
-@pytest.mark.parametrize(("text", "kind"), EIGHTH_ROUND_FIRST_KIND + NINTH_ROUND_FIRST_KIND)
+@pytest.mark.parametrize(
+    ("text", "kind"), EIGHTH_ROUND_FIRST_KIND + NINTH_ROUND_FIRST_KIND + TENTH_ROUND_FIRST_KIND
+)
 async def test_eighth_round_the_right_kind_comes_first(chat: Chat, text: str, kind: str) -> None:
     await at_main_menu(chat)
     await chat.say(text)

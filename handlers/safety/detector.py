@@ -76,6 +76,10 @@ from handlers.safety.model import NgramModel
 from handlers.safety.words import END, TEXT_CHARS, WordReader, known_words, phrase_words
 
 KINDS = ("suicide", "violence", "medical", "trafficking", "mental", "neglect", "disaster")
+# Which kind comes first between rules of the same strength (its numbers head the answer): the one
+# that names what is going on — a person trafficked, a mental-health crisis — before the violence that
+# is part of it ("my brother hears voices and tried to strangle our mother": tenth round).
+FIRST_OF_EQUALS = ("suicide", "trafficking", "mental", "violence", "medical", "neglect", "disaster")
 CONTEXTS = ("chat", "record")
 FILE_NAME = "danger.yaml"
 FUZZY_LANGUAGE = "id"  # typos are forgiven towards this language's danger words
@@ -127,8 +131,19 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # ended well ("dicariin ternyata ketiduran"), home again with gifts ("pulang dari malaysia, bawa oleh-oleh"),
 # a prank or a lie ("katanya rumah kebakaran, ternyata hoaks"), and (ninth round) a message that says
 # it is a joke ("wkwk", "becanda") unless it also says it is none (EARNEST: "ini bukan becanda"), or
-# tells of property sold ("tanah orang tua dijual buat berobat": the fallback reads "dijual" as a person).
-BENIGN = ("chronic_feeding", "fair_work", "search_over", "home_safe", "did_not_happen", "joke", "goods_sold")
+# tells of property sold ("tanah orang tua dijual buat berobat": the fallback reads "dijual" as a person);
+# tenth round: a marriage asked about at the religious affairs office (KUA), a quarrel in words only.
+BENIGN = (
+    "chronic_feeding",
+    "fair_work",
+    "search_over",
+    "home_safe",
+    "did_not_happen",
+    "joke",
+    "goods_sold",
+    "kua",
+    "no_blows",
+)
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
 _SUPPRESS_UNLESS_URGENT = ("training", "rules", "news", "hypothetical", "fiction")
@@ -170,6 +185,9 @@ class Reading(NamedTuple):
     # an "if"): "nomor darurat kalau nanti ada bumil pendarahan", "materi kelas: kalau kejang, segera
     # ke puskesmas": the plea does not shield the alarm from the model.
     asked: bool = False
+    # Violence said to happen again and again ("suami mukul istri tiap hari"): lived, however it is
+    # asked about; the model does not set it aside (tenth round).
+    habitual: bool = False
 
 
 SHORT_WORDS = 6  # a message of fewer words is a bare statement: the model's veto does not apply
@@ -194,7 +212,8 @@ def unvetoed(read: Reading, text: str) -> bool:
         and not read.framed
         and not _NEVER_VETOED_WHEN_STRONG.isdisjoint(read.kinds)
     )
-    return (read.plea and not read.asked) or strong or len(text.split()) < SHORT_WORDS
+    lived = read.habitual and "violence" in read.kinds
+    return (read.plea and not read.asked) or lived or strong or len(text.split()) < SHORT_WORDS
 
 
 class _Spans(dict[int, list[tuple[int, int]]]):
@@ -546,7 +565,7 @@ class DangerDetector:
             # A danger word in a question, a title, news, "if…", or a weak sign with no urgency
             # ("demam tinggi", said with nothing else the rules know): the fallback decides.
             return None
-        kept.sort(key=lambda ks: (-ks[1], KINDS.index(ks[0])))
+        kept.sort(key=lambda ks: (-ks[1], FIRST_OF_EQUALS.index(ks[0])))
         # With a plea ("tolong", "darurat"), an alarm is never vetoed; with a bare "now" ("sekarang"),
         # only below the model's lower floor (assess).
         urgent = bool(kept) and present["urgent_strict"]
@@ -563,7 +582,10 @@ class DangerDetector:
         dated = present["handled"] and present["past"]
         kinds = tuple(kind for kind, _ in kept)
         strongest = kept[0][1] if kept else -1
-        return Reading(kinds, strongest, urgent, framed=framed, dated=dated, plea=plea, asked=asked)
+        habitual = present["habitual"]
+        return Reading(
+            kinds, strongest, urgent, framed=framed, dated=dated, plea=plea, asked=asked, habitual=habitual
+        )
 
     def _asked(self, spans: _Spans) -> bool:
         """Whether a word of a lesson, the news, a story or an "if" stands outside every strictly

@@ -5,7 +5,7 @@
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
 for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8,
-holdout9) it is
+holdout9, holdout10) it is
 trained on the others (plus the resident questions and everyday messages as harmless text), exactly
 as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
 out. Printed per
@@ -17,7 +17,7 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout10).
+held-out pair (holdout11).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
@@ -72,7 +72,19 @@ bantuan sembako" from a flooded house is a plea) — no longer shields an alarm 
 floors; and a message that says it is a joke ("wkwk",
 "becanda"; BENIGN, undone by EARNEST: "ini bukan becanda") is flagged by the model, or rescued from a
 settled reading, only at p ≥ 0.95. The honest views of the older pairs cannot show either (they are
-read with their own detectors); pooled, neither costs a crisis message."""
+read with their own detectors); pooled, neither costs a crisis message.
+
+Tenth round (holdout10 added): its view with the rules of adce80a reproduces the figure measured on it
+untouched (191/192 caught, 6/211 alarms). Pooled over twelve pairs, same policy: 5 missed / 32 alarms
+before the round's classes, 4 / 28 after them (soon gone, said in passing; jumping into the river, said
+the everyday way; a snake that "matok"; documents kept and no pay abroad; a mental sign beside blows;
+recruited, then forced to sleep with guests; a phone dead; fainted and well again; a child cared for by
+kin; a marriage at a lawful age, or asked about at the KUA, and a quarrel in words only, both said to
+be well: BENIGN). Between rules of the same strength, trafficking and a mental-health crisis now come
+before the violence that is part of them (detector.py FIRST_OF_EQUALS); the kind does not change what
+is caught. Retrained with holdout10, the model read "kalau suami mukul istri tiap hari, apa sanksinya"
+at p 0.28, below the veto: violence said to happen again and again (the "habitual" marker) is now
+never vetoed, as lived — pooled figures unchanged (4 / 28)."""
 
 from __future__ import annotations
 
@@ -97,6 +109,7 @@ PAIRS = {
     "holdout7": (BENCH / "crisis_messages_holdout7.tsv", BENCH / "harmless_messages_holdout7.tsv"),
     "holdout8": (BENCH / "crisis_messages_holdout8.tsv", BENCH / "harmless_messages_holdout8.tsv"),
     "holdout9": (BENCH / "crisis_messages_holdout9.tsv", BENCH / "harmless_messages_holdout9.tsv"),
+    "holdout10": (BENCH / "crisis_messages_holdout10.tsv", BENCH / "harmless_messages_holdout10.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
@@ -107,6 +120,7 @@ BEFORE = {
     "holdout7": "c0211d1",
     "holdout8": "62723e3",
     "holdout9": "50ab00d",
+    "holdout10": "adce80a",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -212,6 +226,10 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
         detector.model = model
 
 
+# Commits whose detector reads hashed.py (new in the eighth round).
+HASHED = ("62723e3", "50ab00d", "adce80a")
+
+
 def _old_statuses(commit: str, texts: Sequence[tuple[str, str]]) -> list[Status] | None:
     """The rules of `commit`, read in a separate interpreter from that commit's files."""
     # Imported here: this module itself runs again in the old tree, which has no such module.
@@ -220,7 +238,7 @@ def _old_statuses(commit: str, texts: Sequence[tuple[str, str]]) -> list[Status]
     extra = {"loco_statuses.py": Path(__file__).read_text(encoding="utf-8")}
     code = "import loco_statuses; loco_statuses._print_statuses()"
     files = OLD_FILES + (("handlers/safety/words.py",) if commit != BEFORE["holdout4"] else ())
-    files += ("handlers/safety/hashed.py",) if commit in (BEFORE["holdout8"], BEFORE["holdout9"]) else ()
+    files += ("handlers/safety/hashed.py",) if commit in HASHED else ()
     found = run_at_commit(commit, files, extra, code, texts)
     if found is None:
         return None

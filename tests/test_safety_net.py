@@ -980,9 +980,40 @@ TENTH_ROUND_HARMLESS = [
 ]
 
 
+# Eleventh round: the classes of holdout11's miss, wrong kinds and false alarms (read once it became
+# tuning data), each in other words than its own. With the rules alone, or with the model, each
+# failed before the round's fixes, but the waters not broken yet and the match, which guard their class.
+ELEVENTH_ROUND_DANGER = [
+    # on the roof, and sorry; locked in one's room and "don't look for me"; drowning oneself, said the
+    # everyday way
+    ("aku udah di atas atap rumah. maafin aku semuanya", "suicide"),
+    ("adik ngurung diri di kamar dari pagi, chat terakhirnya: jangan dicari ya", "suicide"),
+    ("ponakan sy mau nenggelamin diri di kolam belakang, skrg lagi dibujuk", "suicide"),
+]
+# Paranoia beside blows is a mental-health crisis; bruises all over or cigarette burns, violence.
+ELEVENTH_ROUND_FIRST_KIND = [
+    ("nenek mertua paranoid, merasa mau diracun, barusan dia mukul suami sy pake tongkat", "mental"),
+    ("my niece came to school with cigarette burns on her hands again, she is scared to go home", "violence"),
+    ("anak tetangga badannya biru biru semua, nangis terus, bapaknya sering mabuk", "violence"),
+]
+ELEVENTH_ROUND_HARMLESS = [
+    # the waters not broken yet; a sermon; a match; longing
+    "istri udah 39 minggu tapi ketubannya belum pecah, normal gak ya bu?",
+    "our baby is due next week and her waters have not broken yet, what signs should we watch for?",
+    "kata ustadz di kajian tadi, bunuh diri itu dosa besar ya",
+    "nonton final semalam bikin sesak napas, untung menang",
+    "kangen banget sampai mau mati sama anak di rantau, hehe",
+]
+
+
 @pytest.mark.parametrize(
     ("text", "kind"),
-    FIFTH_ROUND_DANGER + SEVENTH_ROUND_DANGER + EIGHTH_ROUND_DANGER + NINTH_ROUND_DANGER + TENTH_ROUND_DANGER,
+    FIFTH_ROUND_DANGER
+    + SEVENTH_ROUND_DANGER
+    + EIGHTH_ROUND_DANGER
+    + NINTH_ROUND_DANGER
+    + TENTH_ROUND_DANGER
+    + ELEVENTH_ROUND_DANGER,
 )
 async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
     chat: Chat, text: str, kind: str
@@ -998,7 +1029,8 @@ async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
     + SEVENTH_ROUND_HARMLESS
     + EIGHTH_ROUND_HARMLESS
     + NINTH_ROUND_HARMLESS
-    + TENTH_ROUND_HARMLESS,
+    + TENTH_ROUND_HARMLESS
+    + ELEVENTH_ROUND_HARMLESS,
 )
 async def test_later_rounds_jokes_questions_lies_and_settled_stories_get_no_emergency_answer(
     chat: Chat, text: str
@@ -1015,21 +1047,27 @@ def test_a_training_title_in_a_report_note_is_a_record() -> None:
     assert detector.assess("tolong, ibu hamil pendarahan sekarang setelah pelatihan", context="record")
 
 
-def test_the_model_alone_never_flags_one_or_two_words_nor_a_message_without_letters() -> None:
-    """ "ga ada" (a form's "none") scored 0.82 once the fallback was trained on more crisis messages:
-    the model alone needs three words or more; numbers and dates are not read at all."""
+def test_the_model_alone_never_flags_three_words_or_fewer_nor_a_message_without_letters() -> None:
+    """ "ga ada" (a form's "none") scored 0.82 once the fallback was trained on more crisis messages,
+    and "saya di rumah" 0.70 in the eleventh round: the model alone needs four words or more; numbers
+    and dates are not read at all."""
     eager = _with_veto(0.3)
     assert eager.model is not None
     eager.model.threshold = 0.0  # the model would flag anything it is asked about
     assert eager.assess("ga ada") == () and eager.assess("tidak ada") == ()
+    assert eager.assess("saya di rumah") == () and eager.assess("lagi di jalan") == ()
     assert eager.assess("0812-3456-7890") == () and eager.assess("12/11/2026") == ()
-    assert eager.assess("ga ada apa2 bu")  # three words: the model is asked
+    assert eager.assess("ga ada apa2 bu")  # four words: the model is asked
     assert DangerDetector.load(LOCALES).assess("bayiku biru!!") == ("medical",)  # the rules still read two
 
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    SEVENTH_ROUND_RULES_ALONE + EIGHTH_ROUND_RULES_ALONE + NINTH_ROUND_DANGER + TENTH_ROUND_DANGER,
+    SEVENTH_ROUND_RULES_ALONE
+    + EIGHTH_ROUND_RULES_ALONE
+    + NINTH_ROUND_DANGER
+    + TENTH_ROUND_DANGER
+    + ELEVENTH_ROUND_DANGER,
 )
 def test_later_rounds_classes_are_read_by_the_rules_without_the_model(text: str, kind: str) -> None:
     rules_alone = copy.copy(DangerDetector.load(LOCALES))
@@ -1044,7 +1082,8 @@ def test_seventh_round_ongoing_dangers_are_never_vetoed(text: str, kind: str) ->
 
 
 @pytest.mark.parametrize(
-    ("text", "kind"), EIGHTH_ROUND_FIRST_KIND + NINTH_ROUND_FIRST_KIND + TENTH_ROUND_FIRST_KIND
+    ("text", "kind"),
+    EIGHTH_ROUND_FIRST_KIND + NINTH_ROUND_FIRST_KIND + TENTH_ROUND_FIRST_KIND + ELEVENTH_ROUND_FIRST_KIND,
 )
 async def test_eighth_round_the_right_kind_comes_first(chat: Chat, text: str, kind: str) -> None:
     await at_main_menu(chat)

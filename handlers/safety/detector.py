@@ -132,7 +132,8 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # a prank or a lie ("katanya rumah kebakaran, ternyata hoaks"), and (ninth round) a message that says
 # it is a joke ("wkwk", "becanda") unless it also says it is none (EARNEST: "ini bukan becanda"), or
 # tells of property sold ("tanah orang tua dijual buat berobat": the fallback reads "dijual" as a person);
-# tenth round: a marriage asked about at the religious affairs office (KUA), a quarrel in words only.
+# tenth round: a marriage asked about at the religious affairs office (KUA), a quarrel in words only;
+# eleventh: the waters not broken yet (a question before the birth).
 BENIGN = (
     "chronic_feeding",
     "fair_work",
@@ -143,6 +144,7 @@ BENIGN = (
     "goods_sold",
     "kua",
     "no_blows",
+    "not_yet_broken",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
@@ -193,8 +195,10 @@ class Reading(NamedTuple):
 SHORT_WORDS = 6  # a message of fewer words is a bare statement: the model's veto does not apply
 # The model alone never flags a message of fewer words than this: "ga ada" (a form's "none") is no
 # danger however its n-grams score; no crisis message of the tuning corpora is that short and
-# caught by the model alone.
-MODEL_WORDS = 3
+# caught by the model alone. Three became four in the eleventh round, when the retrained fallback
+# read the form answer "saya di rumah" at 0.70 (the ten crisis messages of the tuning corpora with
+# fewer than five words are all caught by the rules).
+MODEL_WORDS = 4
 
 
 # A strong statement of these kinds is never set aside by the model: suicide ("cara potong nadi biar

@@ -5,7 +5,7 @@
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
 for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8,
-holdout9, holdout10) it is
+holdout9, holdout10, holdout11) it is
 trained on the others (plus the resident questions and everyday messages as harmless text), exactly
 as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
 out. Printed per
@@ -17,7 +17,7 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout11).
+held-out pair (holdout12).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
@@ -84,7 +84,17 @@ be well: BENIGN). Between rules of the same strength, trafficking and a mental-h
 before the violence that is part of them (detector.py FIRST_OF_EQUALS); the kind does not change what
 is caught. Retrained with holdout10, the model read "kalau suami mukul istri tiap hari, apa sanksinya"
 at p 0.28, below the veto: violence said to happen again and again (the "habitual" marker) is now
-never vetoed, as lived — pooled figures unchanged (4 / 28)."""
+never vetoed, as lived — pooled figures unchanged (4 / 28).
+
+Eleventh round (holdout11 added): its view with the rules of 641b1cf catches 194/195 as measured on
+it untouched, with 8/210 alarms (7 measured: the LOCO model is trained on slightly other negatives
+than the shipped one). Pooled over thirteen pairs, same policy: 5 missed / 39 alarms before the
+round's classes, 4 / 33 after them (on the roof and sorry; locked in one's room and "jangan dicari";
+drowning oneself, said the everyday way; paranoia beside blows; bruises all over, cigarette burns;
+chained under a house on stilts; the waters not broken yet, said to be well; a sermon; a match that
+takes one's breath; longing "to death"; fine now after a faint). The retrained fallback then read the
+form answer "saya di rumah" at 0.70: the model alone now needs four words (detector.py MODEL_WORDS;
+this LOCO run does not apply that floor, so its figures are if anything pessimistic)."""
 
 from __future__ import annotations
 
@@ -110,6 +120,7 @@ PAIRS = {
     "holdout8": (BENCH / "crisis_messages_holdout8.tsv", BENCH / "harmless_messages_holdout8.tsv"),
     "holdout9": (BENCH / "crisis_messages_holdout9.tsv", BENCH / "harmless_messages_holdout9.tsv"),
     "holdout10": (BENCH / "crisis_messages_holdout10.tsv", BENCH / "harmless_messages_holdout10.tsv"),
+    "holdout11": (BENCH / "crisis_messages_holdout11.tsv", BENCH / "harmless_messages_holdout11.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
@@ -121,6 +132,7 @@ BEFORE = {
     "holdout8": "62723e3",
     "holdout9": "50ab00d",
     "holdout10": "adce80a",
+    "holdout11": "641b1cf",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -227,7 +239,7 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
 
 
 # Commits whose detector reads hashed.py (new in the eighth round).
-HASHED = ("62723e3", "50ab00d", "adce80a")
+HASHED = ("62723e3", "50ab00d", "adce80a", "641b1cf")
 
 
 def _old_statuses(commit: str, texts: Sequence[tuple[str, str]]) -> list[Status] | None:

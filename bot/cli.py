@@ -158,7 +158,7 @@ def ask(
     for line in questions:
         out.write((asker.as_json(line) if as_json else asker.as_text(line, batch=batch)) + "\n")
         # A caller feeding questions one at a time through a pipe waits for each answer; a batch
-        # piped in at once needs no write per answer (one per question cost a tenth of the time).
+        # piped in at once needs no write system call per answer (they go out as the buffer fills).
         if not _more_input_waiting(questions):
             out.flush()
     out.flush()

@@ -227,6 +227,16 @@ class _Spans(dict[int, list[tuple[int, int]]]):
     ids: frozenset[int]
 
 
+def _positions(term_ids: frozenset[int], spans: _Spans) -> set[int]:
+    """The word positions covered by any occurrence of these terms."""
+    return {
+        p
+        for term_id in term_ids.intersection(spans.ids)
+        for start, end in spans[term_id]
+        for p in range(start, end)
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     kind: str
@@ -520,12 +530,7 @@ class DangerDetector:
         # danger, and no fallback either (the fallback would read the bare words).
         # "he'll kill me if I leave" is a figure of speech until a knife is in the message.
         armed = not self._armed_ids.isdisjoint(present_ids)
-        idiom = {
-            p
-            for term_id in (() if armed else self._idiom_ids.intersection(present_ids))
-            for start, end in spans[term_id]
-            for p in range(start, end)
-        }
+        idiom = set() if armed else _positions(self._idiom_ids, spans)
         figurative = False
         if idiom:
             spans, figurative = self._without(spans, idiom)
@@ -594,12 +599,7 @@ class DangerDetector:
     def _asked(self, spans: _Spans) -> bool:
         """Whether a word of a lesson, the news, a story or an "if" stands outside every strictly
         urgent phrase: "kalau menolak ditampar" is a pattern lived, not an "if"."""
-        urgent = {
-            p
-            for term_id in self._markers["urgent_strict"].intersection(spans.ids)
-            for start, end in spans[term_id]
-            for p in range(start, end)
-        }
+        urgent = _positions(self._markers["urgent_strict"], spans)
         return any(
             not all(p in urgent for p in range(start, end))
             for name in _ASKED

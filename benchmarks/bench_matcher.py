@@ -77,14 +77,15 @@ FRESH = DATA_DIR / "resident_questions_fresh.tsv"
 SEEN = DATA_DIR / "resident_questions.tsv"
 DEV = DATA_DIR / "dev_questions.tsv"
 UNTOUCHED = DATA_DIR / "resident_questions_holdout12.tsv"
-HOLDOUT11 = DATA_DIR / "resident_questions_holdout11.tsv"
-HOLDOUT10 = DATA_DIR / "resident_questions_holdout10.tsv"
-HOLDOUT9 = DATA_DIR / "resident_questions_holdout9.tsv"
-HOLDOUT8 = DATA_DIR / "resident_questions_holdout8.tsv"
-HOLDOUT7 = DATA_DIR / "resident_questions_holdout7.tsv"
-HOLDOUT6 = DATA_DIR / "resident_questions_holdout6.tsv"
-HOLDOUT5 = DATA_DIR / "resident_questions_holdout5.tsv"
-TRAIN6 = DATA_DIR / "resident_questions_train6.tsv"
+# Sets held out until a round, tuning data since (and train6, written for tuning): counted only.
+LATER_TUNING = {
+    "holdout5 (tuning since round 5)": DATA_DIR / "resident_questions_holdout5.tsv",
+    "train6 (written for tuning in round 5)": DATA_DIR / "resident_questions_train6.tsv",
+    **{
+        f"holdout{n} (tuning since round {n})": DATA_DIR / f"resident_questions_holdout{n}.tsv"
+        for n in range(6, 12)
+    },
+}
 KADERBOT = str(Path(sys.executable).with_name("kaderbot"))
 REPEAT = int(os.environ.get("BENCH_ASK_REPEAT", "40"))  # held-out set × 40 ≈ 13,000 questions
 PAIRS = 3
@@ -260,14 +261,8 @@ def main() -> None:
     evaluate(SEEN, "first set, misses seen while tuning", targets=False)
     if DEV.exists():
         evaluate(DEV, "dev set, written and tuned on in issue 13", targets=False)
-    evaluate(HOLDOUT5, "holdout5 (tuning since round 5)", targets=False, lines=False)
-    evaluate(TRAIN6, "train6 (written for tuning in round 5)", targets=False, lines=False)
-    evaluate(HOLDOUT6, "holdout6 (tuning since round 6)", targets=False, lines=False)
-    evaluate(HOLDOUT7, "holdout7 (tuning since round 7)", targets=False, lines=False)
-    evaluate(HOLDOUT8, "holdout8 (tuning since round 8)", targets=False, lines=False)
-    evaluate(HOLDOUT9, "holdout9 (tuning since round 9)", targets=False, lines=False)
-    evaluate(HOLDOUT10, "holdout10 (tuning since round 10)", targets=False, lines=False)
-    evaluate(HOLDOUT11, "holdout11 (tuning since round 11)", targets=False, lines=False)
+    for label, path in LATER_TUNING.items():
+        evaluate(path, label, targets=False, lines=False)
     rows = untouched or rows or fresh
 
     right, total = leave_one_out()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import select
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -157,20 +156,7 @@ def ask(
     out = sys.stdout
     for line in questions:
         out.write((asker.as_json(line) if as_json else asker.as_text(line, batch=batch)) + "\n")
-        # A caller feeding questions one at a time through a pipe waits for each answer; a batch
-        # piped in at once needs no write system call per answer (they go out as the buffer fills).
-        if not _more_input_waiting(questions):
-            out.flush()
-    out.flush()
-
-
-def _more_input_waiting(stream: object) -> bool:
-    """Whether more of the stream can be read without waiting (a file, a pipe already written to)."""
-    try:
-        ready, _, _ = select.select([stream], [], [], 0)
-    except (OSError, ValueError, TypeError):  # no file descriptor behind it (a list, a test's buffer)
-        return False
-    return bool(ready)
+        out.flush()  # a caller may feed questions one at a time through a pipe
 
 
 @app.command()

@@ -188,9 +188,16 @@ def test_the_weak_topics_of_the_heldout_counts(question: str, topic: str) -> Non
         ("any help buying school uniforms for my son?", "pip_kip"),
         ("has my pkh money been disbursed yet", "bansos_pencairan"),
         ("bpnt sy 3 periode kosong terus", "bansos_pencairan"),
+        # twelfth round: the classes holdout12 missed; the first four failed before it, the fifth
+        # (already answered so in these words) guards its class
+        ("bantuan sembako bulan ini sudah bisa diambil atau belum", "bansos_pencairan"),
+        ("pkh ibu saya dihentikan padahal masih miskin, kenapa", "bansos_pencairan"),
+        ("gelandangan yg tidur di emperan toko bisa dibawa ke panti rehab?", "rehabilitasi"),
+        ("do cadres get any allowance?", "kader"),
+        ("status di aplikasi sudah tersalurkan, tp uangnya blm ada", "bansos_pencairan"),
     ],
 )
-def test_the_classes_holdout6_to_holdout11_missed(question: str, topic: str | None) -> None:
+def test_the_classes_holdout6_to_holdout12_missed(question: str, topic: str | None) -> None:
     assert programs.match(question).topic == topic
 
 

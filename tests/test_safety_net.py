@@ -1006,6 +1006,53 @@ ELEVENTH_ROUND_HARMLESS = [
 ]
 
 
+# Twelfth round: the classes of holdout12's misses, wrong kinds and false alarms (read once it became
+# tuning data), each in other words than its own.
+TWELFTH_ROUND_DANGER = [
+    # "bunuh diri" heavily abbreviated; ready, said after the act
+    ("udh gk kuat, mo bnh dri aja malam ini", "suicide"),
+    ("minum racun itu sakit gak ya? aku sudah siap kok", "suicide"),
+    # an old man left by the road, nobody caring; children hungry, the grandmother who cared for them
+    # dead; a lost child searched for all day
+    ("ada kakek tergeletak di pinggir jalan dari pagi, keluarganya gak mau ngurus", "neglect"),
+    ("cucu tetangga kelaparan, ibunya merantau, neneknya yg ngurus wafat 2 minggu lalu", "neglect"),
+    ("anak sy autis hilang di pasar, udh dicari dari pagi blm ketemu", "neglect"),
+    # a gas explosion and a fire growing; water coming in again, rising, after a question about last
+    # year's aid
+    ("kompor gas meledak di dapur tetangga, apinya makin gede", "disaster"),
+    ("tahun lalu kami udah dapat bantuan banjir.. eh ini air masuk lagi ke rumah, makin tinggi", "disaster"),
+]
+# A hallucination or a postpartum depression beside harm is a mental-health crisis; minors taken to be
+# put to work, frightened, are trafficked.
+TWELFTH_ROUND_FIRST_KIND = [
+    ("paman sy bilang dikejar setan, terus mukul2 kepalanya ke tembok sampai berdarah", "mental"),
+    ("istriku kena depresi pasca melahirkan, barusan bilang mau lempar bayinya", "mental"),
+    (
+        "ada mobil bawa anak2 gadis dari desa mau dipekerjakan di kapal, mereka nangis ketakutan",
+        "trafficking",
+    ),
+    ("the boys were taken to work in the mines, they are terrified and crying", "trafficking"),
+]
+TWELFTH_ROUND_HARMLESS = [
+    # preparing ahead; hunger said as dying; day care; planning ahead; well and active
+    "musim hujan udh mulai, kira2 bakal longsor gak ya di sini? mau siap2 dari sekarang",
+    "perut keroncongan, rasanya mau mati nunggu azan magrib wkwk",
+    "nyari penitipan anak di tenggarong, biar anak gak ditinggal sendirian pas sy kerja",
+    "if my dad with alzheimer's ever gets lost, who do we call? just planning ahead, he is safe at home",
+    "what help does the government give to old people living alone? my grandpa is 85 but healthy and active",
+]
+# In a report's notes: an emergency number handed out, help sought, in a lesson.
+TWELFTH_ROUND_RECORDS = [
+    "Penyuluhan siaga bencana banjir, peserta 28 orang, dibagikan stiker nomor darurat",
+    "Parenting talk: postpartum depression, signs and where to seek help",
+]
+
+
+@pytest.mark.parametrize("text", TWELFTH_ROUND_RECORDS)
+def test_twelfth_round_an_emergency_number_or_help_taught_in_a_lesson_is_a_record(text: str) -> None:
+    assert DangerDetector.load(LOCALES).assess(text, context="record") == ()
+
+
 @pytest.mark.parametrize(
     ("text", "kind"),
     FIFTH_ROUND_DANGER
@@ -1013,7 +1060,8 @@ ELEVENTH_ROUND_HARMLESS = [
     + EIGHTH_ROUND_DANGER
     + NINTH_ROUND_DANGER
     + TENTH_ROUND_DANGER
-    + ELEVENTH_ROUND_DANGER,
+    + ELEVENTH_ROUND_DANGER
+    + TWELFTH_ROUND_DANGER,
 )
 async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
     chat: Chat, text: str, kind: str
@@ -1030,7 +1078,8 @@ async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
     + EIGHTH_ROUND_HARMLESS
     + NINTH_ROUND_HARMLESS
     + TENTH_ROUND_HARMLESS
-    + ELEVENTH_ROUND_HARMLESS,
+    + ELEVENTH_ROUND_HARMLESS
+    + TWELFTH_ROUND_HARMLESS,
 )
 async def test_later_rounds_jokes_questions_lies_and_settled_stories_get_no_emergency_answer(
     chat: Chat, text: str
@@ -1067,7 +1116,9 @@ def test_the_model_alone_never_flags_three_words_or_fewer_nor_a_message_without_
     + EIGHTH_ROUND_RULES_ALONE
     + NINTH_ROUND_DANGER
     + TENTH_ROUND_DANGER
-    + ELEVENTH_ROUND_DANGER,
+    + ELEVENTH_ROUND_DANGER
+    + TWELFTH_ROUND_DANGER
+    + TWELFTH_ROUND_FIRST_KIND,
 )
 def test_later_rounds_classes_are_read_by_the_rules_without_the_model(text: str, kind: str) -> None:
     rules_alone = copy.copy(DangerDetector.load(LOCALES))
@@ -1083,7 +1134,11 @@ def test_seventh_round_ongoing_dangers_are_never_vetoed(text: str, kind: str) ->
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    EIGHTH_ROUND_FIRST_KIND + NINTH_ROUND_FIRST_KIND + TENTH_ROUND_FIRST_KIND + ELEVENTH_ROUND_FIRST_KIND,
+    EIGHTH_ROUND_FIRST_KIND
+    + NINTH_ROUND_FIRST_KIND
+    + TENTH_ROUND_FIRST_KIND
+    + ELEVENTH_ROUND_FIRST_KIND
+    + TWELFTH_ROUND_FIRST_KIND,
 )
 async def test_eighth_round_the_right_kind_comes_first(chat: Chat, text: str, kind: str) -> None:
     await at_main_menu(chat)
@@ -1124,7 +1179,8 @@ def test_a_plea_beside_an_if_or_a_question_about_support_does_not_shield_the_ala
     made an alarm the model could not set aside; now it may, at its usual floor. A plea with nothing
     of the kind around it still may not be vetoed."""
     certain = _with_veto(1.01, strong_veto=1.01, now_veto=1.01)  # would set aside any alarm it may
-    asked = "kalau nanti ada bumil pendarahan, nomor darurat yg bisa ditelpon apa ya bu?"
+    # (an emergency number asked for is itself a topic since the twelfth round: "nomor darurat")
+    asked = "kalau nanti ada bumil pendarahan, harus segera dibawa ke mana ya bu?"
     rules_alone = copy.copy(DangerDetector.load(LOCALES))
     rules_alone.model = None
     assert rules_alone.assess(asked) == ("medical",)  # the rules read it; the model may set it aside

@@ -145,6 +145,8 @@ BENIGN = (
     "kua",
     "no_blows",
     "not_yet_broken",
+    "well_active",
+    "childcare",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
@@ -762,10 +764,13 @@ class DangerDetector:
         return False
 
     def _renewed(self, spans: _Spans, start: int, sentence: Sequence[int]) -> bool:
-        """Whether a "renewed" word follows `start` in its sentence ("tahun lalu, tapi sekarang …")."""
+        """Whether a "renewed" word follows `start` in its sentence or the next ("tahun lalu, tapi
+        sekarang …"; "bantuan banjir tahun lalu blm cair min.. eh ini air masuk lagi")."""
         found = self._markers[RENEWED].intersection(spans.ids)
         return any(
-            at > start and sentence[at] == sentence[start] for term_id in found for at, _ in spans[term_id]
+            at > start and sentence[at] - sentence[start] <= 1
+            for term_id in found
+            for at, _ in spans[term_id]
         )
 
     def _before(self, spans: _Spans, start: int, marker: str, reach: int = 1) -> bool:

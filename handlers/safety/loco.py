@@ -1,11 +1,11 @@
-"""Leave-one-corpus-out (LOCO) estimate of the safety net on its ten tuning pairs of corpora:
+"""Leave-one-corpus-out (LOCO) estimate of the safety net on its tuning pairs of corpora:
 
     .venv/bin/python -m handlers.safety.train --loco [--threshold T] [--veto V] [--rescue R] [--strong-veto S]
 
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
 for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8,
-holdout9, holdout10, holdout11) it is
+holdout9, holdout10, holdout11, holdout12) it is
 trained on the others (plus the resident questions and everyday messages as harmless text), exactly
 as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
 out. Printed per
@@ -17,7 +17,7 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout12).
+held-out pair (holdout13).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
@@ -94,7 +94,17 @@ drowning oneself, said the everyday way; paranoia beside blows; bruises all over
 chained under a house on stilts; the waters not broken yet, said to be well; a sermon; a match that
 takes one's breath; longing "to death"; fine now after a faint). The retrained fallback then read the
 form answer "saya di rumah" at 0.70: the model alone now needs four words (detector.py MODEL_WORDS;
-this LOCO run does not apply that floor, so its figures are if anything pessimistic)."""
+this LOCO run does not apply that floor, so its figures are if anything pessimistic).
+
+Twelfth round (holdout12 added): its view with the rules of f4de7f5 reproduces the figure measured on
+it untouched (214/219 caught, 6/241 alarms). Pooled over fourteen pairs, same policy: 12 missed / 36
+alarms before the round's classes, 8 / 30 after them ("bnh dri"; ready, said after the act; seeing
+ghosts beside harm, a postpartum depression; nobody caring for an old man by the road; a carer dead
+since, not a dated story; a lost child searched for all day; minors taken to be put to work,
+frightened; a gas explosion, a fire grown big; water coming in again and rising, the past renewed in
+the next sentence; an emergency number or help taught in a lesson; preparing "from now on"; hunger
+said as dying; day care; planning ahead; well and active). The older pairs' 7 misses were there
+before the round's classes too: adding holdout12 to the training moved the left-out models."""
 
 from __future__ import annotations
 
@@ -121,6 +131,7 @@ PAIRS = {
     "holdout9": (BENCH / "crisis_messages_holdout9.tsv", BENCH / "harmless_messages_holdout9.tsv"),
     "holdout10": (BENCH / "crisis_messages_holdout10.tsv", BENCH / "harmless_messages_holdout10.tsv"),
     "holdout11": (BENCH / "crisis_messages_holdout11.tsv", BENCH / "harmless_messages_holdout11.tsv"),
+    "holdout12": (BENCH / "crisis_messages_holdout12.tsv", BENCH / "harmless_messages_holdout12.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
@@ -133,6 +144,7 @@ BEFORE = {
     "holdout9": "50ab00d",
     "holdout10": "adce80a",
     "holdout11": "641b1cf",
+    "holdout12": "f4de7f5",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -239,7 +251,7 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
 
 
 # Commits whose detector reads hashed.py (new in the eighth round).
-HASHED = ("62723e3", "50ab00d", "adce80a", "641b1cf")
+HASHED = ("62723e3", "50ab00d", "adce80a", "641b1cf", "f4de7f5")
 
 
 def _old_statuses(commit: str, texts: Sequence[tuple[str, str]]) -> list[Status] | None:

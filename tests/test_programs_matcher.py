@@ -195,9 +195,15 @@ def test_the_weak_topics_of_the_heldout_counts(question: str, topic: str) -> Non
         ("gelandangan yg tidur di emperan toko bisa dibawa ke panti rehab?", "rehabilitasi"),
         ("do cadres get any allowance?", "kader"),
         ("status di aplikasi sudah tersalurkan, tp uangnya blm ada", "bansos_pencairan"),
+        # thirteenth round: the classes holdout13 missed; all five failed before it
+        ("sy terima pkh tp bpnt nya gak dapat, kenapa bisa gitu", "bpnt"),
+        ("blt kesra kapan turunnya bu", "bansos_pencairan"),
+        ("kk kami baru dipisah dari mertua, cara masuk dtsen gimana", "dtsen_usulan"),
+        ("ulun handak mangadu, operator desa kada mau mengusulkan kami", "pengaduan"),
+        ("partai bagi2 sembako pas kampanye, itu dari dinsos?", None),
     ],
 )
-def test_the_classes_holdout6_to_holdout12_missed(question: str, topic: str | None) -> None:
+def test_the_classes_holdout6_to_holdout13_missed(question: str, topic: str | None) -> None:
     assert programs.match(question).topic == topic
 
 

@@ -147,6 +147,9 @@ BENIGN = (
     "not_yet_broken",
     "well_active",
     "childcare",
+    "exasperated",
+    "given_back",
+    "schoolwork",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")

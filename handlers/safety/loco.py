@@ -5,7 +5,7 @@
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
 for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8,
-holdout9, holdout10, holdout11, holdout12) it is
+holdout9, holdout10, holdout11, holdout12, holdout13) it is
 trained on the others (plus the resident questions and everyday messages as harmless text), exactly
 as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
 out. Printed per
@@ -17,7 +17,7 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout13).
+held-out pair (holdout14).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
@@ -104,7 +104,17 @@ since, not a dated story; a lost child searched for all day; minors taken to be 
 frightened; a gas explosion, a fire grown big; water coming in again and rising, the past renewed in
 the next sentence; an emergency number or help taught in a lesson; preparing "from now on"; hunger
 said as dying; day care; planning ahead; well and active). The older pairs' 7 misses were there
-before the round's classes too: adding holdout12 to the training moved the left-out models."""
+before the round's classes too: adding holdout12 to the training moved the left-out models.
+
+Thirteenth round (holdout13 added): its view with the rules of fd7401d reproduces the figure measured
+on it untouched (182/185 caught, 6/208 alarms). Pooled over fifteen pairs, same policy: 8 missed / 38
+alarms before the round's classes, 5 / 32 after them (one's own death asked about beside not going
+on, tonight; a voice commanding a killing, a psychiatric patient, "orang stres" with a weapon: mental
+first; the past renewed by "itu sekarang"; a minor taken by a broker across the border to work; "mati
+aku", blood pressure, mosquitoes ("nyamuk" is no ny- + "amuk"); a lesson on suicide risk; a referral
+done; something given back; homework). Training the fallback on every tuning set of residents'
+questions as harmless text too (they drew 102 alarms among 4,553, 2.2 %, mostly from the model alone)
+was tried and not kept: pooled 8 / 37 instead of 5 / 32."""
 
 from __future__ import annotations
 
@@ -132,6 +142,7 @@ PAIRS = {
     "holdout10": (BENCH / "crisis_messages_holdout10.tsv", BENCH / "harmless_messages_holdout10.tsv"),
     "holdout11": (BENCH / "crisis_messages_holdout11.tsv", BENCH / "harmless_messages_holdout11.tsv"),
     "holdout12": (BENCH / "crisis_messages_holdout12.tsv", BENCH / "harmless_messages_holdout12.tsv"),
+    "holdout13": (BENCH / "crisis_messages_holdout13.tsv", BENCH / "harmless_messages_holdout13.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
@@ -145,6 +156,7 @@ BEFORE = {
     "holdout10": "adce80a",
     "holdout11": "641b1cf",
     "holdout12": "f4de7f5",
+    "holdout13": "fd7401d",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -251,7 +263,7 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
 
 
 # Commits whose detector reads hashed.py (new in the eighth round).
-HASHED = ("62723e3", "50ab00d", "adce80a", "641b1cf", "f4de7f5")
+HASHED = ("62723e3", "50ab00d", "adce80a", "641b1cf", "f4de7f5", "fd7401d")
 
 
 def _old_statuses(commit: str, texts: Sequence[tuple[str, str]]) -> list[Status] | None:

@@ -201,9 +201,13 @@ def test_the_weak_topics_of_the_heldout_counts(question: str, topic: str) -> Non
         ("kk kami baru dipisah dari mertua, cara masuk dtsen gimana", "dtsen_usulan"),
         ("ulun handak mangadu, operator desa kada mau mengusulkan kami", "pengaduan"),
         ("partai bagi2 sembako pas kampanye, itu dari dinsos?", None),
+        # fourteenth round: the classes holdout14 missed; all three failed before it
+        ("kades motong blt 100rb per orang, itu boleh?", "pengaduan"),
+        ("pak RT pilih kasih, cuma kerabatnya yg diusulin, sy mau protes", "pengaduan"),
+        ("cara ngisi format sip posyandu yg baru", "kader"),
     ],
 )
-def test_the_classes_holdout6_to_holdout13_missed(question: str, topic: str | None) -> None:
+def test_the_classes_holdout6_to_holdout14_missed(question: str, topic: str | None) -> None:
     assert programs.match(question).topic == topic
 
 

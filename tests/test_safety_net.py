@@ -1080,8 +1080,71 @@ THIRTEENTH_ROUND_RECORDS = [
     "Referral done: baby with seizures sent to hospital on the 3rd, now home and on medication",
 ]
 
+# Fourteenth round: the classes of holdout14's misses, wrong kinds and false alarms (read once it
+# became tuning data), each in other words than its own. Each failed before the round's fixes, with
+# the model or with the rules alone.
+FOURTEENTH_ROUND_DANGER = [
+    # at a window ledge high up, nobody caring; "my last night"
+    ("adikku duduk di tepi jendela lantai 3, katanya capek, gak ada yg peduli", "suicide"),
+    ("he texted this is my last night and now his phone is off", "suicide"),
+    # what LOCO still missed: one's own death asked about, ready; and a farewell posted, then
+    # unreachable, beside an attempt once made (the guard of this round's "pernah mau": an intention
+    # once held no longer makes a strong statement, so the farewell must)
+    (
+        "sepupuku bikin story pamitan lalu gak bisa dihubungi, dia pernah coba gantung diri tahun lalu",
+        "suicide",
+    ),
+    ("kalau saya meninggal nanti, anak saya dapat santunan gak? saya sudah siap pergi kapan saja", "suicide"),
+]
+# A relapse now after a stay at the RSJ: "kambuh" renews the past, so the story is not dated and the
+# model may rescue it (the rules alone read a settled story).
+FOURTEENTH_ROUND_RESCUED = [
+    ("ayah yg pernah dirawat di rsj kambuh lagi, keluar rumah bawa parang tengah malam", "mental"),
+]
+# A husband raging with a weapon is violence at home; pills swallowed on purpose, an attempt; a blank
+# stare for days without eating, a mental-health crisis.
+FOURTEENTH_ROUND_FIRST_KIND = [
+    ("tolong, suami sy ngamuk pegang parang, sy sama anak2 ngumpet di kamar mandi", "violence"),
+    ("keponakan nelan pil KB banyak, katanya sengaja habis diputusin, skrg lemes", "suicide"),
+    ("suami sy dari kemarin cuma natap tembok, gak mau makan gak minum", "mental"),
+]
+FOURTEENTH_ROUND_HARMLESS = [
+    # a pain said as dying, better now; a house free of floods for sale; a sermon; a class on
+    # accompanying someone who once wanted to die; conscious again; a lawsuit threatened; animals; a
+    # villain in a soap opera who always hits
+    "sakit gigi semalam rasanya kayak mau mati, sekarang udh mendingan abis minum obat",
+    "dijual rumah bebas banjir dekat pasar, minat hubungi",
+    "ceramah jumat td ttg dosa suami yg memukul istri, jamaah pada nangis",
+    "ada kelas online ttg cara mendampingi orang yg pernah ingin bunuh diri? sy pengen ikut",
+    "td ada siswa pingsan pas upacara, udh siuman dan dikasih minum",
+    "our neighbours argued over a fence, someone threatened to sue, all settled now",
+    "the neighbour's cat attacked our bird, no one got hurt",
+    "di sinetron itu pemeran jahatnya selalu mukul istrinya, kesel nontonnya",
+]
+# One word in quotation marks is a figure of speech: the rules read no danger word there.
+FOURTEENTH_ROUND_SCARE_QUOTES = [
+    'tutorial bikin sate, dagingnya harus "disiksa" dulu biar empuk 😁',
+    'mertua bilang micin itu "membunuh" pelan2 hehe',
+    "I survived a fire as a kid, can I still become a cadre?",
+]
+# An abbreviation's dot ends no sentence: the case and its follow-up are one note.
+FOURTEENTH_ROUND_RECORDS = [
+    "Kunjungan lansia terlantar a.n. Kakek Udin (80), sdh ditindaklanjuti Dinsos, skrg diasuh cucunya",
+]
 
-@pytest.mark.parametrize("text", TWELFTH_ROUND_RECORDS + THIRTEENTH_ROUND_RECORDS)
+
+@pytest.mark.parametrize("text", FOURTEENTH_ROUND_SCARE_QUOTES)
+def test_fourteenth_round_a_quoted_word_or_a_childhood_story_is_no_danger_even_to_the_rules(
+    text: str,
+) -> None:
+    rules_alone = copy.copy(DangerDetector.load(LOCALES))
+    rules_alone.model = None
+    assert rules_alone.assess(text) == (), text
+    quoted_speech = 'adikku chat "aku mau bunuh diri malam ini", hpnya mati'
+    assert rules_alone.assess(quoted_speech) == ("suicide",)  # more than one word: said, not a figure
+
+
+@pytest.mark.parametrize("text", TWELFTH_ROUND_RECORDS + THIRTEENTH_ROUND_RECORDS + FOURTEENTH_ROUND_RECORDS)
 def test_twelfth_round_an_emergency_number_or_help_taught_or_a_referral_done_is_a_record(text: str) -> None:
     assert DangerDetector.load(LOCALES).assess(text, context="record") == ()
 
@@ -1095,7 +1158,9 @@ def test_twelfth_round_an_emergency_number_or_help_taught_or_a_referral_done_is_
     + TENTH_ROUND_DANGER
     + ELEVENTH_ROUND_DANGER
     + TWELFTH_ROUND_DANGER
-    + THIRTEENTH_ROUND_DANGER,
+    + THIRTEENTH_ROUND_DANGER
+    + FOURTEENTH_ROUND_DANGER
+    + FOURTEENTH_ROUND_RESCUED,
 )
 async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
     chat: Chat, text: str, kind: str
@@ -1114,7 +1179,8 @@ async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
     + TENTH_ROUND_HARMLESS
     + ELEVENTH_ROUND_HARMLESS
     + TWELFTH_ROUND_HARMLESS
-    + THIRTEENTH_ROUND_HARMLESS,
+    + THIRTEENTH_ROUND_HARMLESS
+    + FOURTEENTH_ROUND_HARMLESS,
 )
 async def test_later_rounds_jokes_questions_lies_and_settled_stories_get_no_emergency_answer(
     chat: Chat, text: str
@@ -1155,7 +1221,9 @@ def test_the_model_alone_never_flags_three_words_or_fewer_nor_a_message_without_
     + TWELFTH_ROUND_DANGER
     + TWELFTH_ROUND_FIRST_KIND
     + THIRTEENTH_ROUND_DANGER
-    + THIRTEENTH_ROUND_FIRST_KIND,
+    + THIRTEENTH_ROUND_FIRST_KIND
+    + FOURTEENTH_ROUND_DANGER
+    + FOURTEENTH_ROUND_FIRST_KIND,
 )
 def test_later_rounds_classes_are_read_by_the_rules_without_the_model(text: str, kind: str) -> None:
     rules_alone = copy.copy(DangerDetector.load(LOCALES))
@@ -1176,7 +1244,8 @@ def test_seventh_round_ongoing_dangers_are_never_vetoed(text: str, kind: str) ->
     + TENTH_ROUND_FIRST_KIND
     + ELEVENTH_ROUND_FIRST_KIND
     + TWELFTH_ROUND_FIRST_KIND
-    + THIRTEENTH_ROUND_FIRST_KIND,
+    + THIRTEENTH_ROUND_FIRST_KIND
+    + FOURTEENTH_ROUND_FIRST_KIND,
 )
 async def test_eighth_round_the_right_kind_comes_first(chat: Chat, text: str, kind: str) -> None:
     await at_main_menu(chat)

@@ -150,6 +150,8 @@ BENIGN = (
     "exasperated",
     "given_back",
     "schoolwork",
+    "sermon",
+    "drill",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
@@ -195,6 +197,9 @@ class Reading(NamedTuple):
     # Violence said to happen again and again ("suami mukul istri tiap hari"): lived, however it is
     # asked about; the model does not set it aside (tenth round).
     habitual: bool = False
+    # A film, a comic, a joke frames the danger's sentence: how often it happens there is the story's
+    # ("komik detektif, tiap episode ada yg dibunuh"; fourteenth round), not a pattern lived.
+    story: bool = False
 
 
 SHORT_WORDS = 6  # a message of fewer words is a bare statement: the model's veto does not apply
@@ -221,7 +226,7 @@ def unvetoed(read: Reading, text: str) -> bool:
         and not read.framed
         and not _NEVER_VETOED_WHEN_STRONG.isdisjoint(read.kinds)
     )
-    lived = read.habitual and "violence" in read.kinds
+    lived = read.habitual and "violence" in read.kinds and not read.story
     return (read.plea and not read.asked) or lived or strong or len(text.split()) < SHORT_WORDS
 
 
@@ -596,9 +601,16 @@ class DangerDetector:
         dated = present["handled"] and present["past"]
         kinds = tuple(kind for kind, _ in kept)
         strongest = kept[0][1] if kept else -1
-        habitual = present["habitual"]
         return Reading(
-            kinds, strongest, urgent, framed=framed, dated=dated, plea=plea, asked=asked, habitual=habitual
+            kinds,
+            strongest,
+            urgent,
+            framed=framed,
+            dated=dated,
+            plea=plea,
+            asked=asked,
+            habitual=present["habitual"],
+            story=present["fiction"],
         )
 
     def _asked(self, spans: _Spans) -> bool:

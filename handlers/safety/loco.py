@@ -5,7 +5,7 @@
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
 for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8,
-holdout9, holdout10, holdout11, holdout12, holdout13) it is
+holdout9, holdout10, holdout11, holdout12, holdout13, holdout14) it is
 trained on the others (plus the resident questions and everyday messages as harmless text), exactly
 as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
 out. Printed per
@@ -17,7 +17,7 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout14).
+held-out pair (holdout15).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
@@ -114,12 +114,23 @@ first; the past renewed by "itu sekarang"; a minor taken by a broker across the 
 aku", blood pressure, mosquitoes ("nyamuk" is no ny- + "amuk"); a lesson on suicide risk; a referral
 done; something given back; homework). Training the fallback on every tuning set of residents'
 questions as harmless text too (they drew 102 alarms among 4,553, 2.2 %, mostly from the model alone)
-was tried and not kept: pooled 8 / 37 instead of 5 / 32."""
+was tried and not kept: pooled 8 / 37 instead of 5 / 32.
+
+Fourteenth round (holdout14 added): its view with the rules of 2ae145b catches 195/196 as measured on
+it untouched, with 13/222 alarms (12 measured). Pooled over sixteen pairs, same policy: 8 missed / 40
+alarms before the round's classes, 6 / 28 after them (a husband raging with a weapon: violence first;
+pills swallowed on purpose; a window ledge high up, nobody caring; "my last night"; a blank stare for
+days without eating; a relapse now renews a stay at the RSJ; an intention once held is no strong
+statement, a farewell posted then unreachable is; one's own death asked about, ready; a pain said as
+dying, better now; a house free of floods; a sermon, a drill; conscious again; a lawsuit threatened;
+animals; a soap opera's villain who always hits; one word in quotation marks; an abbreviation's dot,
+which ends no sentence). LOCO_SHOW_MISSES=1 prints the crisis messages the chosen policy misses."""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -143,6 +154,7 @@ PAIRS = {
     "holdout11": (BENCH / "crisis_messages_holdout11.tsv", BENCH / "harmless_messages_holdout11.tsv"),
     "holdout12": (BENCH / "crisis_messages_holdout12.tsv", BENCH / "harmless_messages_holdout12.tsv"),
     "holdout13": (BENCH / "crisis_messages_holdout13.tsv", BENCH / "harmless_messages_holdout13.tsv"),
+    "holdout14": (BENCH / "crisis_messages_holdout14.tsv", BENCH / "harmless_messages_holdout14.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
@@ -157,6 +169,7 @@ BEFORE = {
     "holdout11": "641b1cf",
     "holdout12": "f4de7f5",
     "holdout13": "fd7401d",
+    "holdout14": "2ae145b",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -263,7 +276,7 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
 
 
 # Commits whose detector reads hashed.py (new in the eighth round).
-HASHED = ("62723e3", "50ab00d", "adce80a", "641b1cf", "f4de7f5", "fd7401d")
+HASHED = ("62723e3", "50ab00d", "adce80a", "641b1cf", "f4de7f5", "fd7401d", "2ae145b")
 
 
 def _old_statuses(commit: str, texts: Sequence[tuple[str, str]]) -> list[Status] | None:
@@ -395,6 +408,11 @@ def main(
     show("model alone", lambda i: msgs[i][3] == "chat" and probability[i] >= threshold)
     show("rules + model", decide(statuses, (threshold, -1.0, None, None, None)))
     show("rules + model + policy", decide(statuses, chosen))
+    if os.environ.get("LOCO_SHOW_MISSES") == "1":  # tuning pairs only: their lines may be read
+        chosen_decide = decide(statuses, chosen)
+        for i, m in enumerate(msgs):
+            if m[1] and not chosen_decide(i):
+                print(f"    missed ({m[0]}, p {probability[i]:.2f}, {statuses[i][0]}): {m[2]}")
     caught = sorted(
         (probability[i], m[0], m[2][:60])
         for i, m in enumerate(msgs)

@@ -45,6 +45,16 @@ _REDUP = re.compile(r"\b([a-z]{3,})2\b")
 _TIME = re.compile(r"\b(pukul|jam)\s+\d")
 # A question mark does not end the sentence: "knp bumil bisa kejang? eklamsia itu apa" is one question.
 _SENTENCE = re.compile(r"[.!;]+(?=\s|$)|[\n\r]+|[!;]+")
+# The dot of a title or an abbreviation ends no sentence: "lansia terlantar an. Nek Siti … sdh
+# ditindaklanjuti" is one note (fourteenth round).
+_ABBREVIATION = re.compile(
+    r"\b(a\.n|an|ny|tn|nn|sdr|sdri|bpk|bp|kec|kel|ds|dsn|jl|jln|tgl|dr|drg|kab|prov|no(?=\.\s*\d))\.(?=\s)",
+    re.IGNORECASE,
+)
+# One word in quotation marks is a figure of speech ("dagingnya 'disiksa' 4 jam", 'bisa "bunuh" kita
+# pelan2'): read as no word at all; the trained fallback still reads the whole text (fourteenth round).
+_SCARE_QUOTED = re.compile(r"(?<!\w)[\"“”‘'’]([^\W\d_]+)[\"“”‘'’](?!\w)")
+QUOTED = "zzquoted"  # the word a scare-quoted word is read as
 _CACHE_LIMIT = 200_000
 _YEAR = re.compile(r"(19|20)\d\d")
 
@@ -74,6 +84,10 @@ class WordReader:
     def tokens(self, text: str) -> list[frozenset[str]]:
         if not text.isascii():
             text = _LAUGH.sub(" haha ", text)
+        if "." in text:
+            text = _ABBREVIATION.sub(r"\1", text)
+        if '"' in text or "'" in text or not text.isascii():
+            text = _SCARE_QUOTED.sub(f" {QUOTED} ", text)
         normal = normal_text(_SENTENCE.sub(f" {END} ", text))
         if "pukul" in normal or "jam" in normal:
             normal = _TIME.sub(" ", normal)  # "pukul 10.00" is a time of day

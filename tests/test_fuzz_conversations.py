@@ -33,6 +33,7 @@ from bot.app import KaderBot, build
 from bot.settings import load_settings
 from handlers.commands import COMMANDS
 from handlers.i18n import placeholders
+from handlers.text_clean import clean_text
 from handlers.turn import BACK, SKIP, turn_token
 from handlers.types import Attachment, Choice, Identity, IncomingEvent, Outcome, Text
 from storage.models import MonthlyReport, Posyandu
@@ -313,7 +314,9 @@ def conversations(fuzz: Fuzz) -> type[RuleBasedStateMachine]:
                 return
             someone = self.people[who]
             if text is not None:
-                fuzz.check.allow([text], typed=True)
+                # As the core keeps it: control characters dropped (handlers/text_clean.py), which
+                # joins the words on either side ("娜\x12Ò" is shown "娜Ò").
+                fuzz.check.allow([text, clean_text(text)], typed=True)
             message_id = next(fuzz.message_ids)
             event = IncomingEvent(
                 identity=Identity(someone.cast.channel, someone.cast.address),

@@ -597,8 +597,8 @@ def _table(compared: Compared) -> tuple[float, float | None, float | None]:
     print(f"  {'':40s} {head}")
     for figure in compared.echo:
         _row(figure, "baseline")
-    for figure, echo in zip(compared.aiogram, compared.echo, strict=True):
-        _row(figure, f"{_ratio(figure, echo):7.2f}×", "baseline")
+    for figure, echo in zip(compared.aiogram, compared.echo[: len(compared.aiogram)], strict=True):
+        _row(figure, f"{_ratio(figure, echo):7.2f}×", "baseline")  # none when aiogram is not installed
     worst = 0.0
     worst_aiogram: float | None = None
     worst_aiogram_cpu: float | None = None

@@ -14,6 +14,12 @@ Two ways to run the same statements (storage/repositories/conversations.py), cho
   SQLAlchemy machinery (session, pool checkout and reset, execution context, a greenlet hop per
   call): `make bench` went from 0.92 to 0.42 ms CPU per update on the 2-core bench machine.
 
+On the embedded SQLite, turns that end with nothing but their own statements share one commit: the
+turns already waiting for the connection when one ends (a getUpdates batch, webhook requests in
+flight) run in the same transaction, each under a savepoint, and a single commit behind them stores
+them all (`_CommitGroup`). A turn still returns only after that commit, so nothing is sent before
+it is stored.
+
 A turn's replies are written in its own transaction (storage/repositories/turn_replies.py), so a crash
 after the commit cannot lose them; `Turns.write` runs the short transactions that claim, record and
 sweep them (bot/replies.py). On the embedded SQLite a turn that finds another process holding the
@@ -41,7 +47,7 @@ from sqlalchemy.sql.expression import Executable
 
 from handlers.types import Identity
 from storage.compiled import CompiledStatement
-from storage.inline_sqlite import InlineConnection, is_busy, patiently
+from storage.inline_sqlite import DatabaseBusy, InlineConnection, is_busy, patiently
 from storage.models import Person
 from storage.repositories.conversations import (
     Opened,
@@ -271,6 +277,7 @@ class InlineSqliteTurn:
         statements: _SqliteStatements,
         sessions: async_sessionmaker[AsyncSession],
         limit: float,
+        group: _CommitGroup,
     ) -> None:
         self._connection = connection
         self._statements = statements
@@ -278,6 +285,10 @@ class InlineSqliteTurn:
         self._session: AsyncSession | None = None
         self._committed = False
         self._limit = limit
+        self._group = group
+        # Other turns' work waits uncommitted in the transaction this turn joined: its own is kept
+        # under a savepoint, so that a failure undoes this turn alone.
+        self._savepoint = group.joined()
 
     @property
     def session(self) -> AsyncSession:
@@ -292,8 +303,8 @@ class InlineSqliteTurn:
         try:  # the usual case, without a coroutine for the retry loop
             return open_turn(statements, who, message_id=message_id, language=language, now=now)
         except sqlite3.OperationalError as error:
-            if not is_busy(error, snapshot=True):
-                raise
+            if self._savepoint or not is_busy(error, snapshot=True):
+                raise  # in a group the write lock is ours already: nothing to wait for
         statements.sqlite.rollback()
         return await patiently(
             lambda: open_turn(statements, who, message_id=message_id, language=language, now=now),
@@ -334,25 +345,121 @@ class InlineSqliteTurn:
                 session.sync_session.close()
         sqlite = self._statements.sqlite
         if sqlite.in_transaction:  # no session, or nothing of the turn went through it
-            try:
-                sqlite.commit()
-            except sqlite3.OperationalError as error:
-                if not is_busy(error):
-                    raise
-                await patiently(sqlite.commit, limit=self._limit)
+            # Committed with the turns that run before the loop comes round again (_CommitGroup);
+            # this returns once the commit is done, so nothing is sent before it is stored.
+            self._committed = True
+            await self._group.commit_with_others(self._savepoint)
+            return
+        self._group.committed()  # the session's commit took the others' work with it
         self._committed = True
 
     async def end(self) -> None:
         """Roll back whatever was not committed, the SQLite transaction first (no task switch before),
-        then let the session go."""
-        if not self._committed:
-            self._statements.sqlite.rollback()
+        then let the session go. In a group, only this turn's own work is undone."""
         session = self._session
+        if not self._committed:
+            if self._savepoint:
+                self._group.undo_own()
+                if session is not None and session.in_transaction():
+                    # The session's rollback would take the others' work with it: theirs is
+                    # committed first.
+                    await self._group.commit_now()
+            else:
+                self._statements.sqlite.rollback()
         if session is None:
             return
         if session.in_transaction():  # a failed turn: end the transaction the next turn must not join
             await session.rollback()
         session.expunge_all()  # no connection of its own to hand back: it was lent ours
+
+
+class _CommitGroup:
+    """One SQLite commit for the turns that finish before the event loop comes round again
+    (issue #19). A turn that ends with nothing but its own statements does not commit: it lets go of
+    the connection and waits; turns already waiting to run (a getUpdates batch, webhook requests in
+    flight) run meanwhile in the same transaction, each under a savepoint, and a commit scheduled
+    behind them stores them all at once. A turn returns only once that commit is done, so nothing is
+    sent before it is stored; if the commit fails, every turn of the group fails with it (and is
+    delivered again). Anything else that takes the connection (a short write, a turn whose ORM
+    session commits, a failing turn with an ORM transaction, closing) commits the group first."""
+
+    def __init__(self, turnstile: _Turnstile) -> None:
+        self._turnstile = turnstile
+        self._waiting: list[asyncio.Future[None]] = []  # turns done, their work not yet committed
+        self._flusher: asyncio.Task[None] | None = None
+        self.statements: _SqliteStatements | None = None
+        self.limit = 0.0
+        self._release: Callable[[], None] | None = None  # lets go of the connection the turn holds
+        self.commits = 0  # SQLite commits of turns, for the tests
+
+    def joined(self) -> bool:
+        """Called as a turn starts, holding the connection: True when it joins waiting turns' work
+        (a savepoint now marks where its own begins)."""
+        if not self._waiting:
+            return False
+        assert self.statements is not None
+        self.statements.sqlite.execute("SAVEPOINT turn")
+        return True
+
+    def undo_own(self) -> None:
+        """A failed turn in a group: its own statements undone, the others' kept."""
+        assert self.statements is not None
+        sqlite = self.statements.sqlite
+        sqlite.execute("ROLLBACK TO turn")
+        sqlite.execute("RELEASE turn")
+
+    async def commit_with_others(self, savepoint: bool) -> None:
+        """The end of a turn with only its own statements in the transaction."""
+        assert self.statements is not None and self._release is not None
+        if savepoint:
+            self.statements.sqlite.execute("RELEASE turn")
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append(done)
+        if self._flusher is None:
+            self._flusher = asyncio.ensure_future(self._flush())
+        self._release()  # the turns already waiting for the connection run in this transaction
+        await asyncio.shield(done)
+
+    def committed(self) -> None:
+        """Something committed the transaction, the group's work with it."""
+        self.commits += 1
+        waiting, self._waiting = self._waiting, []
+        for done in waiting:
+            if not done.done():
+                done.set_result(None)
+
+    async def commit_now(self) -> None:
+        """Commit what the group holds, with the connection held by the caller."""
+        if not self._waiting:
+            return
+        assert self.statements is not None
+        sqlite = self.statements.sqlite
+        try:
+            try:
+                sqlite.commit()
+            except sqlite3.OperationalError as error:
+                if not is_busy(error):
+                    raise
+                await patiently(sqlite.commit, limit=self.limit)
+        except BaseException as error:
+            sqlite.rollback()
+            waiting, self._waiting = self._waiting, []
+            for done in waiting:
+                if not done.done():
+                    done.set_exception(error if isinstance(error, Exception) else DatabaseBusy(str(error)))
+            if not isinstance(error, Exception):
+                raise
+            return
+        self.committed()
+
+    async def _flush(self) -> None:
+        """Behind the turns already waiting (a short write goes first, and commits the group itself)."""
+        await self._turnstile.acquire(write=True)
+        try:
+            self._flusher = None
+            await self.commit_now()
+        finally:
+            self._turnstile.release()
 
 
 class _Turnstile:
@@ -369,14 +476,20 @@ class _Turnstile:
 
     @asynccontextmanager
     async def hold(self, *, write: bool = False) -> AsyncIterator[None]:
+        await self.acquire(write=write)
+        try:
+            yield
+        finally:
+            self.release()
+
+    async def acquire(self, *, write: bool = False) -> None:
         if self._held or self._writes or self._turns:
             await self._wait(self._writes if write else self._turns)
         else:
             self._held = True  # free: taken without yielding, as asyncio.Lock does
-        try:
-            yield
-        finally:
-            self._pass_on()
+
+    def release(self) -> None:
+        self._pass_on()
 
     async def _wait(self, queue: deque[asyncio.Future[None]]) -> None:
         future = asyncio.get_running_loop().create_future()
@@ -406,23 +519,38 @@ class InlineSqliteTurns:
         self._engine = engine
         self._sessions = sessions
         self._lock = _Turnstile()
+        self.group = _CommitGroup(self._lock)
         self._connection: AsyncConnection | None = None
         self._statements: _SqliteStatements | None = None
         self._compiled: dict[Executable, CompiledStatement] = {}
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[InlineSqliteTurn]:
-        async with self._lock.hold():
+        await self._lock.acquire()
+        held = True
+
+        def release() -> None:  # once: a turn whose commit waits for the group lets go before its end
+            nonlocal held
+            if held:
+                held = False
+                self._lock.release()
+
+        try:
             connection, statements = await self._ready()
-            turn = InlineSqliteTurn(connection, statements, self._sessions, statements.limit)
+            group = self.group
+            group.statements, group.limit, group._release = statements, statements.limit, release
+            turn = InlineSqliteTurn(connection, statements, self._sessions, statements.limit, group)
             try:
                 yield turn
             finally:
                 await turn.end()
+        finally:
+            release()
 
     async def write(self, work: Callable[[Statements], T]) -> T:
         async with self._lock.hold(write=True):
             _, statements = await self._ready()
+            await self.group.commit_now()  # the turns waiting for their commit are stored first
             sqlite = statements.sqlite
             try:
                 result = await patiently(
@@ -448,11 +576,13 @@ class InlineSqliteTurns:
                 raise TypeError("InlineSqliteTurns needs an engine made by storage.inline_sqlite")
             self._statements = _SqliteStatements(raw.sqlite, connection.dialect, self._compiled, raw.limit)
         elif connection.in_transaction():
+            await self.group.commit_now()  # the turns waiting for their commit keep their work
             await connection.rollback()  # left over by a turn cut short: never let the next one join it
         return connection, self._statements
 
     async def close(self) -> None:
         async with self._lock.hold():
+            await self.group.commit_now()
             if self._connection is not None:
                 await self._connection.close()
                 self._connection = None

@@ -420,6 +420,14 @@ class _CommitGroup:
         self._release()  # the turns already waiting for the connection run in this transaction
         await asyncio.shield(done)
 
+    def lost(self) -> None:
+        """The connection went away with the group's work uncommitted: those turns are not stored
+        (their channel delivers them again)."""
+        waiting, self._waiting = self._waiting, []
+        for done in waiting:
+            if not done.done():
+                done.set_exception(DatabaseBusy("the connection was lost before the turns' commit"))
+
     def committed(self) -> None:
         """Something committed the transaction, the group's work with it."""
         self.commits += 1
@@ -568,6 +576,7 @@ class InlineSqliteTurns:
     async def _ready(self) -> tuple[AsyncConnection, _SqliteStatements]:
         connection = self._connection
         if connection is None or connection.closed or connection.invalidated or self._statements is None:
+            self.group.lost()  # nothing waits on a fresh connection; on a lost one, nothing is stored
             if connection is not None:
                 await connection.close()
             connection = self._connection = await self._engine.connect()

@@ -1007,7 +1007,12 @@ ELEVENTH_ROUND_HARMLESS = [
 
 
 # Twelfth round: the classes of holdout12's misses, wrong kinds and false alarms (read once it became
-# tuning data), each in other words than its own.
+# tuning data), each in other words than its own. Checked against the commit before the round
+# (8e9e5ec), fewer failed there than in later rounds: "bnh dri" (rules alone), ready after the act
+# (with the model), the old man by the road, the dead carer, the gas explosion and the water rising,
+# the postpartum depression's kind, preparing "from now on" and day care. The others passed already
+# in these words and guard their class: the lost child, the ghosts', the girls' and the boys' kinds,
+# hunger said as dying, planning ahead, the government's help and both records.
 TWELFTH_ROUND_DANGER = [
     # "bunuh diri" heavily abbreviated; ready, said after the act
     ("udh gk kuat, mo bnh dri aja malam ini", "suicide"),

@@ -74,6 +74,17 @@ async def patiently(
             pause = min(pause * 2, MAX_PAUSE)
 
 
+async def commit(connection: sqlite3.Connection, *, limit: float) -> None:
+    """Commit `connection`'s transaction, waiting `patiently` while another process holds the lock
+    (without a coroutine for the retry loop in the usual case)."""
+    try:
+        connection.commit()
+    except sqlite3.OperationalError as error:
+        if not is_busy(error):
+            raise
+        await patiently(connection.commit, limit=limit)
+
+
 class InlineCursor:
     __slots__ = ("_cursor", "_limit")
 
@@ -167,13 +178,7 @@ class InlineConnection:
         return await self.cursor().execute(sql, parameters)
 
     async def commit(self) -> None:
-        connection = self._live()
-        try:
-            connection.commit()
-        except sqlite3.OperationalError as error:
-            if not is_busy(error):
-                raise
-            await patiently(connection.commit, limit=self.limit)
+        await commit(self._live(), limit=self.limit)
 
     async def rollback(self) -> None:
         self._live().rollback()

@@ -47,7 +47,7 @@ from sqlalchemy.sql.expression import Executable
 
 from handlers.types import Identity
 from storage.compiled import CompiledStatement
-from storage.inline_sqlite import DatabaseBusy, InlineConnection, is_busy, patiently
+from storage.inline_sqlite import DatabaseBusy, InlineConnection, commit, is_busy, patiently
 from storage.models import Person
 from storage.repositories.conversations import (
     Opened,
@@ -388,9 +388,12 @@ class _CommitGroup:
         self._waiting: list[asyncio.Future[None]] = []  # turns done, their work not yet committed
         self._flusher: asyncio.Task[None] | None = None
         self.statements: _SqliteStatements | None = None
-        self.limit = 0.0
         self._release: Callable[[], None] | None = None  # lets go of the connection the turn holds
         self.commits = 0  # SQLite commits of turns, for the tests
+
+    def held_by(self, statements: _SqliteStatements, release: Callable[[], None]) -> None:
+        """A turn took the connection: its statements, and how it lets go of it."""
+        self.statements, self._release = statements, release
 
     def joined(self) -> bool:
         """Called as a turn starts, holding the connection: True when it joins waiting turns' work
@@ -443,12 +446,7 @@ class _CommitGroup:
         assert self.statements is not None
         sqlite = self.statements.sqlite
         try:
-            try:
-                sqlite.commit()
-            except sqlite3.OperationalError as error:
-                if not is_busy(error):
-                    raise
-                await patiently(sqlite.commit, limit=self.limit)
+            await commit(sqlite, limit=self.statements.limit)
         except BaseException as error:
             sqlite.rollback()
             waiting, self._waiting = self._waiting, []
@@ -545,9 +543,8 @@ class InlineSqliteTurns:
 
         try:
             connection, statements = await self._ready()
-            group = self.group
-            group.statements, group.limit, group._release = statements, statements.limit, release
-            turn = InlineSqliteTurn(connection, statements, self._sessions, statements.limit, group)
+            self.group.held_by(statements, release)
+            turn = InlineSqliteTurn(connection, statements, self._sessions, statements.limit, self.group)
             try:
                 yield turn
             finally:
@@ -567,7 +564,7 @@ class InlineSqliteTurns:
                     snapshot=True,
                     before_retry=sqlite.rollback,
                 )
-                await patiently(sqlite.commit, limit=statements.limit)
+                await commit(sqlite, limit=statements.limit)
             except BaseException:
                 sqlite.rollback()
                 raise

@@ -407,9 +407,9 @@ def main(
     show("rules alone", lambda i: statuses[i][0] == "C")
     show("model alone", lambda i: msgs[i][3] == "chat" and probability[i] >= threshold)
     show("rules + model", decide(statuses, (threshold, -1.0, None, None, None)))
-    show("rules + model + policy", decide(statuses, chosen))
+    chosen_decide = decide(statuses, chosen)
+    show("rules + model + policy", chosen_decide)
     if os.environ.get("LOCO_SHOW_MISSES") == "1":  # tuning pairs only: their lines may be read
-        chosen_decide = decide(statuses, chosen)
         for i, m in enumerate(msgs):
             if m[1] and not chosen_decide(i):
                 print(f"    missed ({m[0]}, p {probability[i]:.2f}, {statuses[i][0]}): {m[2]}")

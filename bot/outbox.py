@@ -48,6 +48,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.background import report_failure
 from bot.channels.base import (
     DeliveryError,
     DownloadsMedia,
@@ -190,7 +191,7 @@ class OutboxSender:
             try:
                 await self._housekeep()
             except Exception:
-                log.exception("outbox: final housekeeping failed")
+                report_failure(log, "outbox: final housekeeping failed")
             for task in self._media.values():
                 task.cancel()
 
@@ -354,7 +355,7 @@ class OutboxSender:
             try:
                 claimed = await self._tick(results, wanted)
             except Exception:
-                log.exception("outbox: database step failed; trying again")
+                report_failure(log, "outbox: database step failed; trying again")
                 self._results[:0] = results
                 for futures in demand.values():
                     for future in futures:
@@ -416,7 +417,7 @@ class OutboxSender:
             try:
                 idle = await self._housekeep()
             except Exception:
-                log.exception("outbox housekeeping failed")
+                report_failure(log, "outbox housekeeping failed")
                 idle = False
             if until_idle and idle:
                 self._stop.set()

@@ -32,6 +32,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.background import report_failure
 from storage.db import Database
 from storage.repositories import turn_replies
 from storage.repositories.conversations import Statements
@@ -152,7 +153,7 @@ class ReplyLedger:
         try:
             taken = await self._db.turns.write(work)
         except Exception:
-            log.exception("%s: kept replies could not be claimed or recorded; trying again", channel)
+            report_failure(log, "%s: kept replies could not be claimed or recorded; trying again", channel)
             self._sent[:0], self._failed[:0] = sent, failed  # recorded with the next transaction
         finally:  # also when cancelled: nobody may wait for ever
             for message_id, future in claims:
@@ -185,14 +186,14 @@ class ReplyLedger:
         try:
             await self._flush()
         except Exception:
-            log.exception("%s: recording kept replies' results on stop failed", self.channel)
+            report_failure(log, "%s: recording kept replies' results on stop failed", self.channel)
 
     async def _sweep_loop(self, deliver: Deliver) -> None:
         while True:
             try:
                 await self.sweep(deliver)
             except Exception:
-                log.exception("%s: sweeping kept replies failed", self.channel)
+                report_failure(log, "%s: sweeping kept replies failed", self.channel)
             await asyncio.sleep(self._sweep_every)
 
     async def sweep(self, deliver: Deliver) -> int:

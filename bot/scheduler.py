@@ -36,6 +36,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import KaderBot, retention_policy
+from bot.background import report_failure
 from bot.settings import Settings
 from handlers.core import utcnow
 from handlers.retention import Purged, Retention
@@ -130,7 +131,7 @@ class SchedulerHandle:
                     return nothing
                 return await work()
             except Exception:
-                log.exception("scheduler job failed; the next run tries again")
+                report_failure(log, "scheduler job failed; the next run tries again")
                 return nothing
 
     def _add_work_jobs(self) -> None:

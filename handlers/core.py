@@ -21,7 +21,7 @@ from handlers.text_clean import clean_event
 from handlers.turn import Input, NotPrepared, Turn, preparing_outside, turn_token
 from handlers.types import Attachment, IncomingEvent, Outcome, Text
 from storage.db import Database
-from storage.inline_sqlite import DatabaseBusy
+from storage.inline_sqlite import locked_out
 from storage.media import DEFAULT_MAX_BYTES, MediaStore
 from storage.repositories.conversations import AlreadyHandled, Opened
 from storage.repositories.turn_replies import Kept
@@ -62,7 +62,7 @@ class Core:
         except AlreadyHandled:
             outcome, kind = Outcome(duplicate=True), "duplicate"
         except Exception as error:
-            if _busy(error):  # not used up with an apology: the platform is to deliver it again
+            if locked_out(error):  # not used up with an apology: the platform is to deliver it again
                 log.warning(
                     "turn not stored, the database stayed locked: channel=%s message_id=%s",
                     event.identity.channel,
@@ -222,12 +222,6 @@ class Core:
         except AlreadyHandled:  # another worker handled a redelivery meanwhile; still say sorry here
             opened = await transaction.open(event.identity, message_id=None, language=language, now=now)
             return opened, False
-
-
-def _busy(error: BaseException) -> bool:
-    """Whether a turn failed because the database stayed locked (raised as is, or wrapped by
-    SQLAlchemy when it came through the ORM session)."""
-    return isinstance(error, DatabaseBusy) or isinstance(getattr(error, "orig", None), DatabaseBusy)
 
 
 HELP_BY_ROLE = {

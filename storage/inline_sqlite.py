@@ -46,6 +46,12 @@ def is_busy(error: BaseException, *, snapshot: bool = False) -> bool:
     return code & 0xFF == sqlite3.SQLITE_BUSY
 
 
+def locked_out(error: BaseException) -> bool:
+    """Whether `error` is DatabaseBusy: the lock stayed taken past the limit (raised as is, or
+    wrapped by SQLAlchemy when it came through the ORM session)."""
+    return isinstance(error, DatabaseBusy) or isinstance(getattr(error, "orig", None), DatabaseBusy)
+
+
 async def patiently(
     call: Callable[[], T],
     *,

@@ -205,9 +205,13 @@ def test_the_weak_topics_of_the_heldout_counts(question: str, topic: str) -> Non
         ("kades motong blt 100rb per orang, itu boleh?", "pengaduan"),
         ("pak RT pilih kasih, cuma kerabatnya yg diusulin, sy mau protes", "pengaduan"),
         ("cara ngisi format sip posyandu yg baru", "kader"),
+        # fifteenth round: the classes holdout15 missed; all three failed before it
+        ("undangan pengambilan bansos sy gak bisa datang, boleh diwakili anak?", "bansos_pencairan"),
+        ("contoh pengisian laporan skdn ada?", "kader"),
+        ("ketua rt nyimpen atm kks punya warga, itu benar?", "pengaduan"),
     ],
 )
-def test_the_classes_holdout6_to_holdout14_missed(question: str, topic: str | None) -> None:
+def test_the_classes_holdout6_to_holdout15_missed(question: str, topic: str | None) -> None:
     assert programs.match(question).topic == topic
 
 

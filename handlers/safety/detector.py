@@ -133,7 +133,8 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # it is a joke ("wkwk", "becanda") unless it also says it is none (EARNEST: "ini bukan becanda"), or
 # tells of property sold ("tanah orang tua dijual buat berobat": the fallback reads "dijual" as a person);
 # tenth round: a marriage asked about at the religious affairs office (KUA), a quarrel in words only;
-# eleventh: the waters not broken yet (a question before the birth).
+# eleventh: the waters not broken yet (a question before the birth); fifteenth: a dream, ghosts, phone
+# credit run out, a pet, a scene in a show.
 BENIGN = (
     "chronic_feeding",
     "fair_work",
@@ -152,6 +153,11 @@ BENIGN = (
     "schoolwork",
     "sermon",
     "drill",
+    "dream",
+    "ghost",
+    "phone_credit",
+    "pet",
+    "show",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
@@ -761,6 +767,8 @@ class DangerDetector:
                     continue
                 if positive and max(covered.get(-1 - p, 0) for p in range(start, end)) > end - start:
                     continue
+                if positive and term_id in self._markers[NOW] and self._not_now(spans, start, end):
+                    continue
                 if not positive and sentence[start] not in danger_sentences:
                     continue
                 if name in ("handled", "past") and self._before(spans, start, NEGATION):
@@ -783,10 +791,27 @@ class DangerDetector:
         sekarang …"; "bantuan banjir tahun lalu blm cair min.. eh ini air masuk lagi")."""
         found = self._markers[RENEWED].intersection(spans.ids)
         return any(
-            at > start and sentence[at] - sentence[start] <= 1
+            at > start and sentence[at] - sentence[start] <= 1 and not self._outcome(spans, at, end)
             for term_id in found
-            for at, _ in spans[term_id]
+            for at, end in spans[term_id]
         )
+
+    def _not_now(self, spans: _Spans, start: int, end: int) -> bool:
+        """Whether the "now" word at `start`:`end` dates something else than the danger: how it
+        ended ("skrg udh pulang") or a show ("sinetron malam ini", "berita hari ini"; fifteenth
+        round)."""
+        return (
+            self._outcome(spans, start, end)
+            or self._before(spans, start, "fiction", reach=0)
+            or self._before(spans, start, "news", reach=0)
+        )
+
+    def _outcome(self, spans: _Spans, start: int, end: int) -> bool:
+        """Whether a "handled" phrase begins within the words at `start`:`end` or right after them
+        (one word between at most): "tapi sekarang sudah pulang", "skrg dia udh aman" tell how it
+        ended, not that it happens now (fifteenth round)."""
+        found = self._markers["handled"].intersection(spans.ids)
+        return any(start <= at <= end + 1 for term_id in found for at, _ in spans[term_id])
 
     def _before(self, spans: _Spans, start: int, marker: str, reach: int = 1) -> bool:
         """Whether a `marker` word ends just before `start` ("belum ditangani", "tolong dievakuasi",

@@ -5,7 +5,7 @@
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
 for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8,
-holdout9, holdout10, holdout11, holdout12, holdout13, holdout14) it is
+holdout9, holdout10, holdout11, holdout12, holdout13, holdout14, holdout15) it is
 trained on the others (plus the resident questions and everyday messages as harmless text), exactly
 as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
 out. Printed per
@@ -17,7 +17,7 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout15).
+held-out pair (holdout16).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
@@ -124,7 +124,19 @@ days without eating; a relapse now renews a stay at the RSJ; an intention once h
 statement, a farewell posted then unreachable is; one's own death asked about, ready; a pain said as
 dying, better now; a house free of floods; a sermon, a drill; conscious again; a lawsuit threatened;
 animals; a soap opera's villain who always hits; one word in quotation marks; an abbreviation's dot,
-which ends no sentence). LOCO_SHOW_MISSES=1 prints the crisis messages the chosen policy misses."""
+which ends no sentence). LOCO_SHOW_MISSES=1 prints the crisis messages the chosen policy misses.
+
+Fifteenth round (holdout15 added): its view with the rules of e1c146b catches 192/193 with 12/230
+alarms, as measured on it untouched. Pooled over seventeen pairs, same policy: 6 missed / 43 alarms
+before the round's classes (the rules of 5d40317), 5 / 30 after them (Banjar words; poison smelt
+behind a locked door or beside wanting to follow the dead: suicide first; "now" that tells how it
+ended, or when a show is on; a dream, ghosts, phone credit run out, a pet, a scene in a show
+(BENIGN); a peaceful death wished for one day; a tantrum; a screaming child said as being killed;
+clothes burnt by the iron; decades as the past; "now lives with" as an outcome). A word floor of six
+for the model alone (MODEL_WORDS 4 -> 6) was tried and not kept: no short crisis message of the
+tuning pairs is caught by the model alone under today's rules, but under the rules of 50ab00d
+holdout9's "pills in hand. sorry" (four words, p 0.60) was; it would have saved 8 everyday
+small-talk alarms of 1,666."""
 
 from __future__ import annotations
 
@@ -155,6 +167,7 @@ PAIRS = {
     "holdout12": (BENCH / "crisis_messages_holdout12.tsv", BENCH / "harmless_messages_holdout12.tsv"),
     "holdout13": (BENCH / "crisis_messages_holdout13.tsv", BENCH / "harmless_messages_holdout13.tsv"),
     "holdout14": (BENCH / "crisis_messages_holdout14.tsv", BENCH / "harmless_messages_holdout14.tsv"),
+    "holdout15": (BENCH / "crisis_messages_holdout15.tsv", BENCH / "harmless_messages_holdout15.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
@@ -170,6 +183,7 @@ BEFORE = {
     "holdout12": "f4de7f5",
     "holdout13": "fd7401d",
     "holdout14": "2ae145b",
+    "holdout15": "e1c146b",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -276,7 +290,7 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
 
 
 # Commits whose detector reads hashed.py (new in the eighth round).
-HASHED = ("62723e3", "50ab00d", "adce80a", "641b1cf", "f4de7f5", "fd7401d", "2ae145b")
+HASHED = ("62723e3", "50ab00d", "adce80a", "641b1cf", "f4de7f5", "fd7401d", "2ae145b", "e1c146b")
 
 
 def _old_statuses(commit: str, texts: Sequence[tuple[str, str]]) -> list[Status] | None:

@@ -9,11 +9,12 @@ fifth; train6, written for tuning in the fifth; holdout6, held out until the six
 out until the seventh; holdout8, held out until the eighth; holdout9, held out until the ninth;
 holdout10, held out until the tenth; holdout11, held out until the eleventh; holdout12, held out
 until the twelfth; holdout13, held out until the thirteenth; holdout14, held out until the
-fourteenth). Negatives: the harmless corpora (the same words used harmlessly) and the resident
-questions of tests/data. A fifteenth independent pair (holdout15) is measured by the lead alone and
-is never read here. `--check` trains on the first corpus only and prints what the fallback adds on
-the fresh one. `--loco` prints the leave-one-corpus-out estimate (handlers/safety/loco.py) that
-chose the policy below; `--threshold`, `--veto`, `--rescue`, `--strong-veto` try other values.
+fourteenth; holdout15, held out until the fifteenth). Negatives: the harmless corpora (the same words
+used harmlessly) and the resident questions of tests/data. A sixteenth independent pair (holdout16)
+is measured by the lead alone and is never read here. `--check` trains on the first corpus only and
+prints what the fallback adds on the fresh one. `--loco` prints the leave-one-corpus-out estimate
+(handlers/safety/loco.py) that chose the policy below; `--threshold`, `--veto`, `--rescue`,
+`--strong-veto` try other values.
 
 The model: char_wb 2–5-grams, C=10, balanced classes (fourth round; 1–4, 3–5, 2–6-grams, plain char
 n-grams, word uni/bigrams, min_df 1, C 3 or 30 and unweighted classes were no better).
@@ -69,6 +70,7 @@ CRISIS = (
     BENCH / "crisis_messages_holdout12.tsv",
     BENCH / "crisis_messages_holdout13.tsv",
     BENCH / "crisis_messages_holdout14.tsv",
+    BENCH / "crisis_messages_holdout15.tsv",
 )
 HARMLESS = (
     DATA / "harmless_messages.tsv",
@@ -87,6 +89,7 @@ HARMLESS = (
     BENCH / "harmless_messages_holdout12.tsv",
     BENCH / "harmless_messages_holdout13.tsv",
     BENCH / "harmless_messages_holdout14.tsv",
+    BENCH / "harmless_messages_holdout15.tsv",
 )
 QUESTIONS = (DATA / "resident_questions_heldout.tsv",)
 # Everyday messages with no danger at all (form answers, small talk, Posyandu and daily life; sixth

@@ -209,9 +209,13 @@ def test_the_weak_topics_of_the_heldout_counts(question: str, topic: str) -> Non
         ("undangan pengambilan bansos sy gak bisa datang, boleh diwakili anak?", "bansos_pencairan"),
         ("contoh pengisian laporan skdn ada?", "kader"),
         ("ketua rt nyimpen atm kks punya warga, itu benar?", "pengaduan"),
+        # sixteenth round: the classes holdout16 missed; all three failed before it
+        ("gimana cara masukin hasil penimbangan ke aplikasi, sy kurang paham hp", "kader"),
+        ("pendamping pkh kami susah sekali dihubungi, mau lapor ke siapa", "pengaduan"),
+        ("bendahara kelompok nahan kartu atm kami semua, boleh gitu?", "pengaduan"),
     ],
 )
-def test_the_classes_holdout6_to_holdout15_missed(question: str, topic: str | None) -> None:
+def test_the_classes_holdout6_to_holdout16_missed(question: str, topic: str | None) -> None:
     assert programs.match(question).topic == topic
 
 

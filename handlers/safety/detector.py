@@ -134,7 +134,7 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # tells of property sold ("tanah orang tua dijual buat berobat": the fallback reads "dijual" as a person);
 # tenth round: a marriage asked about at the religious affairs office (KUA), a quarrel in words only;
 # eleventh: the waters not broken yet (a question before the birth); fifteenth: a dream, ghosts, phone
-# credit run out, a pet, a scene in a show.
+# credit run out, a pet, a scene in a show; sixteenth: pests.
 BENIGN = (
     "chronic_feeding",
     "fair_work",
@@ -158,6 +158,7 @@ BENIGN = (
     "phone_credit",
     "pet",
     "show",
+    "pest",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
@@ -206,6 +207,10 @@ class Reading(NamedTuple):
     # A film, a comic, a joke frames the danger's sentence: how often it happens there is the story's
     # ("komik detektif, tiap episode ada yg dibunuh"; fourteenth round), not a pattern lived.
     story: bool = False
+    # Said in earnest ("sy serius", "ini bukan bercanda"; not "serius nanya", an honest question): the
+    # model does not set the alarm aside (sixteenth round: "gmn caranya biar ga sakit kalo mau mati, sy
+    # serius" was vetoed at p 0.22 in LOCO).
+    earnest: bool = False
 
 
 SHORT_WORDS = 6  # a message of fewer words is a bare statement: the model's veto does not apply
@@ -215,6 +220,9 @@ SHORT_WORDS = 6  # a message of fewer words is a bare statement: the model's vet
 # read the form answer "saya di rumah" at 0.70 (the ten crisis messages of the tuning corpora with
 # fewer than five words are all caught by the rules).
 MODEL_WORDS = 4
+# Words a show's title may take between the show and a "now" that dates it ("sinetron ikan terbang
+# malam ini"; sixteenth round).
+SHOW_TITLE = 3
 
 
 # A strong statement of these kinds is never set aside by the model: suicide ("cara potong nadi biar
@@ -233,7 +241,9 @@ def unvetoed(read: Reading, text: str) -> bool:
         and not _NEVER_VETOED_WHEN_STRONG.isdisjoint(read.kinds)
     )
     lived = read.habitual and "violence" in read.kinds and not read.story
-    return (read.plea and not read.asked) or lived or strong or len(text.split()) < SHORT_WORDS
+    return (
+        (read.plea and not read.asked) or lived or strong or read.earnest or len(text.split()) < SHORT_WORDS
+    )
 
 
 class _Spans(dict[int, list[tuple[int, int]]]):
@@ -362,6 +372,8 @@ class DangerDetector:
         self._media_ids = self._markers["fiction"] | self._markers["news"]
         self._benign_ids = frozenset().union(*(self._concepts.get(name, frozenset()) for name in BENIGN))
         self._earnest_ids = self._concepts.get(EARNEST, frozenset())
+        self._show_ids = self._concepts.get("show", frozenset())
+        self._asking_ids = self._concepts.get("asking_honestly", frozenset())
 
     # -- loading ------------------------------------------------------------------------------
     @classmethod
@@ -617,6 +629,8 @@ class DangerDetector:
             asked=asked,
             habitual=present["habitual"],
             story=present["fiction"],
+            earnest=not self._earnest_ids.isdisjoint(present_ids)
+            and self._asking_ids.isdisjoint(present_ids),
         )
 
     def _asked(self, spans: _Spans) -> bool:
@@ -798,12 +812,19 @@ class DangerDetector:
 
     def _not_now(self, spans: _Spans, start: int, end: int) -> bool:
         """Whether the "now" word at `start`:`end` dates something else than the danger: how it
-        ended ("skrg udh pulang") or a show ("sinetron malam ini", "berita hari ini"; fifteenth
-        round)."""
+        ended ("skrg udh pulang") or a show named just before it ("sinetron malam ini", "berita hari
+        ini"; fifteenth round); a soap opera or a film (BENIGN "show") perhaps by its title ("sinetron
+        ikan terbang malam ini"; sixteenth), but not any story or news word: "pasien yg dulu kita data
+        itu skrg ngamuk" is now."""
         return (
             self._outcome(spans, start, end)
             or self._before(spans, start, "fiction", reach=0)
             or self._before(spans, start, "news", reach=0)
+            or any(
+                start - SHOW_TITLE <= end <= start
+                for t in self._show_ids.intersection(spans.ids)
+                for _, end in spans[t]
+            )
         )
 
     def _outcome(self, spans: _Spans, start: int, end: int) -> bool:

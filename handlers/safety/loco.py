@@ -5,7 +5,7 @@
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
 for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8,
-holdout9, holdout10, holdout11, holdout12, holdout13, holdout14, holdout15) it is
+holdout9, holdout10, holdout11, holdout12, holdout13, holdout14, holdout15, holdout16) it is
 trained on the others (plus the resident questions and everyday messages as harmless text), exactly
 as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
 out. Printed per
@@ -17,7 +17,7 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout16).
+held-out pair (holdout17).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
@@ -136,7 +136,19 @@ clothes burnt by the iron; decades as the past; "now lives with" as an outcome).
 for the model alone (MODEL_WORDS 4 -> 6) was tried and not kept: no short crisis message of the
 tuning pairs is caught by the model alone under today's rules, but under the rules of 50ab00d
 holdout9's "pills in hand. sorry" (four words, p 0.60) was; it would have saved 8 everyday
-small-talk alarms of 1,666."""
+small-talk alarms of 1,666.
+
+Sixteenth round (holdout16 added): its view with the rules of d4e44e1 catches 202/202 with 10/212
+alarms, as measured on it untouched. Pooled over eighteen pairs, same policy: 8 missed / 36 alarms
+before the round's classes (the rules of d4e44e1), 3 / 29 after them (suicide first when a means is
+at hand and one cannot go on, poison is swallowed so as to be no burden, one is locked in with a
+rope, or an apology comes with poison smelt; many pills swallowed; burnt with a cigarette; a hand
+nearly cut off; Javanese words ("mulih" is going home, not "pulih"); an alarm said in earnest is
+never vetoed (Reading.earnest; "serius nanya" is no such statement); a place prone to landslides,
+pests, a story being written, how to talk about suicide for a training, grown up since, a show's
+title before "tonight"). Extending "a show right before now" to any story or news word three words
+back was tried and undone: "pasien yg dulu kita data itu skrg ngamuk" ("data" is a news word) lost
+its "now" and was missed."""
 
 from __future__ import annotations
 
@@ -168,6 +180,7 @@ PAIRS = {
     "holdout13": (BENCH / "crisis_messages_holdout13.tsv", BENCH / "harmless_messages_holdout13.tsv"),
     "holdout14": (BENCH / "crisis_messages_holdout14.tsv", BENCH / "harmless_messages_holdout14.tsv"),
     "holdout15": (BENCH / "crisis_messages_holdout15.tsv", BENCH / "harmless_messages_holdout15.tsv"),
+    "holdout16": (BENCH / "crisis_messages_holdout16.tsv", BENCH / "harmless_messages_holdout16.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
@@ -184,6 +197,7 @@ BEFORE = {
     "holdout13": "fd7401d",
     "holdout14": "2ae145b",
     "holdout15": "e1c146b",
+    "holdout16": "d4e44e1",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -290,7 +304,7 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
 
 
 # Commits whose detector reads hashed.py (new in the eighth round).
-HASHED = ("62723e3", "50ab00d", "adce80a", "641b1cf", "f4de7f5", "fd7401d", "2ae145b", "e1c146b")
+HASHED = ("62723e3", "50ab00d", "adce80a", "641b1cf", "f4de7f5", "fd7401d", "2ae145b", "e1c146b", "d4e44e1")
 
 
 def _old_statuses(commit: str, texts: Sequence[tuple[str, str]]) -> list[Status] | None:

@@ -9,9 +9,10 @@ fifth; train6, written for tuning in the fifth; holdout6, held out until the six
 out until the seventh; holdout8, held out until the eighth; holdout9, held out until the ninth;
 holdout10, held out until the tenth; holdout11, held out until the eleventh; holdout12, held out
 until the twelfth; holdout13, held out until the thirteenth; holdout14, held out until the
-fourteenth; holdout15, held out until the fifteenth). Negatives: the harmless corpora (the same words
-used harmlessly) and the resident questions of tests/data. A sixteenth independent pair (holdout16)
-is measured by the lead alone and is never read here. `--check` trains on the first corpus only and
+fourteenth; holdout15, held out until the fifteenth; holdout16, held out until the sixteenth).
+Negatives: the harmless corpora (the same words used harmlessly) and the resident questions of
+tests/data. A seventeenth independent pair (holdout17) is measured by the lead alone and is never
+read here. `--check` trains on the first corpus only and
 prints what the fallback adds on the fresh one. `--loco` prints the leave-one-corpus-out estimate
 (handlers/safety/loco.py) that chose the policy below; `--threshold`, `--veto`, `--rescue`,
 `--strong-veto` try other values.
@@ -71,6 +72,7 @@ CRISIS = (
     BENCH / "crisis_messages_holdout13.tsv",
     BENCH / "crisis_messages_holdout14.tsv",
     BENCH / "crisis_messages_holdout15.tsv",
+    BENCH / "crisis_messages_holdout16.tsv",
 )
 HARMLESS = (
     DATA / "harmless_messages.tsv",
@@ -90,6 +92,7 @@ HARMLESS = (
     BENCH / "harmless_messages_holdout13.tsv",
     BENCH / "harmless_messages_holdout14.tsv",
     BENCH / "harmless_messages_holdout15.tsv",
+    BENCH / "harmless_messages_holdout16.tsv",
 )
 QUESTIONS = (DATA / "resident_questions_heldout.tsv",)
 # Everyday messages with no danger at all (form answers, small talk, Posyandu and daily life; sixth

@@ -99,6 +99,7 @@ MARKERS = (
     "law_question",
     "habitual",
     "disclosed",
+    "childhood",
 )
 LAW = "law_question"  # what the law says of it, how to recognise it: see DangerDetector._about_others
 NEGATION = "negation"
@@ -134,7 +135,8 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # tells of property sold ("tanah orang tua dijual buat berobat": the fallback reads "dijual" as a person);
 # tenth round: a marriage asked about at the religious affairs office (KUA), a quarrel in words only;
 # eleventh: the waters not broken yet (a question before the birth); fifteenth: a dream, ghosts, phone
-# credit run out, a pet, a scene in a show; sixteenth: pests.
+# credit run out, a pet, a scene in a show; sixteenth: pests; seventeenth: fish and farm animals,
+# games.
 BENIGN = (
     "chronic_feeding",
     "fair_work",
@@ -159,6 +161,8 @@ BENIGN = (
     "pet",
     "show",
     "pest",
+    "livestock",
+    "gaming",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
@@ -373,6 +377,7 @@ class DangerDetector:
         self._benign_ids = frozenset().union(*(self._concepts.get(name, frozenset()) for name in BENIGN))
         self._earnest_ids = self._concepts.get(EARNEST, frozenset())
         self._show_ids = self._concepts.get("show", frozenset())
+        self._threat_if_ids = self._concepts.get("threat_if", frozenset())
         self._asking_ids = self._concepts.get("asking_honestly", frozenset())
 
     # -- loading ------------------------------------------------------------------------------
@@ -558,7 +563,12 @@ class DangerDetector:
         # danger, and no fallback either (the fallback would read the bare words).
         # "he'll kill me if I leave" is a figure of speech until a knife is in the message.
         armed = not self._armed_ids.isdisjoint(present_ids)
-        idiom = set() if armed else _positions(self._idiom_ids, spans)
+        figures = self._idiom_ids
+        if not self._markers["urgent_strict"].isdisjoint(present_ids):
+            # "he'll kill me if I leave. he's outside now": a threat with its maker at hand is no
+            # figure of speech (seventeenth round).
+            figures = figures - self._threat_if_ids
+        idiom = set() if armed else _positions(figures, spans)
         figurative = False
         if idiom:
             spans, figurative = self._without(spans, idiom)
@@ -616,7 +626,9 @@ class DangerDetector:
         )
         framed = any(present[name] for name in _FRAMES)
         asked = any(present[name] for name in _ASKED) and self._asked(spans)
-        dated = present["handled"] and present["past"]
+        # Dealt with and dated, or a childhood long gone ("nearly drowned as a kid, now he won't ride
+        # the boat"; seventeenth round): a settled story the model does not rescue.
+        dated = (present["handled"] and present["past"]) or present["childhood"]
         kinds = tuple(kind for kind, _ in kept)
         strongest = kept[0][1] if kept else -1
         return Reading(
@@ -785,11 +797,11 @@ class DangerDetector:
                     continue
                 if not positive and sentence[start] not in danger_sentences:
                     continue
-                if name in ("handled", "past") and self._before(spans, start, NEGATION):
+                if name in ("handled", "past", "childhood") and self._before(spans, start, NEGATION):
                     continue
                 if name == "handled" and self._before(spans, start, REQUEST, reach=2):
                     continue
-                if name == "past" and (
+                if name in ("past", "childhood") and (
                     self._before(spans, start, ONGOING, reach=0)
                     or self._before(spans, start, GONE, reach=6)
                     or self._renewed(spans, start, sentence)

@@ -5,7 +5,7 @@
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
 for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8,
-holdout9, holdout10, holdout11, holdout12, holdout13, holdout14, holdout15, holdout16) it is
+holdout9, holdout10, holdout11, holdout12, holdout13, holdout14, holdout15, holdout16, holdout17) it is
 trained on the others (plus the resident questions and everyday messages as harmless text), exactly
 as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
 out. Printed per
@@ -17,7 +17,7 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout17).
+held-out pair (holdout18).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
@@ -148,7 +148,16 @@ never vetoed (Reading.earnest; "serius nanya" is no such statement); a place pro
 pests, a story being written, how to talk about suicide for a training, grown up since, a show's
 title before "tonight"). Extending "a show right before now" to any story or news word three words
 back was tried and undone: "pasien yg dulu kita data itu skrg ngamuk" ("data" is a news word) lost
-its "now" and was missed."""
+its "now" and was missed.
+
+Seventeenth round (holdout17 added): its view with the rules of 76a60af catches 188/193 with 6/230
+alarms, as measured on it untouched. Pooled over nineteen pairs: 9 missed / 37 alarms before the
+round's classes (the rules of 76a60af, V 0.3), 4 / 31 after them (a farewell entrusting one's
+children; a heart attack's signs; "petugas" and "kesemutan" read whole; self-harm said the everyday
+way; a threat "if" with its maker at hand; voices commanding harm, mental first; a childhood long gone
+is dated; "sampai sekarang" renews the past; a plain denial, longing "half to death", a risk a doctor
+warned of, fish and farm animals, games), and 1 / 36 with the veto at 0.2 (train.py VETO, adopted:
+the honest views 20 → 18 missed, 92 → 100 alarms)."""
 
 from __future__ import annotations
 
@@ -181,6 +190,7 @@ PAIRS = {
     "holdout14": (BENCH / "crisis_messages_holdout14.tsv", BENCH / "harmless_messages_holdout14.tsv"),
     "holdout15": (BENCH / "crisis_messages_holdout15.tsv", BENCH / "harmless_messages_holdout15.tsv"),
     "holdout16": (BENCH / "crisis_messages_holdout16.tsv", BENCH / "harmless_messages_holdout16.tsv"),
+    "holdout17": (BENCH / "crisis_messages_holdout17.tsv", BENCH / "harmless_messages_holdout17.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
@@ -198,6 +208,7 @@ BEFORE = {
     "holdout14": "2ae145b",
     "holdout15": "e1c146b",
     "holdout16": "d4e44e1",
+    "holdout17": "76a60af",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -304,7 +315,18 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
 
 
 # Commits whose detector reads hashed.py (new in the eighth round).
-HASHED = ("62723e3", "50ab00d", "adce80a", "641b1cf", "f4de7f5", "fd7401d", "2ae145b", "e1c146b", "d4e44e1")
+HASHED = (
+    "62723e3",
+    "50ab00d",
+    "adce80a",
+    "641b1cf",
+    "f4de7f5",
+    "fd7401d",
+    "2ae145b",
+    "e1c146b",
+    "d4e44e1",
+    "76a60af",
+)
 
 
 def _old_statuses(commit: str, texts: Sequence[tuple[str, str]]) -> list[Status] | None:

@@ -9,10 +9,10 @@ fifth; train6, written for tuning in the fifth; holdout6, held out until the six
 out until the seventh; holdout8, held out until the eighth; holdout9, held out until the ninth;
 holdout10, held out until the tenth; holdout11, held out until the eleventh; holdout12, held out
 until the twelfth; holdout13, held out until the thirteenth; holdout14, held out until the
-fourteenth; holdout15, held out until the fifteenth; holdout16, held out until the sixteenth).
-Negatives: the harmless corpora (the same words used harmlessly) and the resident questions of
-tests/data. A seventeenth independent pair (holdout17) is measured by the lead alone and is never
-read here. `--check` trains on the first corpus only and
+fourteenth; holdout15, held out until the fifteenth; holdout16, held out until the sixteenth;
+holdout17, held out until the seventeenth). Negatives: the harmless corpora (the same words used
+harmlessly) and the resident questions of tests/data. An eighteenth independent pair (holdout18) is
+measured by the lead alone and is never read here. `--check` trains on the first corpus only and
 prints what the fallback adds on the fresh one. `--loco` prints the leave-one-corpus-out estimate
 (handlers/safety/loco.py) that chose the policy below; `--threshold`, `--veto`, `--rescue`,
 `--strong-veto` try other values.
@@ -23,7 +23,8 @@ n-grams, word uni/bigrams, min_df 1, C 3 or 30 and unweighted classes were no be
 The policy (fifth round), chosen on the honest views of the LOCO run — the rules as they were before
 holdout4 (556d832) and before holdout5 (a6e2401) read those pairs, and train6 before its classes were
 fixed — where recall comes first: the fallback flags at p ≥ 0.6 (was 0.8); a weak or normal rule's chat
-alarm is vetoed below 0.3 (was 0.05) and a strong one below 0.3 (new), except a strong statement of
+alarm is vetoed below 0.3 (was 0.05; 0.2 since the seventeenth round, see below) and a strong one
+below 0.3 (new), except a strong statement of
 suicide, an alarm said with a strictly urgent word, or a bare statement of fewer than six words
 (detector.py `unvetoed`; since the eighth round a bare "now" is no plea: such an alarm is vetoed below
 0.2, NOW_VETO); a chat message the rules read as settled or harmless is flagged at p ≥ 0.85 (0.65
@@ -31,7 +32,15 @@ since the eighth round)
 (the rescue, new; a weak sign with nothing urgent now goes to the fallback). Honest views, old policy →
 this one: holdout5 with the rules of a6e2401 173/186 caught, 16/244 alarms → 185/186, 5/244; holdout4 with
 the rules of 556d832 123/126, 8/166 → 125/126, 5/166. Its price, shown in tests/test_safety_net.py: the
-fallback now rates "besok aku udah ga ada di rumah, ke posyandu jam 8" 0.88 and flags it."""
+fallback now rates "besok aku udah ga ada di rumah, ke posyandu jam 8" 0.88 and flags it.
+
+Seventeenth round: the veto of a weak or normal rule's chat alarm is 0.2 (was 0.3). Over the LOCO
+rounds the misses left were mostly alarms the rules raised and a model trained without their pair set
+aside at p 0.22–0.30 ("suami sy nendang perut sy padahal lagi hamil", a child found unconscious by a
+generator, "kakek pingsan trs napasnya ngorok"). LOCO over nineteen pairs (holdout17 added), pooled:
+4 missed / 31 alarms at 0.3, 1 / 36 at 0.2; the honest views of the fourteen held-out pairs with their
+old rules: 20 → 18 missed, 92 → 100 alarms (of 2,906; holdout16's view alone 10 → 16). Recall comes
+first; the price is paid in alarms, and so counted."""
 
 from __future__ import annotations
 
@@ -47,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 LOCALES = ROOT / "locales"
 THRESHOLD = 0.6  # the fallback flags a chat message no rule matched at or above this
-VETO = 0.3  # below this, a weak or normal rule's chat alarm is set aside
+VETO = 0.2  # below this, a weak or normal rule's chat alarm is set aside (0.3 until the seventeenth round)
 STRONG_VETO = 0.3  # below this, a strong rule's chat alarm is set aside too
 RESCUE = 0.65  # at or above this, a chat message the rules read as harmless or settled is flagged (0.85
 # until the eighth round: see loco.py)
@@ -73,6 +82,7 @@ CRISIS = (
     BENCH / "crisis_messages_holdout14.tsv",
     BENCH / "crisis_messages_holdout15.tsv",
     BENCH / "crisis_messages_holdout16.tsv",
+    BENCH / "crisis_messages_holdout17.tsv",
 )
 HARMLESS = (
     DATA / "harmless_messages.tsv",
@@ -93,6 +103,7 @@ HARMLESS = (
     BENCH / "harmless_messages_holdout14.tsv",
     BENCH / "harmless_messages_holdout15.tsv",
     BENCH / "harmless_messages_holdout16.tsv",
+    BENCH / "harmless_messages_holdout17.tsv",
 )
 QUESTIONS = (DATA / "resident_questions_heldout.tsv",)
 # Everyday messages with no danger at all (form answers, small talk, Posyandu and daily life; sixth

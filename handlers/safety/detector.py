@@ -833,9 +833,9 @@ class DangerDetector:
             or self._before(spans, start, "fiction", reach=0)
             or self._before(spans, start, "news", reach=0)
             or any(
-                start - SHOW_TITLE <= end <= start
-                for t in self._show_ids.intersection(spans.ids)
-                for _, end in spans[t]
+                start - SHOW_TITLE <= show_end <= start
+                for term_id in self._show_ids.intersection(spans.ids)
+                for _, show_end in spans[term_id]
             )
         )
 

@@ -217,9 +217,14 @@ def test_the_weak_topics_of_the_heldout_counts(question: str, topic: str) -> Non
         ("kks sy hilang pas pindahan, bisa dibuat lagi?", "bansos_pencairan"),
         ("my card was blocked after I typed the wrong pin three times", "bansos_pencairan"),
         ("what is stunting and how do I check my baby", "posyandu"),
+        # eighteenth round: the classes holdout18 missed; all three failed before it (a KKS card's
+        # troubles are the payment topic's: "kks" is no longer a BPNT keyword)
+        ("kartu kks ibu patah, masih bisa dipakai ambil bantuan?", "bansos_pencairan"),
+        ("kk kami hilang kena banjir, bisa dicetak ulang?", "adminduk"),
+        ("aparat desa minta uang supaya nama kami dimasukkan ke daftar bantuan", "pengaduan"),
     ],
 )
-def test_the_classes_holdout6_to_holdout17_missed(question: str, topic: str | None) -> None:
+def test_the_classes_holdout6_to_holdout18_missed(question: str, topic: str | None) -> None:
     assert programs.match(question).topic == topic
 
 

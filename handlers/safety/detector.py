@@ -136,7 +136,7 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # tenth round: a marriage asked about at the religious affairs office (KUA), a quarrel in words only;
 # eleventh: the waters not broken yet (a question before the birth); fifteenth: a dream, ghosts, phone
 # credit run out, a pet, a scene in a show; sixteenth: pests; seventeenth: fish and farm animals,
-# games.
+# games; eighteenth: cooking, a child's milestones, a nosebleed that stopped, children fed.
 BENIGN = (
     "chronic_feeding",
     "fair_work",
@@ -163,6 +163,10 @@ BENIGN = (
     "pest",
     "livestock",
     "gaming",
+    "cooking",
+    "milestone",
+    "stopped_itself",
+    "fed",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
@@ -378,6 +382,7 @@ class DangerDetector:
         self._earnest_ids = self._concepts.get(EARNEST, frozenset())
         self._show_ids = self._concepts.get("show", frozenset())
         self._threat_if_ids = self._concepts.get("threat_if", frozenset())
+        self._at_hand_ids = self._concepts.get("at_hand", frozenset())
         self._asking_ids = self._concepts.get("asking_honestly", frozenset())
 
     # -- loading ------------------------------------------------------------------------------
@@ -564,9 +569,10 @@ class DangerDetector:
         # "he'll kill me if I leave" is a figure of speech until a knife is in the message.
         armed = not self._armed_ids.isdisjoint(present_ids)
         figures = self._idiom_ids
-        if not self._markers["urgent_strict"].isdisjoint(present_ids):
-            # "he'll kill me if I leave. he's outside now": a threat with its maker at hand is no
-            # figure of speech (seventeenth round).
+        if not (self._markers["urgent_strict"] | self._at_hand_ids).isdisjoint(present_ids):
+            # "he'll kill me if I leave. he's outside now", "my ex is outside my house and says he
+            # will kill me if…": a threat with its maker at hand is no figure of speech (seventeenth
+            # and eighteenth rounds).
             figures = figures - self._threat_if_ids
         idiom = set() if armed else _positions(figures, spans)
         figurative = False

@@ -5,7 +5,8 @@
 The rules (locales/*/danger.yaml) were written while reading every tuning corpus, so on those they
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
 for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8,
-holdout9, holdout10, holdout11, holdout12, holdout13, holdout14, holdout15, holdout16, holdout17) it is
+holdout9, holdout10, holdout11, holdout12, holdout13, holdout14, holdout15, holdout16, holdout17,
+holdout18) it is
 trained on the others (plus the resident questions and everyday messages as harmless text), exactly
 as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
 out. Printed per
@@ -17,7 +18,7 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout18).
+held-out pair (holdout19).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
@@ -157,7 +158,17 @@ children; a heart attack's signs; "petugas" and "kesemutan" read whole; self-har
 way; a threat "if" with its maker at hand; voices commanding harm, mental first; a childhood long gone
 is dated; "sampai sekarang" renews the past; a plain denial, longing "half to death", a risk a doctor
 warned of, fish and farm animals, games), and 1 / 36 with the veto at 0.2 (train.py VETO, adopted:
-the honest views 20 → 18 missed, 92 → 100 alarms)."""
+the honest views 20 → 18 missed, 92 → 100 alarms).
+
+Eighteenth round (holdout18 added): its view with the rules of 32c24f5 catches 190/196 with 15/252
+alarms, as measured on it untouched. Pooled over twenty pairs, same policy: 8 missed / 49 alarms
+before the round's classes (the rules of 32c24f5), 1 / 35 after them (a will written and "after
+this"; belongings given away, "won't need them"; unable to tell what is real; a girl taken to work
+with her parents paid; water up to the roofs; a threat "if" with its maker at the door; only water
+for days, not on a diet; a childhood "when I was small"; cooking, a child's milestones, a nosebleed
+that stopped, children fed, a prophet's story (BENIGN, affirmative phrases only: "gak bisa jalan"
+must not read as "bisa jalan"); cheated online, "want to rage"; better again after counselling). The
+veto at 0.2 still beats 0.3 for recall: honest views 27 against 29 missed, 112 against 106 alarms."""
 
 from __future__ import annotations
 
@@ -191,6 +202,7 @@ PAIRS = {
     "holdout15": (BENCH / "crisis_messages_holdout15.tsv", BENCH / "harmless_messages_holdout15.tsv"),
     "holdout16": (BENCH / "crisis_messages_holdout16.tsv", BENCH / "harmless_messages_holdout16.tsv"),
     "holdout17": (BENCH / "crisis_messages_holdout17.tsv", BENCH / "harmless_messages_holdout17.tsv"),
+    "holdout18": (BENCH / "crisis_messages_holdout18.tsv", BENCH / "harmless_messages_holdout18.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
@@ -209,6 +221,7 @@ BEFORE = {
     "holdout15": "e1c146b",
     "holdout16": "d4e44e1",
     "holdout17": "76a60af",
+    "holdout18": "32c24f5",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -326,6 +339,7 @@ HASHED = (
     "e1c146b",
     "d4e44e1",
     "76a60af",
+    "32c24f5",
 )
 
 

@@ -10,12 +10,12 @@ out until the seventh; holdout8, held out until the eighth; holdout9, held out u
 holdout10, held out until the tenth; holdout11, held out until the eleventh; holdout12, held out
 until the twelfth; holdout13, held out until the thirteenth; holdout14, held out until the
 fourteenth; holdout15, held out until the fifteenth; holdout16, held out until the sixteenth;
-holdout17, held out until the seventeenth). Negatives: the harmless corpora (the same words used
-harmlessly) and the resident questions of tests/data. An eighteenth independent pair (holdout18) is
-measured by the lead alone and is never read here. `--check` trains on the first corpus only and
-prints what the fallback adds on the fresh one. `--loco` prints the leave-one-corpus-out estimate
-(handlers/safety/loco.py) that chose the policy below; `--threshold`, `--veto`, `--rescue`,
-`--strong-veto` try other values.
+holdout17, held out until the seventeenth; holdout18, held out until the eighteenth). Negatives: the
+harmless corpora (the same words used harmlessly) and the resident questions of tests/data. A
+nineteenth independent pair (holdout19) is measured by the lead alone and is never read here.
+`--check` trains on the first corpus only and prints what the fallback adds on the fresh one. `--loco`
+prints the leave-one-corpus-out estimate (handlers/safety/loco.py) that chose the policy below;
+`--threshold`, `--veto`, `--rescue`, `--strong-veto` try other values.
 
 The model: char_wb 2–5-grams, C=10, balanced classes (fourth round; 1–4, 3–5, 2–6-grams, plain char
 n-grams, word uni/bigrams, min_df 1, C 3 or 30 and unweighted classes were no better).
@@ -83,6 +83,7 @@ CRISIS = (
     BENCH / "crisis_messages_holdout15.tsv",
     BENCH / "crisis_messages_holdout16.tsv",
     BENCH / "crisis_messages_holdout17.tsv",
+    BENCH / "crisis_messages_holdout18.tsv",
 )
 HARMLESS = (
     DATA / "harmless_messages.tsv",
@@ -104,6 +105,7 @@ HARMLESS = (
     BENCH / "harmless_messages_holdout15.tsv",
     BENCH / "harmless_messages_holdout16.tsv",
     BENCH / "harmless_messages_holdout17.tsv",
+    BENCH / "harmless_messages_holdout18.tsv",
 )
 QUESTIONS = (DATA / "resident_questions_heldout.tsv",)
 # Everyday messages with no danger at all (form answers, small talk, Posyandu and daily life; sixth

@@ -731,6 +731,13 @@ def test_third_round_classes_leave_these_dangers_counted(text: str) -> None:
 
 
 # -- the veto of the trained model (issue 13, fourth round: chosen by leave-one-corpus-out) ---------
+def _rules_alone() -> DangerDetector:
+    """The shipped detector without its trained fallback (a copy: the loaded one is shared)."""
+    detector = copy.copy(DangerDetector.load(LOCALES))
+    detector.model = None
+    return detector
+
+
 def _with_veto(
     veto: float, strong_veto: float | None = None, now_veto: float | None = None
 ) -> DangerDetector:
@@ -1255,8 +1262,7 @@ EIGHTEENTH_ROUND_HARMLESS = [
 def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_first(
     text: str, kind: str
 ) -> None:
-    rules_alone = copy.copy(DangerDetector.load(LOCALES))
-    rules_alone.model = None
+    rules_alone = _rules_alone()
     assert rules_alone.assess(text)[:1] == (kind,), text
 
 
@@ -1264,8 +1270,7 @@ def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_fi
 def test_fourteenth_round_a_quoted_word_or_a_childhood_story_is_no_danger_even_to_the_rules(
     text: str,
 ) -> None:
-    rules_alone = copy.copy(DangerDetector.load(LOCALES))
-    rules_alone.model = None
+    rules_alone = _rules_alone()
     assert rules_alone.assess(text) == (), text
     quoted_speech = 'adikku chat "aku mau bunuh diri malam ini", hpnya mati'
     assert rules_alone.assess(quoted_speech) == ("suicide",)  # more than one word: said, not a figure
@@ -1364,8 +1369,7 @@ def test_the_model_alone_never_flags_three_words_or_fewer_nor_a_message_without_
     + FOURTEENTH_ROUND_FIRST_KIND,
 )
 def test_later_rounds_classes_are_read_by_the_rules_without_the_model(text: str, kind: str) -> None:
-    rules_alone = copy.copy(DangerDetector.load(LOCALES))
-    rules_alone.model = None
+    rules_alone = _rules_alone()
     assert kind in rules_alone.assess(text), text
     assert rules_alone.assess("my mom will kill me if I'm late again lol") == ()  # no weapon: a figure
 
@@ -1426,8 +1430,7 @@ def test_a_plea_beside_an_if_or_a_question_about_support_does_not_shield_the_ala
     certain = _with_veto(1.01, strong_veto=1.01, now_veto=1.01)  # would set aside any alarm it may
     # (an emergency number asked for is itself a topic since the twelfth round: "nomor darurat")
     asked = "kalau nanti ada bumil pendarahan, harus segera dibawa ke mana ya bu?"
-    rules_alone = copy.copy(DangerDetector.load(LOCALES))
-    rules_alone.model = None
+    rules_alone = _rules_alone()
     assert rules_alone.assess(asked) == ("medical",)  # the rules read it; the model may set it aside
     assert certain.assess(asked) == ()
     assert certain.assess("tolong bu, istri saya hamil pendarahan banyak di rumah") == ("medical",)

@@ -382,7 +382,8 @@ class DangerDetector:
         self._earnest_ids = self._concepts.get(EARNEST, frozenset())
         self._show_ids = self._concepts.get("show", frozenset())
         self._threat_if_ids = self._concepts.get("threat_if", frozenset())
-        self._at_hand_ids = self._concepts.get("at_hand", frozenset())
+        # A threat "if" is no figure of speech beside these: "now", a plea, its maker at hand.
+        self._threat_near_ids = self._markers["urgent_strict"] | self._concepts.get("at_hand", frozenset())
         self._asking_ids = self._concepts.get("asking_honestly", frozenset())
 
     # -- loading ------------------------------------------------------------------------------
@@ -569,7 +570,7 @@ class DangerDetector:
         # "he'll kill me if I leave" is a figure of speech until a knife is in the message.
         armed = not self._armed_ids.isdisjoint(present_ids)
         figures = self._idiom_ids
-        if not (self._markers["urgent_strict"] | self._at_hand_ids).isdisjoint(present_ids):
+        if not self._threat_near_ids.isdisjoint(present_ids):
             # "he'll kill me if I leave. he's outside now", "my ex is outside my house and says he
             # will kill me if…": a threat with its maker at hand is no figure of speech (seventeenth
             # and eighteenth rounds).
@@ -838,11 +839,7 @@ class DangerDetector:
             self._outcome(spans, start, end)
             or self._before(spans, start, "fiction", reach=0)
             or self._before(spans, start, "news", reach=0)
-            or any(
-                start - SHOW_TITLE <= show_end <= start
-                for term_id in self._show_ids.intersection(spans.ids)
-                for _, show_end in spans[term_id]
-            )
+            or self._before(spans, start, self._show_ids, reach=SHOW_TITLE)
         )
 
     def _outcome(self, spans: _Spans, start: int, end: int) -> bool:
@@ -852,12 +849,13 @@ class DangerDetector:
         found = self._markers["handled"].intersection(spans.ids)
         return any(start <= at <= end + 1 for term_id in found for at, _ in spans[term_id])
 
-    def _before(self, spans: _Spans, start: int, marker: str, reach: int = 1) -> bool:
-        """Whether a `marker` word ends just before `start` ("belum ditangani", "tolong dievakuasi",
-        "sudah bertahun-tahun"): at most `reach` words between."""
+    def _before(self, spans: _Spans, start: int, marker: str | frozenset[int], reach: int = 1) -> bool:
+        """Whether a `marker` word (a marker's name, or the term ids of a concept) ends just before
+        `start` ("belum ditangani", "tolong dievakuasi", "sudah bertahun-tahun"): at most `reach`
+        words between."""
         near = range(start - reach, start + 1)
-        found = self._markers[marker].intersection(spans.ids)
-        return any(end in near for term_id in found for _, end in spans[term_id])
+        ids = self._markers[marker] if isinstance(marker, str) else marker
+        return any(end in near for term_id in ids.intersection(spans.ids) for _, end in spans[term_id])
 
     def _matches(self, tokens: list[frozenset[str]]) -> _Spans:
         """Term id → (start, end) word positions where the term occurs."""

@@ -222,9 +222,14 @@ def test_the_weak_topics_of_the_heldout_counts(question: str, topic: str) -> Non
         ("kartu kks ibu patah, masih bisa dipakai ambil bantuan?", "bansos_pencairan"),
         ("kk kami hilang kena banjir, bisa dicetak ulang?", "adminduk"),
         ("aparat desa minta uang supaya nama kami dimasukkan ke daftar bantuan", "pengaduan"),
+        # nineteenth round: the classes holdout19 missed; all three failed before it (a cadre's monthly
+        # report is the cadre topic's; the data BLT Dana Desa uses; a lost KKS card)
+        ("rekap laporan posyandu tiap bulan diserahkan ke mana", "kader"),
+        ("blt desa itu pakai data dtsen atau data dari desa sendiri", "blt_dana_desa"),
+        ("kartu kks saya hilang, bantuannya gimana", "bansos_pencairan"),
     ],
 )
-def test_the_classes_holdout6_to_holdout18_missed(question: str, topic: str | None) -> None:
+def test_the_classes_holdout6_to_holdout19_missed(question: str, topic: str | None) -> None:
     assert programs.match(question).topic == topic
 
 

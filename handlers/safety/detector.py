@@ -167,6 +167,11 @@ BENIGN = (
     "milestone",
     "stopped_itself",
     "fed",
+    "recovered",
+    "unhurt",
+    "phobia",
+    "averted",
+    "lesson",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
@@ -381,6 +386,7 @@ class DangerDetector:
         self._benign_ids = frozenset().union(*(self._concepts.get(name, frozenset()) for name in BENIGN))
         self._earnest_ids = self._concepts.get(EARNEST, frozenset())
         self._show_ids = self._concepts.get("show", frozenset())
+        self._lesson_ids = self._concepts.get("lesson", frozenset())
         self._threat_if_ids = self._concepts.get("threat_if", frozenset())
         # A threat "if" is no figure of speech beside these: "now", a plea, its maker at hand.
         self._threat_near_ids = self._markers["urgent_strict"] | self._concepts.get("at_hand", frozenset())
@@ -802,6 +808,8 @@ class DangerDetector:
                     continue
                 if positive and term_id in self._markers[NOW] and self._not_now(spans, start, end):
                     continue
+                if positive and self._begins(spans, start, end, self._lesson_ids):
+                    continue  # "lg belajar tentang gunung meletus": the lesson is now (nineteenth round)
                 if not positive and sentence[start] not in danger_sentences:
                     continue
                 if name in ("handled", "past", "childhood") and self._before(spans, start, NEGATION):
@@ -846,8 +854,15 @@ class DangerDetector:
         """Whether a "handled" phrase begins within the words at `start`:`end` or right after them
         (one word between at most): "tapi sekarang sudah pulang", "skrg dia udh aman" tell how it
         ended, not that it happens now (fifteenth round)."""
-        found = self._markers["handled"].intersection(spans.ids)
-        return any(start <= at <= end + 1 for term_id in found for at, _ in spans[term_id])
+        return self._begins(spans, start, end, self._markers["handled"])
+
+    @staticmethod
+    def _begins(spans: _Spans, start: int, end: int, ids: frozenset[int]) -> bool:
+        """Whether one of these terms begins within the words at `start`:`end` or right after them
+        (one word between at most)."""
+        return any(
+            start <= at <= end + 1 for term_id in ids.intersection(spans.ids) for at, _ in spans[term_id]
+        )
 
     def _before(self, spans: _Spans, start: int, marker: str | frozenset[int], reach: int = 1) -> bool:
         """Whether a `marker` word (a marker's name, or the term ids of a concept) ends just before

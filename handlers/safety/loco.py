@@ -6,7 +6,7 @@ The rules (locales/*/danger.yaml) were written while reading every tuning corpus
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
 for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8,
 holdout9, holdout10, holdout11, holdout12, holdout13, holdout14, holdout15, holdout16, holdout17,
-holdout18) it is
+holdout18, holdout19) it is
 trained on the others (plus the resident questions and everyday messages as harmless text), exactly
 as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
 out. Printed per
@@ -18,7 +18,7 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout19).
+held-out pair (holdout20).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
@@ -168,7 +168,17 @@ with her parents paid; water up to the roofs; a threat "if" with its maker at th
 for days, not on a diet; a childhood "when I was small"; cooking, a child's milestones, a nosebleed
 that stopped, children fed, a prophet's story (BENIGN, affirmative phrases only: "gak bisa jalan"
 must not read as "bisa jalan"); cheated online, "want to rage"; better again after counselling). The
-veto at 0.2 still beats 0.3 for recall: honest views 27 against 29 missed, 112 against 106 alarms."""
+veto at 0.2 still beats 0.3 for recall: honest views 27 against 29 missed, 112 against 106 alarms.
+
+Nineteenth round (holdout19 added): its view with the rules of d48f132 catches 195/196 with 11/224
+alarms, as measured on it untouched. Pooled over twenty-one pairs: 5 missed / 47 alarms before the
+round's classes (the rules of e4da29d), 1 / 40 after them (how to die without pain, the pain named
+first, and no phrase read across a "?"; nothing left to think about, all prepared; rat poison called
+"obat tikus"; a shock or a snake's bite medical first; a toothache, "mati suri", a game, a fear of
+heights, luckily not fainted, nobody hurt, a threat to stop cooking, a lesson's subject after "lagi").
+The strong veto 0.3 → 0.2 (train.py STRONG_VETO): pooled 1 / 41 against 2 / 40 at 0.3 (the miss it
+saves: "my relatives keep my uncle chained in a shed…", a strong rule's alarm the model left out of
+it rated 0.28); honest views 28 missed / 116 alarms against 29 / 115. Recall first, as for V."""
 
 from __future__ import annotations
 
@@ -203,6 +213,7 @@ PAIRS = {
     "holdout16": (BENCH / "crisis_messages_holdout16.tsv", BENCH / "harmless_messages_holdout16.tsv"),
     "holdout17": (BENCH / "crisis_messages_holdout17.tsv", BENCH / "harmless_messages_holdout17.tsv"),
     "holdout18": (BENCH / "crisis_messages_holdout18.tsv", BENCH / "harmless_messages_holdout18.tsv"),
+    "holdout19": (BENCH / "crisis_messages_holdout19.tsv", BENCH / "harmless_messages_holdout19.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
@@ -222,6 +233,7 @@ BEFORE = {
     "holdout16": "d4e44e1",
     "holdout17": "76a60af",
     "holdout18": "32c24f5",
+    "holdout19": "d48f132",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -340,6 +352,7 @@ HASHED = (
     "d4e44e1",
     "76a60af",
     "32c24f5",
+    "d48f132",
 )
 
 

@@ -10,9 +10,10 @@ out until the seventh; holdout8, held out until the eighth; holdout9, held out u
 holdout10, held out until the tenth; holdout11, held out until the eleventh; holdout12, held out
 until the twelfth; holdout13, held out until the thirteenth; holdout14, held out until the
 fourteenth; holdout15, held out until the fifteenth; holdout16, held out until the sixteenth;
-holdout17, held out until the seventeenth; holdout18, held out until the eighteenth). Negatives: the
-harmless corpora (the same words used harmlessly) and the resident questions of tests/data. A
-nineteenth independent pair (holdout19) is measured by the lead alone and is never read here.
+holdout17, held out until the seventeenth; holdout18, held out until the eighteenth; holdout19, held
+out until the nineteenth). Negatives: the harmless corpora (the same words used harmlessly) and the
+resident questions of tests/data. A twentieth independent pair (holdout20) is measured by the lead
+alone and is never read here.
 `--check` trains on the first corpus only and prints what the fallback adds on the fresh one. `--loco`
 prints the leave-one-corpus-out estimate (handlers/safety/loco.py) that chose the policy below;
 `--threshold`, `--veto`, `--rescue`, `--strong-veto` try other values.
@@ -40,7 +41,11 @@ aside at p 0.22–0.30 ("suami sy nendang perut sy padahal lagi hamil", a child 
 generator, "kakek pingsan trs napasnya ngorok"). LOCO over nineteen pairs (holdout17 added), pooled:
 4 missed / 31 alarms at 0.3, 1 / 36 at 0.2; the honest views of the fourteen held-out pairs with their
 old rules: 20 → 18 missed, 92 → 100 alarms (of 2,906; holdout16's view alone 10 → 16). Recall comes
-first; the price is paid in alarms, and so counted."""
+first; the price is paid in alarms, and so counted.
+
+Nineteenth round: the strong veto is 0.2 too (was 0.3). LOCO over twenty-one pairs (holdout19 added),
+pooled with the round's rules: 2 missed / 40 alarms at 0.3, 1 / 41 at 0.2 (the miss: a man kept
+chained in a shed for months, rated 0.28); honest views 29 → 28 missed, 115 → 116 alarms."""
 
 from __future__ import annotations
 
@@ -57,7 +62,7 @@ DATA = ROOT / "tests" / "data"
 LOCALES = ROOT / "locales"
 THRESHOLD = 0.6  # the fallback flags a chat message no rule matched at or above this
 VETO = 0.2  # below this, a weak or normal rule's chat alarm is set aside (0.3 until the seventeenth round)
-STRONG_VETO = 0.3  # below this, a strong rule's chat alarm is set aside too
+STRONG_VETO = 0.2  # below this, a strong rule's chat alarm is set aside too (0.3 until the nineteenth round)
 RESCUE = 0.65  # at or above this, a chat message the rules read as harmless or settled is flagged (0.85
 # until the eighth round: see loco.py)
 NOW_VETO = 0.2  # below this, a chat alarm whose only urgency is "now" (no plea) is set aside
@@ -84,6 +89,7 @@ CRISIS = (
     BENCH / "crisis_messages_holdout16.tsv",
     BENCH / "crisis_messages_holdout17.tsv",
     BENCH / "crisis_messages_holdout18.tsv",
+    BENCH / "crisis_messages_holdout19.tsv",
 )
 HARMLESS = (
     DATA / "harmless_messages.tsv",
@@ -106,6 +112,7 @@ HARMLESS = (
     BENCH / "harmless_messages_holdout16.tsv",
     BENCH / "harmless_messages_holdout17.tsv",
     BENCH / "harmless_messages_holdout18.tsv",
+    BENCH / "harmless_messages_holdout19.tsv",
 )
 QUESTIONS = (DATA / "resident_questions_heldout.tsv",)
 # Everyday messages with no danger at all (form answers, small talk, Posyandu and daily life; sixth

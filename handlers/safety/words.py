@@ -21,6 +21,9 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extractOne
 
 END = "zzend"  # the token that ends a sentence (and the message): "saya sudah tidak ada zzend"
+# A question mark ends no sentence, but no phrase reads across it: "kalo mati? sy nanya serius" holds
+# no "mati saya" ("I'm in trouble", an idiom), nineteenth round.
+ASKED_MARK = "zzask"
 YEAR = "zzyear"  # the form a four-digit year is also read as; the vocabulary lists it under past
 TEXT_CHARS = 4000  # a message is read up to here (danger is said early; a 1 MB paste is not read)
 # Prefixes that make an urgent word passive: "ditolong", "tertolong" say someone was helped.
@@ -45,6 +48,7 @@ _REDUP = re.compile(r"\b([a-z]{3,})2\b")
 _TIME = re.compile(r"\b(pukul|jam)\s+\d")
 # A question mark does not end the sentence: "knp bumil bisa kejang? eklamsia itu apa" is one question.
 _SENTENCE = re.compile(r"[.!;]+(?=\s|$)|[\n\r]+|[!;]+")
+_QUESTION_MARK = re.compile(r"\?+(?=\s|$)")
 # The dot of a title or an abbreviation ends no sentence: "lansia terlantar an. Nek Siti … sdh
 # ditindaklanjuti" is one note (fourteenth round).
 _ABBREVIATION = re.compile(
@@ -88,6 +92,8 @@ class WordReader:
             text = _ABBREVIATION.sub(r"\1", text)
         if '"' in text or "'" in text or not text.isascii():
             text = _SCARE_QUOTED.sub(f" {QUOTED} ", text)
+        if "?" in text:
+            text = _QUESTION_MARK.sub(f" {ASKED_MARK} ", text)
         normal = normal_text(_SENTENCE.sub(f" {END} ", text))
         if "pukul" in normal or "jam" in normal:
             normal = _TIME.sub(" ", normal)  # "pukul 10.00" is a time of day
@@ -111,8 +117,8 @@ class WordReader:
         """The word, and the lexicon words it may be: its root under informal affixes, or a typo."""
         lexicon = self.lexicon
         found = {word}
-        if word == END:
-            return frozenset((END,))
+        if word == END or word == ASKED_MARK:
+            return frozenset((word,))
         if word in self.whole:
             return frozenset((word,))
         if _YEAR.fullmatch(word):

@@ -1285,6 +1285,26 @@ NINETEENTH_ROUND_HARMLESS = [
     # a guard: walking normally again after a fall
     "kaki adik sempat terkilir kemarin lusa, sekarang sudah jalan normal",
 ]
+# Twentieth round: the classes of holdout20's miss and false alarms, and what LOCO or the retrained
+# fallback then missed or flagged, each in other words than its own; each failed at the commit before
+# the round (04decc5).
+# Read by the rules alone: chest pain with blue lips; an old person confused, not knowing where to go.
+TWENTIETH_ROUND_RULES = [
+    ("my grandpa has had chest pain for half an hour and his lips look blue", "medical"),
+    ("ada orang tua duduk di dermaga sejak subuh, bingung, tidak tahu mau ke mana", "neglect"),
+]
+TWENTIETH_ROUND_HARMLESS = [
+    # hungry "to death"; sleeping like the dead; home again after a sulk; a phone lost in the river;
+    # breathing easy again; a flood gone down, a fire put out, a child found
+    "lapar banget sampai mau mati, ada yg jual nasi jam segini?",
+    "adikku tidur kayak orang mati, dibangunin gak bangun",
+    "anak sy kabur ke rumah tantenya krn ngambek, skrg udh pulang lagi",
+    "hp saya jatuh ke sungai pas naik perahu, hilang deh",
+    "kemarin sesak napas karena asma, udah pakai obat semprot, sekarang lega",
+    "the flood on our road has gone down now",
+    "the fire at the market has been put out, everyone went home",
+    "my son went missing at the fair for ten minutes, we found him at the candy stall",
+]
 # Harmless even to the rules alone (the model had set them aside): a lesson's subject after "lagi";
 # luckily did not faint.
 NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
@@ -1299,7 +1319,8 @@ NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
     + SIXTEENTH_ROUND_RULES
     + SEVENTEENTH_ROUND_RULES
     + EIGHTEENTH_ROUND_RULES
-    + NINETEENTH_ROUND_RULES,
+    + NINETEENTH_ROUND_RULES
+    + TWENTIETH_ROUND_RULES,
 )
 def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_first(
     text: str, kind: str
@@ -1366,7 +1387,8 @@ async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
     + SIXTEENTH_ROUND_HARMLESS
     + SEVENTEENTH_ROUND_HARMLESS
     + EIGHTEENTH_ROUND_HARMLESS
-    + NINETEENTH_ROUND_HARMLESS,
+    + NINETEENTH_ROUND_HARMLESS
+    + TWENTIETH_ROUND_HARMLESS,
 )
 async def test_later_rounds_jokes_questions_lies_and_settled_stories_get_no_emergency_answer(
     chat: Chat, text: str
@@ -1420,6 +1442,13 @@ def test_later_rounds_classes_are_read_by_the_rules_without_the_model(text: str,
 @pytest.mark.parametrize(("text", "kind"), SEVENTH_ROUND_NEVER_VETOED)
 def test_seventh_round_ongoing_dangers_are_never_vetoed(text: str, kind: str) -> None:
     assert kind in _with_veto(1.01, strong_veto=1.01).assess(text), text
+
+
+def test_twentieth_round_a_pregnant_woman_struck_is_never_vetoed() -> None:
+    """LOCO's model rated "suamiku nendang perutku padahal aku lagi hamil" 0.17, under the veto."""
+    detector = _with_veto(1.01, strong_veto=1.01, now_veto=1.01)
+    assert detector.assess("suami tendang perut saya, padahal saya hamil 7 bulan")[:1] == ("violence",)
+    assert detector.assess("boleh gak ibu hamil ikut senam di posyandu") == ()
 
 
 @pytest.mark.parametrize(

@@ -172,6 +172,8 @@ BENIGN = (
     "phobia",
     "averted",
     "lesson",
+    "away",
+    "permission",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")

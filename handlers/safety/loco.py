@@ -6,7 +6,7 @@ The rules (locales/*/danger.yaml) were written while reading every tuning corpus
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
 for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8,
 holdout9, holdout10, holdout11, holdout12, holdout13, holdout14, holdout15, holdout16, holdout17,
-holdout18, holdout19) it is
+holdout18, holdout19, holdout20) it is
 trained on the others (plus the resident questions and everyday messages as harmless text), exactly
 as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
 out. Printed per
@@ -18,7 +18,7 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout20).
+held-out pair (holdout21).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
@@ -178,7 +178,18 @@ first, and no phrase read across a "?"; nothing left to think about, all prepare
 heights, luckily not fainted, nobody hurt, a threat to stop cooking, a lesson's subject after "lagi").
 The strong veto 0.3 → 0.2 (train.py STRONG_VETO): pooled 1 / 41 against 2 / 40 at 0.3 (the miss it
 saves: "my relatives keep my uncle chained in a shed…", a strong rule's alarm the model left out of
-it rated 0.28); honest views 28 missed / 116 alarms against 29 / 115. Recall first, as for V."""
+it rated 0.28); honest views 28 missed / 116 alarms against 29 / 115. Recall first, as for V.
+
+Twentieth round (holdout20 added): its view with the rules of 04decc5 catches 195/196 with 14/265
+alarms, as measured on it untouched. Pooled over twenty-two pairs: 3 missed / 50 alarms before the
+round's classes (the rules of 04decc5), 1 / 36 after them (chest pain with pale or blue lips; a
+pregnant woman struck, a strong rule now; someone confused who does not know where to go; hungry "to
+death", sleeping like the dead, the skin "burning" in the heat, a phone dropped in the river; home
+again, breathing easy again, conscious again, a flood gone down, a fire put out, a child found; one's
+own absence from home and a question whether something is allowed, BENIGN). The strong veto at 0.2
+and 0.3 now miss the same (honest views 28 each; 124 against 123 alarms): 0.2 stays. Training on the
+everyday set 2 and the chat set as harmless text was tried again and is still worse: 6 missed / 41
+alarms pooled against 2 / 39 (as in the seventh round)."""
 
 from __future__ import annotations
 
@@ -214,6 +225,7 @@ PAIRS = {
     "holdout17": (BENCH / "crisis_messages_holdout17.tsv", BENCH / "harmless_messages_holdout17.tsv"),
     "holdout18": (BENCH / "crisis_messages_holdout18.tsv", BENCH / "harmless_messages_holdout18.tsv"),
     "holdout19": (BENCH / "crisis_messages_holdout19.tsv", BENCH / "harmless_messages_holdout19.tsv"),
+    "holdout20": (BENCH / "crisis_messages_holdout20.tsv", BENCH / "harmless_messages_holdout20.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
@@ -234,6 +246,7 @@ BEFORE = {
     "holdout17": "76a60af",
     "holdout18": "32c24f5",
     "holdout19": "d48f132",
+    "holdout20": "04decc5",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -353,6 +366,7 @@ HASHED = (
     "76a60af",
     "32c24f5",
     "d48f132",
+    "04decc5",
 )
 
 

@@ -80,8 +80,7 @@ def test_batch_writes_one_json_line_per_question_in_order() -> None:
 
 
 def test_plain_text_answer_for_people() -> None:
-    # (a lost KKS card is the payment topic's since the eighteenth round of issue 13)
-    done = ask("bpnt itu apa, belanjanya di mana")
+    done = ask("kartu kks hilang")
     assert done.returncode == 0
     assert done.stdout.startswith("BPNT")
     assert "Langkah berikutnya" in done.stdout

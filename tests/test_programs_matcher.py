@@ -232,9 +232,16 @@ def test_the_weak_topics_of_the_heldout_counts(question: str, topic: str) -> Non
         ("bisa cek saldo kks dari hp gak", "bansos_pencairan"),
         ("cara cek bansos lewat website kemensos", "dtsen"),
         ("kalau ada anak jalanan ngemis, dinsos punya tim penjangkauan?", "trc"),
+        # twenty-first round: the classes holdout21 missed; the first failed before it, the other two
+        # are guards. A KKS card's own troubles (lost, broken, swallowed, PIN, blocked) are BPNT's again:
+        # the writers of the sets labelled 49 such questions bpnt and 15 the payment topic; a balance
+        # or aid not coming stays with the payment topic.
+        ("kks ibu ketelan mesin atm, gmn ngurus kartu barunya", "bpnt"),
+        ("ikd itu wajib dibuat gak", "adminduk"),
+        ("agen e-warong curang, saldo berkurang sendiri, lapor ke mana", "pengaduan"),
     ],
 )
-def test_the_classes_holdout6_to_holdout20_missed(question: str, topic: str | None) -> None:
+def test_the_classes_holdout6_to_holdout21_missed(question: str, topic: str | None) -> None:
     assert programs.match(question).topic == topic
 
 

@@ -65,7 +65,7 @@ async def test_tanya_program_asks_then_answers_and_lists_topics(chat: Chat) -> N
 
 async def test_slash_tanya_takes_the_question_on_the_same_line(chat: Chat) -> None:
     await onboard(chat, role="warga")
-    await chat.say("/tanya bpnt bisa dibelanjakan apa aja")
+    await chat.say("/tanya kartu kks sy hilang gmn")
     assert chat.text.startswith("BPNT")
 
 

@@ -6,7 +6,7 @@ The rules (locales/*/danger.yaml) were written while reading every tuning corpus
 score ~100 % / 0 % and say nothing about new messages. The trained fallback can be judged honestly:
 for each pair (first, fresh, extra, final, holdout4, holdout5, train6, holdout6, holdout7, holdout8,
 holdout9, holdout10, holdout11, holdout12, holdout13, holdout14, holdout15, holdout16, holdout17,
-holdout18, holdout19, holdout20) it is
+holdout18, holdout19, holdout20, holdout21) it is
 trained on the others (plus the resident questions and everyday messages as harmless text), exactly
 as train.py trains it, read through the pure-Python model of model.py, and tested on the pair left
 out. Printed per
@@ -18,7 +18,7 @@ held-out pair read by the rules as they were when it was measured untouched (BEF
 when git or the commit is not there), and the newest pair (NEWEST) before its classes were fixed.
 Then a sweep of t, V, R and S. A crisis message counts as caught when any danger is found; a harmless
 report note is read in the "record" context, every other message as chat. Nothing here reads the
-held-out pair (holdout21).
+held-out pair (holdout22).
 
 Sixth round (holdout6 added as tuning data): the policy of the fifth round is still the best where
 recall comes first; holdout6 with the rules of 9e60f2c (when it was measured) + the model trained
@@ -189,7 +189,17 @@ again, breathing easy again, conscious again, a flood gone down, a fire put out,
 own absence from home and a question whether something is allowed, BENIGN). The strong veto at 0.2
 and 0.3 now miss the same (honest views 28 each; 124 against 123 alarms): 0.2 stays. Training on the
 everyday set 2 and the chat set as harmless text was tried again and is still worse: 6 missed / 41
-alarms pooled against 2 / 39 (as in the seventh round)."""
+alarms pooled against 2 / 39 (as in the seventh round).
+
+Twenty-first round (holdout21 added): its view with the rules of a097d2f catches 197/199 with 9/213
+alarms (the bench measured 8/213 at a097d2f; one alarm apart, not explained yet). Pooled over
+twenty-three pairs: 5 missed / 46 alarms before the round's classes (the rules of a097d2f), 2 / 40
+after them (a death threat said as not seeing tomorrow, with a blade sharpened; tired of living in
+Javanese; pre-eclampsia's signs; crying "to death" over a film, better a blackout than boredom, still
+cooking at 90, a harmless snake caught, a drill's "tanggap darurat", a case visited). Still missed:
+holdout5's children found unconscious by a generator (a rule's alarm the model rates 0.20, at the
+veto) and its lost grandmother. Strong veto 0.2 and 0.3 miss the same on the honest views (31 each;
+131 against 130 alarms): 0.2 stays."""
 
 from __future__ import annotations
 
@@ -226,6 +236,7 @@ PAIRS = {
     "holdout18": (BENCH / "crisis_messages_holdout18.tsv", BENCH / "harmless_messages_holdout18.tsv"),
     "holdout19": (BENCH / "crisis_messages_holdout19.tsv", BENCH / "harmless_messages_holdout19.tsv"),
     "holdout20": (BENCH / "crisis_messages_holdout20.tsv", BENCH / "harmless_messages_holdout20.tsv"),
+    "holdout21": (BENCH / "crisis_messages_holdout21.tsv", BENCH / "harmless_messages_holdout21.tsv"),
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.
@@ -247,6 +258,7 @@ BEFORE = {
     "holdout18": "32c24f5",
     "holdout19": "d48f132",
     "holdout20": "04decc5",
+    "holdout21": "a097d2f",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -367,6 +379,7 @@ HASHED = (
     "32c24f5",
     "d48f132",
     "04decc5",
+    "a097d2f",
 )
 
 

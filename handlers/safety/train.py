@@ -11,9 +11,10 @@ holdout10, held out until the tenth; holdout11, held out until the eleventh; hol
 until the twelfth; holdout13, held out until the thirteenth; holdout14, held out until the
 fourteenth; holdout15, held out until the fifteenth; holdout16, held out until the sixteenth;
 holdout17, held out until the seventeenth; holdout18, held out until the eighteenth; holdout19, held
-out until the nineteenth; holdout20, held out until the twentieth). Negatives: the harmless corpora
-(the same words used harmlessly) and the resident questions of tests/data. A twenty-first
-independent pair (holdout21) is measured by the lead alone and is never read here.
+out until the nineteenth; holdout20, held out until the twentieth; holdout21, held out until the
+twenty-first). Negatives: the harmless corpora (the same words used harmlessly) and the resident
+questions of tests/data. A twenty-second independent pair (holdout22) is measured by the lead alone
+and is never read here.
 `--check` trains on the first corpus only and prints what the fallback adds on the fresh one. `--loco`
 prints the leave-one-corpus-out estimate (handlers/safety/loco.py) that chose the policy below;
 `--threshold`, `--veto`, `--rescue`, `--strong-veto` try other values.
@@ -91,6 +92,7 @@ CRISIS = (
     BENCH / "crisis_messages_holdout18.tsv",
     BENCH / "crisis_messages_holdout19.tsv",
     BENCH / "crisis_messages_holdout20.tsv",
+    BENCH / "crisis_messages_holdout21.tsv",
 )
 HARMLESS = (
     DATA / "harmless_messages.tsv",
@@ -115,6 +117,7 @@ HARMLESS = (
     BENCH / "harmless_messages_holdout18.tsv",
     BENCH / "harmless_messages_holdout19.tsv",
     BENCH / "harmless_messages_holdout20.tsv",
+    BENCH / "harmless_messages_holdout21.tsv",
 )
 QUESTIONS = (DATA / "resident_questions_heldout.tsv",)
 # Everyday messages with no danger at all (form answers, small talk, Posyandu and daily life; sixth

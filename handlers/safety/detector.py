@@ -811,7 +811,7 @@ class DangerDetector:
                 if positive and term_id in self._markers[NOW] and self._not_now(spans, start, end):
                     continue
                 if positive and self._begins(spans, start, end, self._lesson_ids):
-                    continue  # "lg belajar tentang gunung meletus": the lesson is now (nineteenth round)
+                    continue  # "lg belajar tentang gunung meletus": "lagi" dates a lesson (nineteenth round)
                 if not positive and sentence[start] not in danger_sentences:
                     continue
                 if name in ("handled", "past", "childhood") and self._before(spans, start, NEGATION):

@@ -233,9 +233,10 @@ def test_the_weak_topics_of_the_heldout_counts(question: str, topic: str) -> Non
         ("cara cek bansos lewat website kemensos", "dtsen"),
         ("kalau ada anak jalanan ngemis, dinsos punya tim penjangkauan?", "trc"),
         # twenty-first round: the classes holdout21 missed; the first failed before it, the other two
-        # are guards. A KKS card's own troubles (lost, broken, swallowed, PIN, blocked) are BPNT's again:
-        # the writers of the sets labelled 49 such questions bpnt and 15 the payment topic; a balance
-        # or aid not coming stays with the payment topic.
+        # are guards. Replacing or unblocking a KKS card (lost, broken, swallowed, PIN) is BPNT's again:
+        # the writers of the sets labelled 49 such questions bpnt and 15 the payment topic. Asked as
+        # "and my aid?" (the eighteenth and nineteenth rounds' lines above), or a balance or aid not
+        # coming, it stays with the payment topic.
         ("kks ibu ketelan mesin atm, gmn ngurus kartu barunya", "bpnt"),
         ("ikd itu wajib dibuat gak", "adminduk"),
         ("agen e-warong curang, saldo berkurang sendiri, lapor ke mana", "pengaduan"),

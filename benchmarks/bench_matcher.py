@@ -9,42 +9,24 @@ by copying a line into samples, keywords or slang), so every figure here is opti
   who read neither the code nor the knowledge base nor any other set. Its figure is the issue's
   verdict; its misses are counted per topic, not printed. (`resident_questions_holdout23.tsv`,
   written in the twenty-first round the same way, waits unmeasured for the next round.)
-- `resident_questions_holdout21.tsv` — held out the same way until the twenty-first round (measured
-  once, untouched: 96.2 % top-1, 0.0 % out of scope answered); tuning data since (keywords by class,
-  the trained model).
-- `resident_questions_holdout20.tsv` — held out the same way until the twentieth round (measured
-  once, untouched: 96.3 % top-1, 0.0 % out of scope answered); tuning data since (keywords by class,
-  the trained model).
-- `resident_questions_holdout19.tsv` — held out the same way until the nineteenth round (measured
-  once, untouched: 96.9 % top-1, 0.0 % out of scope answered); tuning data since (keywords by class,
-  the trained model).
-- `resident_questions_holdout18.tsv` — held out the same way until the eighteenth round (measured
-  once, untouched: 94.8 % top-1, 0.0 % out of scope answered); tuning data since (keywords by class,
-  the trained model).
-- `resident_questions_holdout17.tsv` — held out the same way until the seventeenth round (measured
-  once, untouched: 92.2 % top-1, 2.2 % out of scope answered); tuning data since (keywords by class,
-  the trained model).
-- `resident_questions_holdout16.tsv` — held out the same way until the sixteenth round (measured
-  once, untouched: 95.9 % top-1, 0.0 % out of scope answered); tuning data since (keywords by class,
-  the trained model).
-- `resident_questions_holdout15.tsv` — held out the same way until the fifteenth round (measured
-  once, untouched: 95.4 % top-1, 0.0 % out of scope answered); tuning data since (keywords by class,
-  the trained model).
-- `resident_questions_holdout14.tsv` — held out the same way until the fourteenth round (measured
-  once, untouched: 94.5 % top-1, 0.0 % out of scope answered); tuning data since (keywords by class,
-  the trained model).
-- `resident_questions_holdout13.tsv` — held out the same way until the thirteenth round (measured
-  once, untouched: 98.5 % top-1, 1.3 % out of scope answered); tuning data since (keywords by class,
-  the trained model).
-- `resident_questions_holdout12.tsv` — held out the same way until the twelfth round (measured once,
-  untouched: 98.1 % top-1, 0.0 % out of scope answered); tuning data since (keywords by class, the
-  trained model).
-- `resident_questions_holdout11.tsv` — held out the same way until the eleventh round (measured once,
-  untouched: 96.2 % top-1, 1.4 % out of scope answered); tuning data since (keywords by class, the
-  trained model).
-- `resident_questions_holdout10.tsv` — held out the same way until the tenth round (measured once,
-  untouched: 97.2 % top-1, 0.0 % out of scope answered); tuning data since (keywords by class, the
-  trained model).
+- `resident_questions_holdout10.tsv` to `resident_questions_holdout21.tsv` — holdout<n> was held out
+  the same way until round <n>, measured once untouched in the round before; tuning data since
+  (keywords by class, the trained model):
+
+      set        top-1  out of scope answered
+      holdout10    97.2 %                  0.0 %
+      holdout11    96.2 %                  1.4 %
+      holdout12    98.1 %                  0.0 %
+      holdout13    98.5 %                  1.3 %
+      holdout14    94.5 %                  0.0 %
+      holdout15    95.4 %                  0.0 %
+      holdout16    95.9 %                  0.0 %
+      holdout17    92.2 %                  2.2 %
+      holdout18    94.8 %                  0.0 %
+      holdout19    96.9 %                  0.0 %
+      holdout20    96.3 %                  0.0 %
+      holdout21    96.2 %                  0.0 %
+
 - `resident_questions_holdout9.tsv` — held out the same way until the ninth round (measured once,
   untouched: 96.5 % top-1, 1.4 % out of scope answered); tuning data since (keywords by class, zakat
   as another office's, the trained model).
@@ -97,6 +79,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
 
+from handlers import heldout_rounds
 from handlers.programs import KnowledgeBase, Matcher, Programs
 
 Row = tuple[str, str | None, str]  # question, expected topic (None: out of scope), language
@@ -106,14 +89,14 @@ HELDOUT = ROOT / "tests" / "data" / "resident_questions_heldout.tsv"
 FRESH = DATA_DIR / "resident_questions_fresh.tsv"
 SEEN = DATA_DIR / "resident_questions.tsv"
 DEV = DATA_DIR / "dev_questions.tsv"
-UNTOUCHED = DATA_DIR / "resident_questions_holdout22.tsv"
+UNTOUCHED = DATA_DIR / f"resident_questions_holdout{heldout_rounds.UNTOUCHED}.tsv"
 # Sets held out until a round, tuning data since (and train6, written for tuning): counted only.
 LATER_TUNING = {
     "holdout5 (tuning since round 5)": DATA_DIR / "resident_questions_holdout5.tsv",
     "train6 (written for tuning in round 5)": DATA_DIR / "resident_questions_train6.tsv",
     **{
         f"holdout{n} (tuning since round {n})": DATA_DIR / f"resident_questions_holdout{n}.tsv"
-        for n in range(6, 22)
+        for n in heldout_rounds.TUNING
     },
 }
 KADERBOT = str(Path(sys.executable).with_name("kaderbot"))
@@ -278,7 +261,7 @@ def main() -> None:
     # reading the benchmark does not turn it into tuning data.
     untouched = evaluate(
         UNTOUCHED,
-        "holdout22: UNTOUCHED HELD-OUT set (the issue's verdict)",
+        f"holdout{heldout_rounds.UNTOUCHED}: UNTOUCHED HELD-OUT set (the issue's verdict)",
         targets=True,
         lines=os.environ.get(SHOW_MISSES) == "1",
     )

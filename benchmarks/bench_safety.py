@@ -44,66 +44,26 @@ The pairs, printed separately:
   round's classes; 99.0 %, 5.2 % after its policy changes); tuning data since (its misses, wrong kinds
   and false alarms fixed by class, locales/id/danger.yaml "classes of holdout9",
   tests/test_safety_net.py's ninth round; the fallback is retrained with it).
-* holdout10 — benchmarks/data/*_holdout10.tsv: 192 crisis and 211 harmless messages (and 326
-  questions), written in the eighth round the same way; held out until the tenth round (measured once
-  in the ninth, untouched: recall 99.5 %, false alarms 2.8 %); tuning data since (its classes in
-  locales/id/danger.yaml "classes of holdout10", tests/test_safety_net.py's tenth round; the fallback
-  is retrained with it).
-* holdout11 — benchmarks/data/*_holdout11.tsv: 195 crisis and 210 harmless messages (and 312
-  questions), written in the ninth round the same way; held out until the eleventh round (measured
-  once in the tenth, untouched: recall 99.5 %, false alarms 3.3 %); tuning data since (its classes in
-  locales/id/danger.yaml "classes of holdout11", tests/test_safety_net.py's eleventh round; the
-  fallback is retrained with it).
-* holdout12 — benchmarks/data/*_holdout12.tsv: 219 crisis and 241 harmless messages (and 341
-  questions), written in the tenth round the same way; held out until the twelfth round (measured
-  once in the eleventh, untouched: recall 97.7 %, false alarms 2.5 %); tuning data since (its classes
-  in locales/id/danger.yaml "classes of holdout12", tests/test_safety_net.py's twelfth round; the
-  fallback is retrained with it).
-* holdout13 — benchmarks/data/*_holdout13.tsv: 185 crisis and 208 harmless messages (and 345
-  questions), written in the eleventh round the same way; held out until the thirteenth round
-  (measured once in the twelfth, untouched: recall 98.4 %, false alarms 2.9 %); tuning data since
-  (its classes in locales/id/danger.yaml "classes of holdout13", tests/test_safety_net.py's
-  thirteenth round; the fallback is retrained with it).
-* holdout14 — benchmarks/data/*_holdout14.tsv: 196 crisis and 222 harmless messages (and 379
-  questions), written in the twelfth round the same way; held out until the fourteenth round
-  (measured once in the thirteenth, untouched: recall 99.5 %, false alarms 5.4 %); tuning data since
-  (its classes in locales/id/danger.yaml "classes of holdout14", tests/test_safety_net.py's
-  fourteenth round; the fallback is retrained with it).
-* holdout15 — benchmarks/data/*_holdout15.tsv: 193 crisis and 230 harmless messages (and 376
-  questions), written in the thirteenth round the same way; held out until the fifteenth round
-  (measured once in the fourteenth, untouched: recall 99.5 %, false alarms 5.2 %); tuning data since
-  (its classes in locales/id/danger.yaml "classes of holdout15", tests/test_safety_net.py's
-  fifteenth round; the fallback is retrained with it).
-* holdout16 — benchmarks/data/*_holdout16.tsv: 202 crisis and 212 harmless messages (and 432
-  questions), written in the fourteenth round the same way; held out until the sixteenth round
-  (measured once in the fifteenth, untouched: recall 100.0 %, false alarms 4.7 %); tuning data since
-  (its classes in locales/id/danger.yaml "classes of holdout16", tests/test_safety_net.py's
-  sixteenth round; the fallback is retrained with it).
-* holdout17 — benchmarks/data/*_holdout17.tsv: 193 crisis and 230 harmless messages (and 434
-  questions), written in the fifteenth round the same way; held out until the seventeenth round
-  (measured once in the sixteenth, untouched: recall 97.4 %, false alarms 2.6 %); tuning data since
-  (its classes in locales/id/danger.yaml "classes of holdout17", tests/test_safety_net.py's
-  seventeenth round; the fallback is retrained with it).
-* holdout18 — benchmarks/data/*_holdout18.tsv: 196 crisis and 252 harmless messages (and 482
-  questions), written in the sixteenth round the same way; held out until the eighteenth round
-  (measured once in the seventeenth, untouched: recall 96.9 %, false alarms 6.0 %); tuning data since
-  (its classes in locales/id/danger.yaml "classes of holdout18", tests/test_safety_net.py's
-  eighteenth round; the fallback is retrained with it).
-* holdout19 — benchmarks/data/*_holdout19.tsv: 196 crisis and 224 harmless messages (and 411
-  questions), written in the seventeenth round the same way; held out until the nineteenth round
-  (measured once in the eighteenth, untouched: recall 99.5 %, false alarms 4.9 %); tuning data since
-  (its classes in locales/id/danger.yaml "classes of holdout19", tests/test_safety_net.py's
-  nineteenth round; the fallback is retrained with it).
-* holdout20 — benchmarks/data/*_holdout20.tsv: 196 crisis and 265 harmless messages (and 446
-  questions), written in the eighteenth round the same way; held out until the twentieth round
-  (measured once in the nineteenth, untouched: recall 99.5 %, false alarms 5.3 %); tuning data since
-  (its classes in locales/id/danger.yaml "classes of holdout20", tests/test_safety_net.py's
-  twentieth round; the fallback is retrained with it).
-* holdout21 — benchmarks/data/*_holdout21.tsv: 199 crisis and 213 harmless messages (and 377
-  questions), written in the nineteenth round the same way; held out until the twenty-first round
-  (measured once in the twentieth, untouched: recall 99.0 %, false alarms 3.8 %); tuning data since
-  (its classes in locales/id/danger.yaml "classes of holdout21", tests/test_safety_net.py's
-  twenty-first round; the fallback is retrained with it).
+* holdout10 to holdout21 — benchmarks/data/*_holdout<n>.tsv, each written the same way two rounds
+  before its number (in the eighth round for holdout10); held out until round <n>, measured once
+  untouched in the round before; tuning data since (its classes in locales/id/danger.yaml "classes of
+  holdout<n>", tests/test_safety_net.py's round <n>; the fallback is retrained with it). Their
+  questions are benchmarks/bench_matcher.py's.
+
+      set        crisis  harmless  questions  untouched: recall  false alarms
+      holdout10      192       211        326             99.5 %         2.8 %
+      holdout11      195       210        312             99.5 %         3.3 %
+      holdout12      219       241        341             97.7 %         2.5 %
+      holdout13      185       208        345             98.4 %         2.9 %
+      holdout14      196       222        379             99.5 %         5.4 %
+      holdout15      193       230        376             99.5 %         5.2 %
+      holdout16      202       212        432            100.0 %         4.7 %
+      holdout17      193       230        434             97.4 %         2.6 %
+      holdout18      196       252        482             96.9 %         6.0 %
+      holdout19      196       224        411             99.5 %         4.9 %
+      holdout20      196       265        446             99.5 %         5.3 %
+      holdout21      199       213        377             99.0 %         3.8 %
+
 * holdout22 — benchmarks/data/*_holdout22.tsv: 213 crisis and 221 harmless messages (and 415
   questions), written in the twentieth round the same way. Nobody tuning the detector has read it:
   its figure is the honest one, the issue's verdict.
@@ -136,6 +96,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from handlers import heldout_rounds
 from handlers.safety import DangerDetector
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,73 +129,16 @@ SETS = {
         ROOT / "benchmarks/data/crisis_messages_train6.tsv",
         ROOT / "benchmarks/data/harmless_messages_train6.tsv",
     ),
-    "holdout6 (tuning since round 6)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout6.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout6.tsv",
-    ),
-    "holdout7 (tuning since round 7)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout7.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout7.tsv",
-    ),
-    "holdout8 (tuning since round 8)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout8.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout8.tsv",
-    ),
-    "holdout9 (tuning since round 9)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout9.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout9.tsv",
-    ),
-    "holdout10 (tuning since round 10)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout10.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout10.tsv",
-    ),
-    "holdout11 (tuning since round 11)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout11.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout11.tsv",
-    ),
-    "holdout12 (tuning since round 12)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout12.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout12.tsv",
-    ),
-    "holdout13 (tuning since round 13)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout13.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout13.tsv",
-    ),
-    "holdout14 (tuning since round 14)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout14.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout14.tsv",
-    ),
-    "holdout15 (tuning since round 15)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout15.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout15.tsv",
-    ),
-    "holdout16 (tuning since round 16)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout16.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout16.tsv",
-    ),
-    "holdout17 (tuning since round 17)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout17.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout17.tsv",
-    ),
-    "holdout18 (tuning since round 18)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout18.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout18.tsv",
-    ),
-    "holdout19 (tuning since round 19)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout19.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout19.tsv",
-    ),
-    "holdout20 (tuning since round 20)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout20.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout20.tsv",
-    ),
-    "holdout21 (tuning since round 21)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout21.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout21.tsv",
-    ),
-    "holdout22 (UNTOUCHED HELD-OUT: the issue's verdict)": (
-        ROOT / "benchmarks/data/crisis_messages_holdout22.tsv",
-        ROOT / "benchmarks/data/harmless_messages_holdout22.tsv",
+    **{
+        f"holdout{n} (tuning since round {n})": (
+            ROOT / f"benchmarks/data/crisis_messages_holdout{n}.tsv",
+            ROOT / f"benchmarks/data/harmless_messages_holdout{n}.tsv",
+        )
+        for n in heldout_rounds.TUNING
+    },
+    f"holdout{heldout_rounds.UNTOUCHED} (UNTOUCHED HELD-OUT: the issue's verdict)": (
+        ROOT / f"benchmarks/data/crisis_messages_holdout{heldout_rounds.UNTOUCHED}.tsv",
+        ROOT / f"benchmarks/data/harmless_messages_holdout{heldout_rounds.UNTOUCHED}.tsv",
     ),
 }
 

@@ -54,6 +54,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from handlers import heldout_rounds
 from handlers.programs.knowledge import load_knowledge
 from handlers.programs.topic_model import FILE_NAME, OUT_OF_SCOPE, TopicModel, export
 
@@ -66,22 +67,10 @@ SETS = {
     "dev": ROOT / "benchmarks" / "data" / "dev_questions.tsv",
     "holdout5": ROOT / "benchmarks" / "data" / "resident_questions_holdout5.tsv",
     "train6": ROOT / "benchmarks" / "data" / "resident_questions_train6.tsv",
-    "holdout6": ROOT / "benchmarks" / "data" / "resident_questions_holdout6.tsv",
-    "holdout7": ROOT / "benchmarks" / "data" / "resident_questions_holdout7.tsv",
-    "holdout8": ROOT / "benchmarks" / "data" / "resident_questions_holdout8.tsv",
-    "holdout9": ROOT / "benchmarks" / "data" / "resident_questions_holdout9.tsv",
-    "holdout10": ROOT / "benchmarks" / "data" / "resident_questions_holdout10.tsv",
-    "holdout11": ROOT / "benchmarks" / "data" / "resident_questions_holdout11.tsv",
-    "holdout12": ROOT / "benchmarks" / "data" / "resident_questions_holdout12.tsv",
-    "holdout13": ROOT / "benchmarks" / "data" / "resident_questions_holdout13.tsv",
-    "holdout14": ROOT / "benchmarks" / "data" / "resident_questions_holdout14.tsv",
-    "holdout15": ROOT / "benchmarks" / "data" / "resident_questions_holdout15.tsv",
-    "holdout16": ROOT / "benchmarks" / "data" / "resident_questions_holdout16.tsv",
-    "holdout17": ROOT / "benchmarks" / "data" / "resident_questions_holdout17.tsv",
-    "holdout18": ROOT / "benchmarks" / "data" / "resident_questions_holdout18.tsv",
-    "holdout19": ROOT / "benchmarks" / "data" / "resident_questions_holdout19.tsv",
-    "holdout20": ROOT / "benchmarks" / "data" / "resident_questions_holdout20.tsv",
-    "holdout21": ROOT / "benchmarks" / "data" / "resident_questions_holdout21.tsv",
+    **{
+        f"holdout{n}": ROOT / "benchmarks" / "data" / f"resident_questions_holdout{n}.tsv"
+        for n in heldout_rounds.TUNING
+    },
 }
 THRESHOLD = 0.3  # when the keywords refused: the model's topic at or above this is answered
 VETO = 0.6  # over a keyword answer: the model's "-" at or above this refuses it

@@ -210,6 +210,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from handlers import heldout_rounds
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 BENCH = ROOT / "benchmarks" / "data"
@@ -221,22 +223,13 @@ PAIRS = {
     "holdout4": (BENCH / "crisis_messages_holdout4.tsv", BENCH / "harmless_messages_holdout4.tsv"),
     "holdout5": (BENCH / "crisis_messages_holdout5.tsv", BENCH / "harmless_messages_holdout5.tsv"),
     "train6": (BENCH / "crisis_messages_train6.tsv", BENCH / "harmless_messages_train6.tsv"),
-    "holdout6": (BENCH / "crisis_messages_holdout6.tsv", BENCH / "harmless_messages_holdout6.tsv"),
-    "holdout7": (BENCH / "crisis_messages_holdout7.tsv", BENCH / "harmless_messages_holdout7.tsv"),
-    "holdout8": (BENCH / "crisis_messages_holdout8.tsv", BENCH / "harmless_messages_holdout8.tsv"),
-    "holdout9": (BENCH / "crisis_messages_holdout9.tsv", BENCH / "harmless_messages_holdout9.tsv"),
-    "holdout10": (BENCH / "crisis_messages_holdout10.tsv", BENCH / "harmless_messages_holdout10.tsv"),
-    "holdout11": (BENCH / "crisis_messages_holdout11.tsv", BENCH / "harmless_messages_holdout11.tsv"),
-    "holdout12": (BENCH / "crisis_messages_holdout12.tsv", BENCH / "harmless_messages_holdout12.tsv"),
-    "holdout13": (BENCH / "crisis_messages_holdout13.tsv", BENCH / "harmless_messages_holdout13.tsv"),
-    "holdout14": (BENCH / "crisis_messages_holdout14.tsv", BENCH / "harmless_messages_holdout14.tsv"),
-    "holdout15": (BENCH / "crisis_messages_holdout15.tsv", BENCH / "harmless_messages_holdout15.tsv"),
-    "holdout16": (BENCH / "crisis_messages_holdout16.tsv", BENCH / "harmless_messages_holdout16.tsv"),
-    "holdout17": (BENCH / "crisis_messages_holdout17.tsv", BENCH / "harmless_messages_holdout17.tsv"),
-    "holdout18": (BENCH / "crisis_messages_holdout18.tsv", BENCH / "harmless_messages_holdout18.tsv"),
-    "holdout19": (BENCH / "crisis_messages_holdout19.tsv", BENCH / "harmless_messages_holdout19.tsv"),
-    "holdout20": (BENCH / "crisis_messages_holdout20.tsv", BENCH / "harmless_messages_holdout20.tsv"),
-    "holdout21": (BENCH / "crisis_messages_holdout21.tsv", BENCH / "harmless_messages_holdout21.tsv"),
+    **{
+        f"holdout{n}": (
+            BENCH / f"crisis_messages_holdout{n}.tsv",
+            BENCH / f"harmless_messages_holdout{n}.tsv",
+        )
+        for n in heldout_rounds.TUNING
+    },
 }
 # The rules as they were when each held-out pair was measured untouched: the one honest view of the
 # rules (and of how the model's probability should overrule them) on text they were not tuned on.

@@ -55,6 +55,7 @@ import json
 import sys
 from pathlib import Path
 
+from handlers import heldout_rounds
 from handlers.safety.detector import KINDS, DangerDetector
 from handlers.safety.model import FILE_NAME, NgramModel, export
 
@@ -77,22 +78,7 @@ CRISIS = (
     BENCH / "crisis_messages_holdout4.tsv",
     BENCH / "crisis_messages_holdout5.tsv",
     BENCH / "crisis_messages_train6.tsv",
-    BENCH / "crisis_messages_holdout6.tsv",
-    BENCH / "crisis_messages_holdout7.tsv",
-    BENCH / "crisis_messages_holdout8.tsv",
-    BENCH / "crisis_messages_holdout9.tsv",
-    BENCH / "crisis_messages_holdout10.tsv",
-    BENCH / "crisis_messages_holdout11.tsv",
-    BENCH / "crisis_messages_holdout12.tsv",
-    BENCH / "crisis_messages_holdout13.tsv",
-    BENCH / "crisis_messages_holdout14.tsv",
-    BENCH / "crisis_messages_holdout15.tsv",
-    BENCH / "crisis_messages_holdout16.tsv",
-    BENCH / "crisis_messages_holdout17.tsv",
-    BENCH / "crisis_messages_holdout18.tsv",
-    BENCH / "crisis_messages_holdout19.tsv",
-    BENCH / "crisis_messages_holdout20.tsv",
-    BENCH / "crisis_messages_holdout21.tsv",
+    *(BENCH / f"crisis_messages_holdout{n}.tsv" for n in heldout_rounds.TUNING),
 )
 HARMLESS = (
     DATA / "harmless_messages.tsv",
@@ -102,22 +88,7 @@ HARMLESS = (
     BENCH / "harmless_messages_holdout4.tsv",
     BENCH / "harmless_messages_holdout5.tsv",
     BENCH / "harmless_messages_train6.tsv",
-    BENCH / "harmless_messages_holdout6.tsv",
-    BENCH / "harmless_messages_holdout7.tsv",
-    BENCH / "harmless_messages_holdout8.tsv",
-    BENCH / "harmless_messages_holdout9.tsv",
-    BENCH / "harmless_messages_holdout10.tsv",
-    BENCH / "harmless_messages_holdout11.tsv",
-    BENCH / "harmless_messages_holdout12.tsv",
-    BENCH / "harmless_messages_holdout13.tsv",
-    BENCH / "harmless_messages_holdout14.tsv",
-    BENCH / "harmless_messages_holdout15.tsv",
-    BENCH / "harmless_messages_holdout16.tsv",
-    BENCH / "harmless_messages_holdout17.tsv",
-    BENCH / "harmless_messages_holdout18.tsv",
-    BENCH / "harmless_messages_holdout19.tsv",
-    BENCH / "harmless_messages_holdout20.tsv",
-    BENCH / "harmless_messages_holdout21.tsv",
+    *(BENCH / f"harmless_messages_holdout{n}.tsv" for n in heldout_rounds.TUNING),
 )
 QUESTIONS = (DATA / "resident_questions_heldout.tsv",)
 # Everyday messages with no danger at all (form answers, small talk, Posyandu and daily life; sixth

@@ -1329,6 +1329,79 @@ TWENTY_FIRST_ROUND_RECORDS = [
     "simulasi tanggap darurat gempa bersama BPBD di kantor desa",
     "balita yang dilaporkan sering ditinggal sendiri sudah dikunjungi kader, ibunya sekarang kerja pagi saja",
 ]
+# Twenty-second round: the classes of holdout22's misses and false alarms, each in other words than its
+# own; each failed at the commit before the round (d64e7ad), except the guard marked so.
+# Read by the rules alone: the abuser nearby, said only by what the writer cannot do; pills that make one
+# sleep forever; needing nothing any more once a pet is given away; thanks from a bridge; someone to mind
+# the family "because I may not be able to any more"; a bare goodbye; an old person lying out since the
+# night; a madman with a blade; talking to oneself and refusing food, in Banjar.
+TWENTY_SECOND_ROUND_RULES = [
+    ("jangan telepon saya dulu ya, dia lagi di samping saya", "violence"),
+    ("please don't reply, he is right here, it is happening again", "violence"),
+    ("tolong ada yang pura2 mampir ke rumah saya, saya tidak bisa bicara banyak", "violence"),
+    ("kalau telan obat tidur 30 butir langsung tidur selamanya kah? udh sy pegang", "suicide"),
+    ("bu tolong titip kucingku ke tetangga ya, setelah ini aku tidak butuh apa2 lagi", "suicide"),
+    ("aku di pinggir jembatan mahakam, makasih udah pernah bantu aku ya", "suicide"),
+    ("tolong jagain adik saya besok ya, jangan tanya kenapa", "suicide"),
+    ("aku pamit ya kak", "suicide"),
+    ("goodbye to everyone, i'm sorry", "suicide"),
+    ("an old woman lying by the road since last night, nobody with her", "neglect"),
+    ("there is a crazy guy with a machete at the market, help", "mental"),
+    ("abah ulun bepandir sorangan tarus, sudah 3 hari kada mau makan", "mental"),
+    # the right kind first: a husband raging or drunk and armed; cutting oneself again; just out of the
+    # mental hospital and hitting
+    ("laki ulun ngamuk, kepala ulun bedarah", "violence"),
+    ("husband drunk again and has the machete, kids locked in the room with me", "violence"),
+    (
+        "tadi subuh aku nyilet lagi, lebih parah dari minggu kemarin, sekarang pusing lihat darahnya",
+        "suicide",
+    ),
+    ("sepupu sy baru keluar rsj, td pagi mukul ibunya pakai sapu", "mental"),
+    # what LOCO then missed (tuning sets the model alone had rated 0.55-0.59): a girl followed home and
+    # grabbed; a snake's bite said as "a snake bit"; dengue with nosebleeds that go on
+    (
+        "a man on a motorbike keeps following my daughter home from school, today he grabbed her arm",
+        "violence",
+    ),
+    ("anak gadis sy dibuntuti laki2 tak dikenal tiap pulang sekolah, td tangannya ditarik", "violence"),
+    ("a snake bit my grandfather at the plantation, his foot is turning black", "medical"),
+    ("anakku dbd, bintik merah di kulit dan mimisan terus dari pagi", "medical"),
+]
+TWENTY_SECOND_ROUND_HARMLESS = [
+    # at home alone with the children; a flood-free house for sale; a cold; a sulking teenager
+    "sy sendirian di rumah sama anak2, bapaknya lagi dinas ke samarinda, aman kok",
+    "house for sale, flood free area, two bedrooms, near the market",
+    "cuma masuk angin kok bu, udah minum jahe anget, besok paling sembuh",
+    "anakku yg SMP lagi ngambek, ngunci kamar dari siang sambil dengar lagu",
+    # a cow loose in the garden; scissors found again; vanishing to the beach or the hills when bored
+    "sapi tetangga lepas lagi, masuk kebun jagung kami",
+    "gunting kuku hilang, ternyata dipinjam adik buat prakarya",
+    "gabut bgt, pengen ngilang ke pantai aja rasanya",
+    "bosen di rumah, pengen menghilang ke gunung seminggu",
+    # guard (passed before): leaving the chat, not life
+    "sy pamit dulu ya bu, mau jemput anak sekolah",
+]
+# Harmless even to the rules alone: a kitchen knife bought; hide-and-seek; afraid of the water in a swimming
+# lesson ("takut tenggelam" is an idiom); a graze from a fall.
+TWENTY_SECOND_ROUND_HARMLESS_TO_THE_RULES = [
+    "beli pisau dapur dimana ya",
+    "main petak umpet sama anak, dia ngumpet lama sampe kukira hilang",
+    "anakku belajar berenang, dia takut tenggelam padahal kolamnya dangkal",
+    "anak saya jatuh dari pohon, lecet aja kok",
+]
+# Said to be well in the twenty-second round's ways (detector.py BENIGN): flagged only when the model is all
+# but certain, however eager it is otherwise.
+TWENTY_SECOND_ROUND_BENIGN = [
+    "cucian anakku luntur semua, kaos putih jadi pink",
+    "wali kelas anakku galak tp sayang sama murid2nya",
+    "cuma masuk angin kok bu, besok juga sembuh",
+    "anakku lagi ngambek, dengerin lagu galau terus",
+    "kambing tetangga lepas, makan tanaman di kebun",
+]
+# In a report's notes: a foundling now in care.
+TWENTY_SECOND_ROUND_RECORDS = [
+    "bayi yang ditinggal di depan puskesmas bulan lalu sekarang sudah diasuh Dinsos",
+]
 # Harmless even to the rules alone (the model had set them aside): a lesson's subject after "lagi";
 # luckily did not faint.
 NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
@@ -1347,7 +1420,8 @@ NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
     + EIGHTEENTH_ROUND_RULES
     + NINETEENTH_ROUND_RULES
     + TWENTIETH_ROUND_RULES
-    + TWENTY_FIRST_ROUND_RULES,
+    + TWENTY_FIRST_ROUND_RULES
+    + TWENTY_SECOND_ROUND_RULES,
 )
 def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_first(
     text: str, kind: str
@@ -1356,7 +1430,12 @@ def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_fi
     assert rules_alone.assess(text)[:1] == (kind,), text
 
 
-@pytest.mark.parametrize("text", FOURTEENTH_ROUND_SCARE_QUOTES + NINETEENTH_ROUND_HARMLESS_TO_THE_RULES)
+@pytest.mark.parametrize(
+    "text",
+    FOURTEENTH_ROUND_SCARE_QUOTES
+    + NINETEENTH_ROUND_HARMLESS_TO_THE_RULES
+    + TWENTY_SECOND_ROUND_HARMLESS_TO_THE_RULES,
+)
 def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_even_to_the_rules(
     text: str,
 ) -> None:
@@ -1372,7 +1451,8 @@ def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_e
     + THIRTEENTH_ROUND_RECORDS
     + FOURTEENTH_ROUND_RECORDS
     + FIFTEENTH_ROUND_RECORDS
-    + TWENTY_FIRST_ROUND_RECORDS,
+    + TWENTY_FIRST_ROUND_RECORDS
+    + TWENTY_SECOND_ROUND_RECORDS,
 )
 def test_twelfth_round_an_emergency_number_or_help_taught_or_a_referral_done_is_a_record(text: str) -> None:
     assert DangerDetector.load(LOCALES).assess(text, context="record") == ()
@@ -1420,7 +1500,8 @@ async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
     + EIGHTEENTH_ROUND_HARMLESS
     + NINETEENTH_ROUND_HARMLESS
     + TWENTIETH_ROUND_HARMLESS
-    + TWENTY_FIRST_ROUND_HARMLESS,
+    + TWENTY_FIRST_ROUND_HARMLESS
+    + TWENTY_SECOND_ROUND_HARMLESS,
 )
 async def test_later_rounds_jokes_questions_lies_and_settled_stories_get_no_emergency_answer(
     chat: Chat, text: str
@@ -1525,6 +1606,18 @@ def test_a_danger_beside_a_lasting_thinness_is_flagged_when_the_model_is_all_but
     assert detector.assess(elder) == ("neglect",)
     assert detector.assess("anak aku ndik mau makan sayur") == ()
     assert detector.assess("anak sy susah makan, berat badan turun") == ()
+
+
+@pytest.mark.parametrize("text", TWENTY_SECOND_ROUND_BENIGN)
+def test_twenty_second_round_laundry_a_cold_a_sulk_strict_but_kind_a_loose_goat_are_said_to_be_well(
+    text: str,
+) -> None:
+    detector = copy.copy(DangerDetector.load(LOCALES))
+    detector.model = copy.copy(detector.model)
+    assert detector.model is not None
+    detector.model.threshold = detector.model.rescue = 0.0  # the model would flag anything it is asked
+    assert detector.assess(text) == (), text
+    assert detector.assess("kaos putih jadi pink semua")  # the same eagerness, nothing said to be well
 
 
 def test_a_plea_beside_an_if_or_a_question_about_support_does_not_shield_the_alarm() -> None:

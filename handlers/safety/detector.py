@@ -136,7 +136,9 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # tenth round: a marriage asked about at the religious affairs office (KUA), a quarrel in words only;
 # eleventh: the waters not broken yet (a question before the birth); fifteenth: a dream, ghosts, phone
 # credit run out, a pet, a scene in a show; sixteenth: pests; seventeenth: fish and farm animals,
-# games; eighteenth: cooking, a child's milestones, a nosebleed that stopped, children fed.
+# games; eighteenth: cooking, a child's milestones, a nosebleed that stopped, children fed; twenty-second:
+# a mother at home with her children, a flood-free house offered, laundry, a cold, a sulking teenager,
+# strict but kind, an animal loose in the garden.
 BENIGN = (
     "chronic_feeding",
     "fair_work",
@@ -174,6 +176,13 @@ BENIGN = (
     "lesson",
     "away",
     "permission",
+    "with_children",
+    "property",
+    "laundry",
+    "mild_ill",
+    "moody_teen",
+    "kind_after_all",
+    "animal_loose",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")

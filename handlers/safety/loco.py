@@ -199,7 +199,21 @@ Javanese; pre-eclampsia's signs; crying "to death" over a film, better a blackou
 cooking at 90, a harmless snake caught, a drill's "tanggap darurat", a case visited). Still missed:
 holdout5's children found unconscious by a generator (a rule's alarm the model rates 0.20, at the
 veto) and its lost grandmother. Strong veto 0.2 and 0.3 miss the same on the honest views (31 each;
-131 against 130 alarms): 0.2 stays."""
+131 against 130 alarms): 0.2 stays.
+
+Twenty-second round (holdout22 added): its view with the rules of 43eb257 catches 202/213 with 17/221
+alarms, as measured on it untouched (holdout21's view now reads 8/213, as its bench did). Pooled over
+twenty-four pairs: 18 missed / 60 alarms before the round's classes (the rules of d64e7ad), 4 / 44 after
+them (the abuser nearby, said by what the writer cannot do; pills to sleep forever; needing nothing any
+more after a pet is given away; thanks from a bridge; someone to mind the family, "don't ask why"; a
+bare "sy pamit", a goodbye to everyone with an apology; an old person lying out since the night; a
+madman with a knife; and for what LOCO then missed, a girl followed home, "a snake bit", dengue with
+nosebleeds; harmless: a mother alone with her children, a flood-free house, laundry, a cold, a sulking
+teenager, strict but kind, a goat loose, a kitchen knife bought, a swimming lesson, hide-and-seek).
+Still missed: holdout5's generator children and lost grandmother, first's child lost at the jetty (a
+rule's alarm rated 0.19), holdout21's lost child found at the market ("can't say his name": a lost
+thing's name, the rule's `unless`). Strong veto 0.2 and 0.3 miss the same on the honest views (42 each;
+140 against 139 alarms), pooled 4 against 5 missed: 0.2 stays."""
 
 from __future__ import annotations
 
@@ -252,6 +266,7 @@ BEFORE = {
     "holdout19": "d48f132",
     "holdout20": "04decc5",
     "holdout21": "a097d2f",
+    "holdout22": "43eb257",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -373,6 +388,7 @@ HASHED = (
     "d48f132",
     "04decc5",
     "a097d2f",
+    "43eb257",
 )
 
 

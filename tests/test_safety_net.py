@@ -1402,6 +1402,56 @@ TWENTY_SECOND_ROUND_BENIGN = [
 TWENTY_SECOND_ROUND_RECORDS = [
     "bayi yang ditinggal di depan puskesmas bulan lalu sekarang sudah diasuh Dinsos",
 ]
+# Twenty-third round: the classes of holdout23's misses and false alarms, each in other words than its
+# own; each failed at the commit before the round (e80acc1).
+# Read by the rules alone: a man waiting outside with a blade, "don't send her home"; a stepfather's
+# touching again; a visit as if routine, "he is listening"; children entrusted, then the phone dead; all of
+# someone's pills swallowed; an elder who has not opened the door since yesterday; and the right kind
+# first: the abuser beside the writer, the excuse to give at the door; pre-eclampsia's signs before a
+# swelling read as a blow; a house fallen in or a forest fire beside the breathless: the disaster first.
+TWENTY_THIRD_ROUND_RULES = [
+    (
+        "tolong jangan suruh Sari pulang dulu dari sekolah, ayahnya nunggu di depan rumah bawa parang",
+        "violence",
+    ),
+    ("my step father touch me again tonite, i dont want to go home", "violence"),
+    (
+        "could someone knock on my door as if for a routine visit? i can't explain, he is listening",
+        "violence",
+    ),
+    ("kakak sy titip anak2nya ke sy tadi pagi, terus hpnya mati sampai sekarang", "suicide"),
+    ("sy udah telen semua obat tidur ibu, sekarang ngantuk bgt", "suicide"),
+    ("mbah di sebelah tidak buka pintu dari kemarin, diketuk tidak ada jawaban", "neglect"),
+    (
+        "dia di sebelah saya jadi tidak bisa telp, tolong kirim orang, bilang saja mau cek posyandu",
+        "violence",
+    ),
+    ("ibu hamil 8 bulan di RT kami kakinya bengkak dan pandangannya kabur dari pagi", "medical"),
+    ("our house collapsed in the storm, my mother is trapped under the roof", "disaster"),
+    ("kebakaran lahan sudah dekat kampung, asapnya bikin anak2 sesak", "disaster"),
+    # what LOCO then missed: up a high place, tired of everything
+    ("aku udah di atas menara air nih, capek sama semuanya", "suicide"),
+]
+# Harmless even to the rules alone: a motorbike's key lost; a sermon that suicide is a sin; a training on
+# preventing it; a husband threatening to buy another bird; stuck in traffic on the bridge.
+TWENTY_THIRD_ROUND_HARMLESS_TO_THE_RULES = [
+    "motor sy hilang kuncinya, ada yg nemu di pasar gak",
+    "ustadzah di pengajian bilang bunuh diri itu dosa besar, kita harus saling jaga",
+    "is there training about preventing suicide for parents?",
+    "suami ngancam mau beli burung lagi, rumah udah penuh sangkar",
+    "gara2 macet di jembatan sy telat jemput anak, mau nangis rasanya",
+]
+TWENTY_THIRD_ROUND_HARMLESS = [
+    # a husband away at the mine, in Banjar; home after a lift
+    "laki ulun bagawi di tambang, bulik sebulan sekali haja",
+    "Pak, saya sudah sampai di rumah, terima kasih atas tumpangannya tadi",
+]
+TWENTY_THIRD_ROUND_BENIGN = [
+    "pak RT mau bakar sampah sore ini, katanya jangan dekat pohon",
+    "kunci motor sy hilang, ada yang nemu gak ya",
+]
+# In a report's notes: a foundling now in foster care.
+TWENTY_THIRD_ROUND_RECORDS = ["abandoned newborn case, q3: now in foster care"]
 # Harmless even to the rules alone (the model had set them aside): a lesson's subject after "lagi";
 # luckily did not faint.
 NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
@@ -1421,7 +1471,8 @@ NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
     + NINETEENTH_ROUND_RULES
     + TWENTIETH_ROUND_RULES
     + TWENTY_FIRST_ROUND_RULES
-    + TWENTY_SECOND_ROUND_RULES,
+    + TWENTY_SECOND_ROUND_RULES
+    + TWENTY_THIRD_ROUND_RULES,
 )
 def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_first(
     text: str, kind: str
@@ -1434,7 +1485,8 @@ def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_fi
     "text",
     FOURTEENTH_ROUND_SCARE_QUOTES
     + NINETEENTH_ROUND_HARMLESS_TO_THE_RULES
-    + TWENTY_SECOND_ROUND_HARMLESS_TO_THE_RULES,
+    + TWENTY_SECOND_ROUND_HARMLESS_TO_THE_RULES
+    + TWENTY_THIRD_ROUND_HARMLESS_TO_THE_RULES,
 )
 def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_even_to_the_rules(
     text: str,
@@ -1452,7 +1504,8 @@ def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_e
     + FOURTEENTH_ROUND_RECORDS
     + FIFTEENTH_ROUND_RECORDS
     + TWENTY_FIRST_ROUND_RECORDS
-    + TWENTY_SECOND_ROUND_RECORDS,
+    + TWENTY_SECOND_ROUND_RECORDS
+    + TWENTY_THIRD_ROUND_RECORDS,
 )
 def test_twelfth_round_an_emergency_number_or_help_taught_or_a_referral_done_is_a_record(text: str) -> None:
     assert DangerDetector.load(LOCALES).assess(text, context="record") == ()
@@ -1501,7 +1554,8 @@ async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
     + NINETEENTH_ROUND_HARMLESS
     + TWENTIETH_ROUND_HARMLESS
     + TWENTY_FIRST_ROUND_HARMLESS
-    + TWENTY_SECOND_ROUND_HARMLESS,
+    + TWENTY_SECOND_ROUND_HARMLESS
+    + TWENTY_THIRD_ROUND_HARMLESS,
 )
 async def test_later_rounds_jokes_questions_lies_and_settled_stories_get_no_emergency_answer(
     chat: Chat, text: str
@@ -1608,8 +1662,8 @@ def test_a_danger_beside_a_lasting_thinness_is_flagged_when_the_model_is_all_but
     assert detector.assess("anak sy susah makan, berat badan turun") == ()
 
 
-@pytest.mark.parametrize("text", TWENTY_SECOND_ROUND_BENIGN)
-def test_twenty_second_round_laundry_a_cold_a_sulk_strict_but_kind_a_loose_goat_are_said_to_be_well(
+@pytest.mark.parametrize("text", TWENTY_SECOND_ROUND_BENIGN + TWENTY_THIRD_ROUND_BENIGN)
+def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_rubbish_burnt_a_lost_key_are_said_to_be_well(
     text: str,
 ) -> None:
     detector = copy.copy(DangerDetector.load(LOCALES))
@@ -1618,6 +1672,18 @@ def test_twenty_second_round_laundry_a_cold_a_sulk_strict_but_kind_a_loose_goat_
     detector.model.threshold = detector.model.rescue = 0.0  # the model would flag anything it is asked
     assert detector.assess(text) == (), text
     assert detector.assess("kaos putih jadi pink semua")  # the same eagerness, nothing said to be well
+
+
+def test_twenty_third_round_a_person_who_collapsed_is_a_medical_emergency_not_a_disaster() -> None:
+    """A disaster now comes before a medical sign of the same strength (FIRST_OF_EQUALS), so the bare
+    "collapsed" and "ambruk" left the disaster words: a person falls, a house or a slope caves in."""
+    rules_alone = _rules_alone()
+    assert rules_alone.assess("my grandfather collapsed at the mosque and isn't breathing") == ("medical",)
+    assert rules_alone.assess("bapak tiba2 ambruk di pasar, tidak bernapas") == ("medical",)
+    assert rules_alone.assess("rumah tetangga ambruk kena angin, ada yang tertimpa")[:1] == ("disaster",)
+    assert rules_alone.assess("the slope behind our house collapsed, the road is blocked")[:1] == (
+        "disaster",
+    )
 
 
 def test_a_plea_beside_an_if_or_a_question_about_support_does_not_shield_the_alarm() -> None:

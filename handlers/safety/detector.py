@@ -78,8 +78,10 @@ from handlers.safety.words import END, TEXT_CHARS, WordReader, known_words, phra
 KINDS = ("suicide", "violence", "medical", "trafficking", "mental", "neglect", "disaster")
 # Which kind comes first between rules of the same strength (its numbers head the answer): the one
 # that names what is going on — a person trafficked, a mental-health crisis — before the violence that
-# is part of it ("my brother hears voices and tried to strangle our mother": tenth round).
-FIRST_OF_EQUALS = ("suicide", "trafficking", "mental", "violence", "medical", "neglect", "disaster")
+# is part of it ("my brother hears voices and tried to strangle our mother": tenth round); a disaster
+# before the injuries it causes ("our house collapsed, my mother is trapped under the roof": the writers
+# of the held-out sets called such messages disasters; twenty-third round).
+FIRST_OF_EQUALS = ("suicide", "trafficking", "mental", "violence", "disaster", "medical", "neglect")
 CONTEXTS = ("chat", "record")
 FILE_NAME = "danger.yaml"
 FUZZY_LANGUAGE = "id"  # typos are forgiven towards this language's danger words
@@ -138,7 +140,7 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # credit run out, a pet, a scene in a show; sixteenth: pests; seventeenth: fish and farm animals,
 # games; eighteenth: cooking, a child's milestones, a nosebleed that stopped, children fed; twenty-second:
 # a mother at home with her children, a flood-free house offered, laundry, a cold, a sulking teenager,
-# strict but kind, an animal loose in the garden.
+# strict but kind, an animal loose in the garden; twenty-third: rubbish burnt, a key or a wallet lost.
 BENIGN = (
     "chronic_feeding",
     "fair_work",
@@ -183,6 +185,8 @@ BENIGN = (
     "moody_teen",
     "kind_after_all",
     "animal_loose",
+    "rubbish_fire",
+    "lost_item",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")

@@ -213,7 +213,22 @@ teenager, strict but kind, a goat loose, a kitchen knife bought, a swimming less
 Still missed: holdout5's generator children and lost grandmother, first's child lost at the jetty (a
 rule's alarm rated 0.19), holdout21's lost child found at the market ("can't say his name": a lost
 thing's name, the rule's `unless`). Strong veto 0.2 and 0.3 miss the same on the honest views (42 each;
-140 against 139 alarms), pooled 4 against 5 missed: 0.2 stays."""
+140 against 139 alarms), pooled 4 against 5 missed: 0.2 stays.
+
+Twenty-third round (holdout23 added): its view with the rules of e80acc1 catches 191/197 with 9/225
+alarms, as measured on it untouched. Pooled over twenty-five pairs: 9 missed / 54 alarms before the
+round's classes (the rules of e80acc1), 3 / 43 after them (a man waiting outside with a blade; a
+stepfather's touching again; a visit as if routine, "he is listening"; children entrusted, then the
+phone dead; all of someone's pills swallowed; an elder not opening the door since yesterday; up a high
+place and tired of everything; a lost key, a sermon on suicide as a sin, a training on preventing it,
+a threat to buy another pet, traffic on the bridge, rubbish burnt, away at the mine, home after a
+lift). The right kind first: a disaster now precedes a medical sign of the same strength (detector.py
+FIRST_OF_EQUALS), with "collapsed" and "ambruk" no longer disaster words on their own: right first
+kind over every crisis corpus 4,365 → 4,425 of 4,756. Strong veto 0.2 and 0.3: honest views 45 against
+46 missed (150 against 149 alarms), pooled 3 against 4: 0.2 stays. Tried and not kept: every tuning set
+of residents' questions as harmless text for the fallback (a retrain had started flagging Banjar
+questions, "ulun handak minta tongkat…"): pooled 2 missed / 67 alarms at the shipped policy, 8 / 54 at
+t 0.7, against 3 / 43; honest views 39 / 181 against 45 / 150."""
 
 from __future__ import annotations
 
@@ -267,6 +282,7 @@ BEFORE = {
     "holdout20": "04decc5",
     "holdout21": "a097d2f",
     "holdout22": "43eb257",
+    "holdout23": "e80acc1",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -389,6 +405,7 @@ HASHED = (
     "04decc5",
     "a097d2f",
     "43eb257",
+    "e80acc1",
 )
 
 

@@ -1452,6 +1452,32 @@ TWENTY_THIRD_ROUND_BENIGN = [
 ]
 # In a report's notes: a foundling now in foster care.
 TWENTY_THIRD_ROUND_RECORDS = ["abandoned newborn case, q3: now in foster care"]
+# Twenty-fourth round: the classes of holdout24's misses and false alarms, each in other words than its
+# own; each failed at the commit before the round (e74bd8f).
+# Read by the rules alone: how to die without pain, "kalau mati" not swallowed by the idiom "mati aku"
+# across a comma; thanks for help once given, from a bridge; don't reply, he is beside me; voices
+# commanding harm (mental first); made to serve guests at a karaoke, beaten if she refuses.
+TWENTY_FOURTH_ROUND_RULES = [
+    ("gmn caranya biar gak sakit kalau mati, aku udah gak kuat", "suicide"),
+    ("aku di pinggir jembatan sekarang, cuma mau bilang makasih ya udah pernah bantu aku", "suicide"),
+    ("jangan dibalas dulu ya bu, dia lagi di samping", "violence"),
+    ("ada suara nyuruh aku mukul adikku, aku takut sama diriku sendiri", "mental"),
+    ("aku disuruh melayani tamu di karaoke, kalau menolak dipukul, utangnya terus bertambah", "trafficking"),
+    # what LOCO then missed: a cadre asked to come as if to weigh the baby, "don't ask why"; a girl run
+    # away from home, her phone off
+    ("bu, tolong ke rumah sy sore ini pura2 nimbang bayi ya, jangan tanya kenapa", "violence"),
+    ("anak gadis sy kabur dari rumah sejak kemarin, hpnya tidak aktif, teman2nya tidak tahu", "neglect"),
+]
+# A heat "like being roasted over a fire"; a child no longer beaten since the father's counselling.
+TWENTY_FOURTH_ROUND_HARMLESS = [
+    "ampun panasnya hari ini, kayak dipanggang di atas api",
+    "anak tetangga udah gak dipukul lagi sejak bapaknya ikut konseling, alhamdulillah",
+]
+# Said to be well: fine again after a faint; a nap.
+TWENTY_FOURTH_ROUND_BENIGN = [
+    "tadi ada yang pingsan di masjid, tapi sudah ditolong dan sekarang baik2 aja",
+    "kakek lagi tidur siang, nanti sy tanyakan soal bpjs nya",
+]
 # Harmless even to the rules alone (the model had set them aside): a lesson's subject after "lagi";
 # luckily did not faint.
 NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
@@ -1472,7 +1498,8 @@ NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
     + TWENTIETH_ROUND_RULES
     + TWENTY_FIRST_ROUND_RULES
     + TWENTY_SECOND_ROUND_RULES
-    + TWENTY_THIRD_ROUND_RULES,
+    + TWENTY_THIRD_ROUND_RULES
+    + TWENTY_FOURTH_ROUND_RULES,
 )
 def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_first(
     text: str, kind: str
@@ -1555,7 +1582,8 @@ async def test_later_rounds_classes_of_danger_get_the_emergency_answer(
     + TWENTIETH_ROUND_HARMLESS
     + TWENTY_FIRST_ROUND_HARMLESS
     + TWENTY_SECOND_ROUND_HARMLESS
-    + TWENTY_THIRD_ROUND_HARMLESS,
+    + TWENTY_THIRD_ROUND_HARMLESS
+    + TWENTY_FOURTH_ROUND_HARMLESS,
 )
 async def test_later_rounds_jokes_questions_lies_and_settled_stories_get_no_emergency_answer(
     chat: Chat, text: str
@@ -1662,8 +1690,10 @@ def test_a_danger_beside_a_lasting_thinness_is_flagged_when_the_model_is_all_but
     assert detector.assess("anak sy susah makan, berat badan turun") == ()
 
 
-@pytest.mark.parametrize("text", TWENTY_SECOND_ROUND_BENIGN + TWENTY_THIRD_ROUND_BENIGN)
-def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_rubbish_burnt_a_lost_key_are_said_to_be_well(
+@pytest.mark.parametrize(
+    "text", TWENTY_SECOND_ROUND_BENIGN + TWENTY_THIRD_ROUND_BENIGN + TWENTY_FOURTH_ROUND_BENIGN
+)
+def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_a_lost_key_a_nap_are_said_to_be_well(
     text: str,
 ) -> None:
     detector = copy.copy(DangerDetector.load(LOCALES))

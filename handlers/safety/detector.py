@@ -140,7 +140,8 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # credit run out, a pet, a scene in a show; sixteenth: pests; seventeenth: fish and farm animals,
 # games; eighteenth: cooking, a child's milestones, a nosebleed that stopped, children fed; twenty-second:
 # a mother at home with her children, a flood-free house offered, laundry, a cold, a sulking teenager,
-# strict but kind, an animal loose in the garden; twenty-third: rubbish burnt, a key or a wallet lost.
+# strict but kind, an animal loose in the garden; twenty-third: rubbish burnt, a key or a wallet lost;
+# twenty-fourth: a nap.
 BENIGN = (
     "chronic_feeding",
     "fair_work",
@@ -187,6 +188,7 @@ BENIGN = (
     "animal_loose",
     "rubbish_fire",
     "lost_item",
+    "nap",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")

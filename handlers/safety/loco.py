@@ -228,7 +228,18 @@ kind over every crisis corpus 4,365 → 4,425 of 4,756. Strong veto 0.2 and 0.3:
 46 missed (150 against 149 alarms), pooled 3 against 4: 0.2 stays. Tried and not kept: every tuning set
 of residents' questions as harmless text for the fallback (a retrain had started flagging Banjar
 questions, "ulun handak minta tongkat…"): pooled 2 missed / 67 alarms at the shipped policy, 8 / 54 at
-t 0.7, against 3 / 43; honest views 39 / 181 against 45 / 150."""
+t 0.7, against 3 / 43; honest views 39 / 181 against 45 / 150.
+
+Twenty-fourth round (holdout24 added): its view with the rules of e74bd8f catches 198/200 with 5/210
+alarms, as measured on it untouched. Pooled over twenty-six pairs: 5 missed / 48 alarms before the
+round's classes (the rules of e74bd8f), 3 / 44 after them (how to die without pain, "kalau mati" no
+longer swallowed by the idiom "mati aku" across a comma; thanks for help once given, from a bridge;
+"he is beside me"; voices commanding harm; made to serve guests, beaten if she refuses; a heat like
+being roasted, a child no longer beaten after counselling, fine again after a faint, a nap). Still
+missed then: holdout5's lost grandmother, holdout7's runaway son and holdout23's "come as if to weigh
+the baby, don't ask why" (the last two are rules of their own since, added after this run). Strong
+veto 0.2 and 0.3 miss the same (honest views 46 each; 154 against 153 alarms; pooled 44 against 43):
+0.2 stays, as in the twentieth round."""
 
 from __future__ import annotations
 
@@ -283,6 +294,7 @@ BEFORE = {
     "holdout21": "a097d2f",
     "holdout22": "43eb257",
     "holdout23": "e80acc1",
+    "holdout24": "e74bd8f",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -406,6 +418,7 @@ HASHED = (
     "a097d2f",
     "43eb257",
     "e80acc1",
+    "e74bd8f",
 )
 
 

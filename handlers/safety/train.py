@@ -13,9 +13,9 @@ fourteenth; holdout15, held out until the fifteenth; holdout16, held out until t
 holdout17, held out until the seventeenth; holdout18, held out until the eighteenth; holdout19, held
 out until the nineteenth; holdout20, held out until the twentieth; holdout21, held out until the
 twenty-first; holdout22, held out until the twenty-second; holdout23, held out until the
-twenty-third). Negatives: the harmless corpora (the same words used harmlessly) and the resident
-questions of tests/data. A twenty-fourth independent pair (holdout24) is measured by the lead alone
-and is never read here.
+twenty-third; holdout24, held out until the twenty-fourth). Negatives: the harmless corpora (the
+same words used harmlessly) and the resident questions of tests/data. A twenty-fifth independent
+pair (holdout25) is measured by the lead alone and is never read here.
 `--check` trains on the first corpus only and prints what the fallback adds on the fresh one. `--loco`
 prints the leave-one-corpus-out estimate (handlers/safety/loco.py) that chose the policy below;
 `--threshold`, `--veto`, `--rescue`, `--strong-veto` try other values.

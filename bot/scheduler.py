@@ -98,7 +98,7 @@ class SchedulerHandle:
         self._busy = asyncio.Lock()  # one job at a time; stop() waits for the one under way
 
     async def renew(self) -> bool:
-        """The lease job: keep (or take over) the lease and start or remove the work jobs to match."""
+        """Keep (or take over) the lease and start or remove the work jobs to match."""
         async with self.kaderbot.db.sessions() as session, session.begin():
             held = await scheduler_lock.acquire(
                 session, LOCK_NAME, self.holder, now=self.clock(), ttl=self.config.lease_ttl
@@ -114,6 +114,14 @@ class SchedulerHandle:
         self.leader = held
         return held
 
+    async def keep_lease(self) -> bool:
+        """The lease job: `renew`, ended quietly when the process stops while it waits (see `_guarded`)."""
+        try:
+            return await self.renew()
+        except asyncio.CancelledError:
+            log.info("scheduler lease job stopped with the process")
+            return self.leader
+
     async def plan(self) -> int:
         return await self._guarded(self.dispatcher.plan, 0)
 
@@ -125,14 +133,21 @@ class SchedulerHandle:
         return await self._guarded(self.retention.run, Purged())
 
     async def _guarded(self, work: Callable[[], Awaitable[Any]], nothing: Any) -> Any:
-        async with self._busy:
-            try:
-                if not await self.renew():
+        try:
+            async with self._busy:
+                try:
+                    if not await self.renew():
+                        return nothing
+                    return await work()
+                except Exception:
+                    report_failure(log, "scheduler job failed; the next run tries again")
                     return nothing
-                return await work()
-            except Exception:
-                report_failure(log, "scheduler job failed; the next run tries again")
-                return nothing
+        except asyncio.CancelledError:
+            # The process is stopping and cancelled the job while it waited (for SQLite's write lock,
+            # or for the job before it). Re-raised, APScheduler would log a failed job with its
+            # traceback; the job is its task's outermost frame, so ending it here ends the task.
+            log.info("scheduler job stopped with the process; the next start runs it again")
+            return nothing
 
     def _add_work_jobs(self) -> None:
         zone = self.kaderbot.settings.zone
@@ -206,7 +221,7 @@ async def start_scheduler(
     handle = SchedulerHandle(kaderbot, scheduler, clock=clock, config=config, holder=holder or holder_id())
     kaderbot.metrics.watch_scheduler(scheduler, lambda: handle.leader)  # lag and leadership for /metrics
     scheduler.add_job(
-        handle.renew,
+        handle.keep_lease,
         IntervalTrigger(seconds=config.renew_every, timezone=zone),
         id=JOB_LEASE,
         name="scheduler lease",

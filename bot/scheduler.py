@@ -115,12 +115,8 @@ class SchedulerHandle:
         return held
 
     async def keep_lease(self) -> bool:
-        """The lease job: `renew`, ended quietly when the process stops while it waits (see `_guarded`)."""
-        try:
-            return await self.renew()
-        except asyncio.CancelledError:
-            log.info("scheduler lease job stopped with the process")
-            return self.leader
+        """The lease job: `renew`, ended quietly when the process stops while it waits."""
+        return await _until_stopped(self.renew(), self.leader)
 
     async def plan(self) -> int:
         return await self._guarded(self.dispatcher.plan, 0)
@@ -133,21 +129,18 @@ class SchedulerHandle:
         return await self._guarded(self.retention.run, Purged())
 
     async def _guarded(self, work: Callable[[], Awaitable[Any]], nothing: Any) -> Any:
-        try:
-            async with self._busy:
-                try:
-                    if not await self.renew():
-                        return nothing
-                    return await work()
-                except Exception:
-                    report_failure(log, "scheduler job failed; the next run tries again")
+        return await _until_stopped(self._leading(work, nothing), nothing)
+
+    async def _leading(self, work: Callable[[], Awaitable[Any]], nothing: Any) -> Any:
+        """`work` as the leader, one job at a time; a failure is reported and the next run tries again."""
+        async with self._busy:
+            try:
+                if not await self.renew():
                     return nothing
-        except asyncio.CancelledError:
-            # The process is stopping and cancelled the job while it waited (for SQLite's write lock,
-            # or for the job before it). Re-raised, APScheduler would log a failed job with its
-            # traceback; the job is its task's outermost frame, so ending it here ends the task.
-            log.info("scheduler job stopped with the process; the next start runs it again")
-            return nothing
+                return await work()
+            except Exception:
+                report_failure(log, "scheduler job failed; the next run tries again")
+                return nothing
 
     def _add_work_jobs(self) -> None:
         zone = self.kaderbot.settings.zone
@@ -197,6 +190,18 @@ class SchedulerHandle:
                     await scheduler_lock.release(session, LOCK_NAME, self.holder, now=self.clock())
                 self.leader = False
                 log.info("scheduler lease released by %s", self.holder)
+
+
+async def _until_stopped(job: Awaitable[Any], nothing: Any) -> Any:
+    """A scheduler job's result, or `nothing` when the process stops it while it waits (for SQLite's
+    write lock, or for the job before it). Re-raised, the cancellation would be logged by APScheduler
+    as a failed job with its traceback; the job is its task's outermost frame, so ending it here ends
+    the task as the stop asked. The next start runs the job again."""
+    try:
+        return await job
+    except asyncio.CancelledError:
+        log.info("scheduler job stopped with the process; the next start runs it again")
+        return nothing
 
 
 async def start_scheduler(

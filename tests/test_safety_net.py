@@ -738,6 +738,16 @@ def _rules_alone() -> DangerDetector:
     return detector
 
 
+def _eager() -> DangerDetector:
+    """The shipped detector whose model would flag anything it is asked about (threshold and rescue 0),
+    so that only its floor for a message said to be well (BENIGN) is left (copies, as `_with_veto`)."""
+    detector = copy.copy(DangerDetector.load(LOCALES))
+    detector.model = copy.copy(detector.model)
+    assert detector.model is not None
+    detector.model.threshold = detector.model.rescue = 0.0
+    return detector
+
+
 def _with_veto(
     veto: float, strong_veto: float | None = None, now_veto: float | None = None
 ) -> DangerDetector:
@@ -1696,10 +1706,7 @@ def test_a_danger_beside_a_lasting_thinness_is_flagged_when_the_model_is_all_but
 def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_a_lost_key_a_nap_are_said_to_be_well(
     text: str,
 ) -> None:
-    detector = copy.copy(DangerDetector.load(LOCALES))
-    detector.model = copy.copy(detector.model)
-    assert detector.model is not None
-    detector.model.threshold = detector.model.rescue = 0.0  # the model would flag anything it is asked
+    detector = _eager()  # the model would flag anything it is asked
     assert detector.assess(text) == (), text
     assert detector.assess("kaos putih jadi pink semua")  # the same eagerness, nothing said to be well
 
@@ -1732,10 +1739,7 @@ def test_a_plea_beside_an_if_or_a_question_about_support_does_not_shield_the_ala
 def test_a_joke_said_to_be_one_is_flagged_only_when_the_model_is_all_but_certain() -> None:
     """Ninth round: "wkwk", "becanda" (joke, detector.py BENIGN) send a message no rule kept to the
     benign floor (p >= 0.95), not the usual one; "ini bukan becanda" undoes it (EARNEST)."""
-    detector = copy.copy(DangerDetector.load(LOCALES))
-    detector.model = copy.copy(detector.model)
-    assert detector.model is not None
-    detector.model.threshold = detector.model.rescue = 0.0  # the model would flag anything it is asked
+    detector = _eager()  # the model would flag anything it is asked
     assert detector.assess("adek bilang ada yang aneh di rumah wkwk") == ()
     assert detector.assess("adek bilang ada yang aneh di rumah, ini bukan becanda")
 

@@ -23,11 +23,12 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.app import build
-from bot.scheduler import JOB_DISPATCH, SchedulerConfig, start_scheduler
+from bot.scheduler import JOB_DISPATCH, start_scheduler
 from bot.settings import load_settings
 from tests.fakes import whatsapp_webhooks as wh
 from tests.fakes.bot_api import FakeBotAPI, running_fake_bot_api
 from tests.telegram_support import BotProcess, query
+from tests.test_scheduler_lock import CONFIG
 from tests.whatsapp_process import TOKEN, HangingGraphAPI, WhatsAppProcess
 
 CHAT = 5_559_001
@@ -156,8 +157,7 @@ async def test_a_reminder_job_waiting_for_the_lock_when_the_process_stops_logs_n
     logged that as a failed job with a traceback (a clean-clone CI run of the webhook test above, whose
     lock window met the minute's dispatch): a stop is no failure, and the next start runs the job."""
     kaderbot = build(load_settings(database_url=sqlite_url), strict_messages=True)
-    config = SchedulerConfig(lease_ttl=dt.timedelta(seconds=90), renew_every=30)
-    handle = await start_scheduler(kaderbot, config=config, holder="cut-short")
+    handle = await start_scheduler(kaderbot, config=CONFIG, holder="cut-short")
     assert handle.leader
     with write_lock(sqlite_url):
         handle.scheduler.modify_job(JOB_DISPATCH, next_run_time=dt.datetime.now(dt.UTC))

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.settings import PROJECT_ROOT
 from handlers.flows.registry import build_flows
@@ -14,6 +15,25 @@ from handlers.i18n import Catalogues, placeholders
 
 LOCALES = PROJECT_ROOT / "locales"
 catalogues = Catalogues.load(LOCALES, strict=True)
+
+
+class _NoRepeatedKeys(yaml.SafeLoader):
+    """YAML keeps the last of two equal keys without a word; here the second one is an error."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            assert key not in seen, f"{node.start_mark.name}:{line}: {key!r} again (first: line {seen[key]})"
+            seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
+@pytest.mark.parametrize("path", sorted(LOCALES.rglob("*.yaml")), ids=lambda p: str(p.relative_to(LOCALES)))
+def test_no_locale_file_says_one_key_twice(path: Path) -> None:
+    with path.open(encoding="utf-8") as handle:
+        assert yaml.load(handle, Loader=_NoRepeatedKeys) is not None
 
 
 def test_both_languages_have_the_same_messages() -> None:

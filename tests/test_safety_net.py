@@ -1488,6 +1488,34 @@ TWENTY_FOURTH_ROUND_BENIGN = [
     "tadi ada yang pingsan di masjid, tapi sudah ditolong dan sekarang baik2 aja",
     "kakek lagi tidur siang, nanti sy tanyakan soal bpjs nya",
 ]
+# Twenty-fifth round: the classes of holdout25's false alarms and wrong first kinds, each in other words
+# than its own; each failed at the commit before the round (6daa1a3).
+# Read by the rules alone: a ransom asked for someone gone quiet (trafficking first); "if I am no longer
+# here, look after my children" (entrusting them).
+TWENTY_FIFTH_ROUND_RULES = [
+    (
+        "anakku pamit kerja ke Batam, sekarang tidak bisa dihubungi, tadi ada yang telepon minta tebusan",
+        "trafficking",
+    ),
+    ("kalau aku udah gak ada lagi, tolong anak2 sy diurus ya, aku titip mereka", "suicide"),
+    # LOCO's miss: a new mother who says she will die together with her baby ("baru lahiran" is no
+    # sign of being well)
+    ("ipar sy baru lahiran, td bilang mau ajak bayinya mati bareng, tatapannya kosong", "suicide"),
+    ("my sister just had her baby and keeps saying they should die together", "suicide"),
+]
+# Harmless even to the rules alone: a baby's snore called cute; heat "like my head will burn"; late
+# because of traffic on the bridge.
+TWENTY_FIFTH_ROUND_HARMLESS_TO_THE_RULES = [
+    "bayiku tidur nyenyak abis mandi, ngoroknya lucu banget",
+    "panas banget hari ini, kayak mau terbakar kepala sy",
+    "sorry I'm stuck in traffic on the bridge, I will be late to the posyandu meeting",
+]
+# Said to be well: a mother and newborn visited; knives for a cooking demo; late because of traffic.
+TWENTY_FIFTH_ROUND_BENIGN = [
+    "tadi jenguk sepupu yg baru lahiran di rs, ibu dan bayi sehat semua",
+    "don't forget to bring knives and cutting boards for the cooking demo on saturday",
+    "stuck in traffic again, will be late to the meeting",
+]
 # Harmless even to the rules alone (the model had set them aside): a lesson's subject after "lagi";
 # luckily did not faint.
 NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
@@ -1509,7 +1537,8 @@ NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
     + TWENTY_FIRST_ROUND_RULES
     + TWENTY_SECOND_ROUND_RULES
     + TWENTY_THIRD_ROUND_RULES
-    + TWENTY_FOURTH_ROUND_RULES,
+    + TWENTY_FOURTH_ROUND_RULES
+    + TWENTY_FIFTH_ROUND_RULES,
 )
 def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_first(
     text: str, kind: str
@@ -1523,7 +1552,8 @@ def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_fi
     FOURTEENTH_ROUND_SCARE_QUOTES
     + NINETEENTH_ROUND_HARMLESS_TO_THE_RULES
     + TWENTY_SECOND_ROUND_HARMLESS_TO_THE_RULES
-    + TWENTY_THIRD_ROUND_HARMLESS_TO_THE_RULES,
+    + TWENTY_THIRD_ROUND_HARMLESS_TO_THE_RULES
+    + TWENTY_FIFTH_ROUND_HARMLESS_TO_THE_RULES,
 )
 def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_even_to_the_rules(
     text: str,
@@ -1701,7 +1731,11 @@ def test_a_danger_beside_a_lasting_thinness_is_flagged_when_the_model_is_all_but
 
 
 @pytest.mark.parametrize(
-    "text", TWENTY_SECOND_ROUND_BENIGN + TWENTY_THIRD_ROUND_BENIGN + TWENTY_FOURTH_ROUND_BENIGN
+    "text",
+    TWENTY_SECOND_ROUND_BENIGN
+    + TWENTY_THIRD_ROUND_BENIGN
+    + TWENTY_FOURTH_ROUND_BENIGN
+    + TWENTY_FIFTH_ROUND_BENIGN,
 )
 def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_a_lost_key_a_nap_are_said_to_be_well(
     text: str,

@@ -239,7 +239,17 @@ being roasted, a child no longer beaten after counselling, fine again after a fa
 missed then: holdout5's lost grandmother, holdout7's runaway son and holdout23's "come as if to weigh
 the baby, don't ask why" (the last two are rules of their own since, added after this run). Strong
 veto 0.2 and 0.3 miss the same (honest views 46 each; 154 against 153 alarms; pooled 44 against 43):
-0.2 stays, as in the twentieth round."""
+0.2 stays, as in the twentieth round.
+
+Twenty-fifth round (holdout25 added): its view with the rules of 6daa1a3 catches 191/191 with 5/227
+alarms (6/227 measured on it untouched, with the model of that commit). Pooled over twenty-seven
+pairs: 2 missed / 49 alarms before the round's classes (the rules of 6daa1a3, one fit), 2 / 42 after
+them with the bagged fit (train.py; a ransom asked for someone gone quiet; "look after my children"
+said as a farewell; a new mother who would die together with her baby; a baby's snore called cute,
+heat "like my head will burn", late because of traffic, a mother and newborn visited and well, knives
+for a cooking demo). Still missed: holdout5's children found unconscious by a generator (p 0.19) and
+its lost grandmother (p 0.33). Strong veto 0.2 and 0.3: pooled 2 against 3 missed, honest views 45
+against 46 (156 against 155 alarms): 0.2 stays."""
 
 from __future__ import annotations
 
@@ -295,6 +305,7 @@ BEFORE = {
     "holdout22": "43eb257",
     "holdout23": "e80acc1",
     "holdout24": "e74bd8f",
+    "holdout25": "6daa1a3",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -419,6 +430,7 @@ HASHED = (
     "43eb257",
     "e80acc1",
     "e74bd8f",
+    "6daa1a3",
 )
 
 

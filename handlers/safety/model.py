@@ -1,7 +1,7 @@
 """A small trained fallback behind the rules: character n-grams (2–5, within words) weighted by TF-IDF
-and a logistic regression, trained by `handlers/safety/train.py` on the tuning crisis and harmless
-corpora (tests/data and, since round 2 of issue 13, benchmarks/data/*_final.tsv; scikit-learn is
-needed only to train). The weights are data,
+and a logistic regression (since the twenty-fifth round the mean of eight, train.py says why), trained
+by `handlers/safety/train.py` on the tuning crisis and harmless corpora (tests/data and, since round 2
+of issue 13, benchmarks/data/*_final.tsv; scikit-learn is needed only to train). The weights are data,
 `locales/danger_model.json`; reading a message here is pure Python (a few dozen µs).
 
 It catches what no rule names yet — new phrasings of the same danger ("took all her sleeping pills",

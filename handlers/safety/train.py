@@ -13,15 +13,17 @@ fourteenth; holdout15, held out until the fifteenth; holdout16, held out until t
 holdout17, held out until the seventeenth; holdout18, held out until the eighteenth; holdout19, held
 out until the nineteenth; holdout20, held out until the twentieth; holdout21, held out until the
 twenty-first; holdout22, held out until the twenty-second; holdout23, held out until the
-twenty-third; holdout24, held out until the twenty-fourth). Negatives: the harmless corpora (the
-same words used harmlessly) and the resident questions of tests/data. A twenty-fifth independent
-pair (holdout25) is measured by the lead alone and is never read here.
+twenty-third; holdout24, held out until the twenty-fourth; holdout25, held out until the
+twenty-fifth). Negatives: the harmless corpora (the same words used harmlessly) and the resident
+questions of tests/data. A twenty-sixth independent pair (holdout26) is measured by the lead alone
+and is never read here.
 `--check` trains on the first corpus only and prints what the fallback adds on the fresh one. `--loco`
 prints the leave-one-corpus-out estimate (handlers/safety/loco.py) that chose the policy below;
 `--threshold`, `--veto`, `--rescue`, `--strong-veto` try other values.
 
 The model: char_wb 2–5-grams, C=10, balanced classes (fourth round; 1–4, 3–5, 2–6-grams, plain char
-n-grams, word uni/bigrams, min_df 1, C 3 or 30 and unweighted classes were no better).
+n-grams, word uni/bigrams, min_df 1, C 3 or 30 and unweighted classes were no better); bagged since the
+twenty-fifth round (below).
 
 The policy (fifth round), chosen on the honest views of the LOCO run — the rules as they were before
 holdout4 (556d832) and before holdout5 (a6e2401) read those pairs, and train6 before its classes were
@@ -47,7 +49,20 @@ first; the price is paid in alarms, and so counted.
 
 Nineteenth round: the strong veto is 0.2 too (was 0.3). LOCO over twenty-one pairs (holdout19 added),
 pooled with the round's rules: 2 missed / 40 alarms at 0.3, 1 / 41 at 0.2 (the miss: a man kept
-chained in a shed for months, rated 0.28); honest views 29 → 28 missed, 115 → 116 alarms."""
+chained in a shed for months, rated 0.28); honest views 29 → 28 missed, 115 → 116 alarms.
+
+Twenty-fifth round: the danger model is bagged, the mean of eight fits each on a random 90 % of the
+messages (BAGS, SHARE, a fixed SEED: the same data gives the same weights), still one linear model that
+model.py reads as before. Why: one fit moved with each new pair. Trained on every pair up to holdout25
+it flagged 46 of the never-trained everyday and chat messages no rule matched (everyday holdout,
+everyday 2, the chat set: 1,537 messages; "besok ada kondangan di kampung sebelah" 0.37 → 0.82), while
+the same fit with any one of holdout22…25 left out flagged 32–35. Bagged 8 × 90 %: 30–36 over those
+six variants, 32 with every pair (8 × 80 %: 33–39, 34). LOCO over twenty-seven pairs at the shipped
+policy, with the round's rules before its last class: one fit 2 missed / 44 alarms pooled, honest views
+43 / 156; 8 × 90 % 3 / 42, 45 / 156; 8 × 80 % 2 / 43, 46 / 160. The one more pooled miss of 8 × 90 %
+was a rule's fault, not the model's: "baru lahiran" had just become a sign of being well (BENIGN
+healthy_birth), so a new mother saying she would take her baby to die with her needed p ≥ 0.95 and
+got 0.94; that word is out of healthy_birth and "mati bareng" is a rule now (die_together)."""
 
 from __future__ import annotations
 
@@ -71,6 +86,7 @@ RESCUE = 0.65  # at or above this, a chat message the rules read as harmless or 
 NOW_VETO = 0.2  # below this, a chat alarm whose only urgency is "now" (no plea) is set aside
 BENIGN_RESCUE = 0.95  # at or above this, a chat message said to be well (detector.py BENIGN) is flagged
 BENCH = ROOT / "benchmarks" / "data"
+BAGS, SHARE, SEED = 8, 0.9, 25  # the danger model is the mean of 8 fits on 90 % each (twenty-fifth round)
 CRISIS = (
     DATA / "crisis_messages.tsv",
     DATA / "crisis_messages_fresh.tsv",
@@ -111,6 +127,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def fit(
     crisis: list[dict[str, str]], negatives: list[str], threshold: float, veto: float = 0.0
 ) -> dict[str, object]:
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -118,10 +135,20 @@ def fit(
         return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
 
     texts = [r["text"] for r in crisis] + negatives
-    labels = [1] * len(crisis) + [0] * len(negatives)
+    labels = np.array([1] * len(crisis) + [0] * len(negatives))
     danger_vec = vectorizer()
-    danger = LogisticRegression(C=10, class_weight="balanced", max_iter=5000)
-    danger.fit(danger_vec.fit_transform(texts), labels)
+    grams = danger_vec.fit_transform(texts)
+    # Bagged: the mean of BAGS fits, each on a random SHARE of the messages (a fixed seed, so the same
+    # data gives the same weights). A linear model still, read exactly as before (model.py).
+    picks = np.random.default_rng(SEED)
+    fits = []
+    for _ in range(BAGS):
+        rows = np.sort(picks.choice(len(labels), int(SHARE * len(labels)), replace=False))
+        one = LogisticRegression(C=10, class_weight="balanced", max_iter=5000)
+        fits.append(one.fit(grams[rows], labels[rows]))
+    danger = fits[0]
+    danger.coef_ = np.mean([f.coef_ for f in fits], axis=0)
+    danger.intercept_ = np.mean([f.intercept_ for f in fits], axis=0)
     kind_vec = vectorizer()
     kind = LogisticRegression(C=10, max_iter=5000)
     kind.fit(kind_vec.fit_transform([r["text"] for r in crisis]), [r["kind"] for r in crisis])

@@ -1516,6 +1516,34 @@ TWENTY_FIFTH_ROUND_BENIGN = [
     "don't forget to bring knives and cutting boards for the cooking demo on saturday",
     "stuck in traffic again, will be late to the meeting",
 ]
+# Twenty-sixth round: the classes of holdout26's miss, false alarms and wrong first kinds, each in other
+# words than its own; each failed at the commit before the round (6fd8593).
+# Read by the rules alone: a motorbike left at the water, "give it back to my wife" (a farewell); a snake
+# bite and a newborn's bleeding cord are medical first; a fire come near the house is a disaster first.
+TWENTY_SIXTH_ROUND_RULES = [
+    ("kalau ada yg liat motor sy di jembatan Mahakam, tolong kembalikan ke istri sy ya", "suicide"),
+    ("My neighbour was bitten by a snake in the field, she keeps throwing up", "medical"),
+    ("tali pusat bayi sy berdarah terus dari tadi, bayinya lemas", "medical"),
+    ("api dari kebun sawit sudah dekat rumah, anak sy batuk2 sesak", "disaster"),
+]
+# Harmless even to the rules alone: a car key left at the office; a child who wants to be a firefighter.
+TWENTY_SIXTH_ROUND_HARMLESS_TO_THE_RULES = [
+    "kunci mobil sy ketinggalan di kantor, besok aja diambil",
+    "anak sy cita2 jadi pemadam kebakaran, tiap hari main mobil2an",
+]
+# Said to be well: work abroad through an official programme with one's own passport; a snake seen,
+# luckily from afar; a shark film; a firefighter in the family.
+TWENTY_SIXTH_ROUND_BENIGN = [
+    "adik sy kerja di Korea lewat program resmi, paspornya dia pegang sendiri",
+    "tadi liat ular besar di kebun, untung dari jauh",
+    "my daughter loves sharks and wants to watch Jaws with her dad tonight",
+    "my nephew is a firefighter in Samarinda, we are so proud",
+]
+# A record: treatment kept up, back at work; a lesson in how to ask for help.
+TWENTY_SIXTH_ROUND_RECORDS = [
+    "Home visit to the woman with schizophrenia: takes her medicine regularly, now working at the market",
+    "Kelas remaja: cara minta tolong kalau ada pikiran bunuh diri, dibahas bersama psikolog puskesmas",
+]
 # Harmless even to the rules alone (the model had set them aside): a lesson's subject after "lagi";
 # luckily did not faint.
 NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
@@ -1538,7 +1566,8 @@ NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
     + TWENTY_SECOND_ROUND_RULES
     + TWENTY_THIRD_ROUND_RULES
     + TWENTY_FOURTH_ROUND_RULES
-    + TWENTY_FIFTH_ROUND_RULES,
+    + TWENTY_FIFTH_ROUND_RULES
+    + TWENTY_SIXTH_ROUND_RULES,
 )
 def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_first(
     text: str, kind: str
@@ -1553,7 +1582,8 @@ def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_fi
     + NINETEENTH_ROUND_HARMLESS_TO_THE_RULES
     + TWENTY_SECOND_ROUND_HARMLESS_TO_THE_RULES
     + TWENTY_THIRD_ROUND_HARMLESS_TO_THE_RULES
-    + TWENTY_FIFTH_ROUND_HARMLESS_TO_THE_RULES,
+    + TWENTY_FIFTH_ROUND_HARMLESS_TO_THE_RULES
+    + TWENTY_SIXTH_ROUND_HARMLESS_TO_THE_RULES,
 )
 def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_even_to_the_rules(
     text: str,
@@ -1572,7 +1602,8 @@ def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_e
     + FIFTEENTH_ROUND_RECORDS
     + TWENTY_FIRST_ROUND_RECORDS
     + TWENTY_SECOND_ROUND_RECORDS
-    + TWENTY_THIRD_ROUND_RECORDS,
+    + TWENTY_THIRD_ROUND_RECORDS
+    + TWENTY_SIXTH_ROUND_RECORDS,
 )
 def test_twelfth_round_an_emergency_number_or_help_taught_or_a_referral_done_is_a_record(text: str) -> None:
     assert DangerDetector.load(LOCALES).assess(text, context="record") == ()
@@ -1735,7 +1766,8 @@ def test_a_danger_beside_a_lasting_thinness_is_flagged_when_the_model_is_all_but
     TWENTY_SECOND_ROUND_BENIGN
     + TWENTY_THIRD_ROUND_BENIGN
     + TWENTY_FOURTH_ROUND_BENIGN
-    + TWENTY_FIFTH_ROUND_BENIGN,
+    + TWENTY_FIFTH_ROUND_BENIGN
+    + TWENTY_SIXTH_ROUND_BENIGN,
 )
 def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_a_lost_key_a_nap_are_said_to_be_well(
     text: str,

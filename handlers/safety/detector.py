@@ -141,7 +141,8 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # games; eighteenth: cooking, a child's milestones, a nosebleed that stopped, children fed; twenty-second:
 # a mother at home with her children, a flood-free house offered, laundry, a cold, a sulking teenager,
 # strict but kind, an animal loose in the garden; twenty-third: rubbish burnt, a key or a wallet lost;
-# twenty-fourth: a nap; twenty-fifth: a mother and newborn visited, late because of traffic.
+# twenty-fourth: a nap; twenty-fifth: a mother and newborn visited, late because of traffic; twenty-sixth:
+# a firefighter's job, a toy fire truck.
 BENIGN = (
     "chronic_feeding",
     "fair_work",
@@ -191,6 +192,7 @@ BENIGN = (
     "nap",
     "healthy_birth",
     "running_late",
+    "fire_job",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")

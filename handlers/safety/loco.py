@@ -249,7 +249,17 @@ said as a farewell; a new mother who would die together with her baby; a baby's 
 heat "like my head will burn", late because of traffic, a mother and newborn visited and well, knives
 for a cooking demo). Still missed: holdout5's children found unconscious by a generator (p 0.19) and
 its lost grandmother (p 0.33). Strong veto 0.2 and 0.3: pooled 2 against 3 missed, honest views 45
-against 46 (156 against 155 alarms): 0.2 stays."""
+against 46 (156 against 155 alarms): 0.2 stays.
+
+Twenty-sixth round (holdout26 added): its view with the rules of 6fd8593 catches 216/217 with 9/240
+alarms, as measured on it untouched. Pooled over twenty-eight pairs: 2 missed / 57 alarms before the
+round's classes (the rules of 6fd8593), 1 / 49 after them (a motorbike left at the water, "give it
+back to my mother"; a snake's bite and a newborn's bleeding cord medical first; a fire come near the
+house a disaster first; a car key, a firefighter's job, a toy fire truck, a snake seen from afar, work
+abroad through an official programme with one's own passport, a shark film; a record's treatment kept
+up, a lesson in how to ask for help). Still missed: holdout5's lost grandmother (p 0.39); its
+children found unconscious by a generator are caught again. Strong veto 0.2 and 0.3 miss the same
+(pooled 1, honest views 45 each; 49 against 48 and 171 against 170 alarms): 0.2 stays."""
 
 from __future__ import annotations
 
@@ -306,6 +316,7 @@ BEFORE = {
     "holdout23": "e80acc1",
     "holdout24": "e74bd8f",
     "holdout25": "6daa1a3",
+    "holdout26": "6fd8593",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -431,6 +442,7 @@ HASHED = (
     "e80acc1",
     "e74bd8f",
     "6daa1a3",
+    "6fd8593",
 )
 
 

@@ -1526,6 +1526,13 @@ TWENTY_SIXTH_ROUND_RULES = [
     ("tali pusat bayi sy berdarah terus dari tadi, bayinya lemas", "medical"),
     ("api dari kebun sawit sudah dekat rumah, anak sy batuk2 sesak", "disaster"),
 ]
+# A fire with the firefighters called or awaited is a fire: the job's words are no shield.
+TWENTY_SIXTH_ROUND_FIRE_WITH_FIREFIGHTERS = [
+    ("rumah sy kebakaran, pemadam kebakaran di jalan blm sampai", "disaster"),
+    ("kebakaran, tolong panggil pemadam kebakaran di sini", "disaster"),
+    ("the house next door is on fire, is a firefighter coming?", "disaster"),
+    ("rumah terbakar! suami sy jadi pemadam kebakaran tapi lagi dinas di luar kota", "disaster"),
+]
 # Harmless even to the rules alone: a car key left at the office; a child who wants to be a firefighter.
 TWENTY_SIXTH_ROUND_HARMLESS_TO_THE_RULES = [
     "kunci mobil sy ketinggalan di kantor, besok aja diambil",
@@ -1537,7 +1544,7 @@ TWENTY_SIXTH_ROUND_BENIGN = [
     "adik sy kerja di Korea lewat program resmi, paspornya dia pegang sendiri",
     "tadi liat ular besar di kebun, untung dari jauh",
     "my daughter loves sharks and wants to watch Jaws with her dad tonight",
-    "my nephew is a firefighter in Samarinda, we are so proud",
+    "my nephew works as a firefighter in Samarinda, we are so proud",
 ]
 # A record: treatment kept up, back at work; a lesson in how to ask for help.
 TWENTY_SIXTH_ROUND_RECORDS = [
@@ -1775,6 +1782,11 @@ def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_a_lost_key_a_nap_are_sa
     detector = _eager()  # the model would flag anything it is asked
     assert detector.assess(text) == (), text
     assert detector.assess("kaos putih jadi pink semua")  # the same eagerness, nothing said to be well
+
+
+@pytest.mark.parametrize(("text", "kind"), TWENTY_SIXTH_ROUND_FIRE_WITH_FIREFIGHTERS)
+def test_twenty_sixth_round_a_fire_with_firefighters_called_is_still_a_fire(text: str, kind: str) -> None:
+    assert DangerDetector.load(LOCALES).assess(text)[:1] == (kind,), text
 
 
 def test_twenty_third_round_a_person_who_collapsed_is_a_medical_emergency_not_a_disaster() -> None:

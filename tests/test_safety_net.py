@@ -608,6 +608,7 @@ async def test_selling_a_thing_or_a_lasting_feeding_problem_is_no_emergency(chat
         ("aku dijual ke om om sama pacarku", "trafficking"),
         ("they sold my daughter to an agent", "trafficking"),
         ("my cousin was sold as a bride", "trafficking"),
+        ("adik sepupu saya dijual jadi istri ke juragan di kota", "trafficking"),  # sold to be married
         ("anak saya susah makan, sekarang kejang dan tidak sadar", "medical"),  # a danger sign counts
         ("bayi saya tidak mau makan dan sesak napas", "medical"),
     ],
@@ -1551,6 +1552,40 @@ TWENTY_SIXTH_ROUND_RECORDS = [
     "Home visit to the woman with schizophrenia: takes her medicine regularly, now working at the market",
     "Kelas remaja: cara minta tolong kalau ada pikiran bunuh diri, dibahas bersama psikolog puskesmas",
 ]
+# Twenty-seventh round: the classes of holdout27's misses, false alarms and wrong first kinds, each in
+# other words than its own; each failed at the commit before the round (4861362).
+# Read by the rules alone: sorry for the trouble all along, and where the money was left; nobody needed
+# after tonight; an old person kept under the stilt house; a cleaner drunk on purpose (suicide first);
+# a slide that "hit" houses is a disaster first; a child whipped with a belt is violence first.
+TWENTY_SEVENTH_ROUND_RULES = [
+    ("mohon maaf ya bu sudah merepotkan selama ini, kunci rumah dan uang sy taruh di laci", "suicide"),
+    ("please look after my plants, i won't be needing anyone to water them after tonight", "suicide"),
+    ("nenek tetangga tidur di kolong rumah panggung, badannya kurus, tidak ada yang urus", "neglect"),
+    ("adik sy sengaja menelan cairan pembersih setelah dimarahi, skrg lemas", "suicide"),
+    ("a mudslide just hit our village, two houses are buried", "disaster"),
+    # LOCO's miss: nobody would miss me, and a rope
+    ("no one will miss me anyway, the rope is in my bag", "suicide"),
+    ("the neighbour is whipping his daughter with a belt in the yard, she is screaming", "violence"),
+]
+# Harmless even to the rules alone: a name for the baby; grilled fish in a cooking contest; football's
+# defence "on fire"; corn grilled all night on the night watch.
+TWENTY_SEVENTH_ROUND_HARMLESS_TO_THE_RULES = [
+    "masih bingung kasih nama anak kedua, mertua maunya nama arab",
+    "lomba masak di kelurahan, ayam bakar ibu sy juara 1",
+    "Persib kebakaran di lini belakang, kebobolan 3 gol",
+    "semalam anak muda bakar jagung di pos ronda, apinya besar sampai pagi",
+]
+# Said to be well: calm again after crying; a faint pretended.
+TWENTY_SEVENTH_ROUND_BENIGN = [
+    "bayi sy nangis kenceng pas dengar petasan, sekarang udah diem lagi",
+    "anak sy pura2 pingsan pas disuruh mandi, ada2 aja",
+]
+# Chat: the news is a frame; the model may set even a strong alarm aside. A small kitchen fire put out
+# at once, yesterday.
+TWENTY_SEVENTH_ROUND_CHAT = [
+    "baca berita ttg TKW yg disiksa di luar negeri, smoga gak ada lagi yg begitu",
+    "kemarin ada kebakaran kecil di dapur, api dari minyak panas, langsung sy tutup panci, aman",
+]
 # Harmless even to the rules alone (the model had set them aside): a lesson's subject after "lagi";
 # luckily did not faint.
 NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
@@ -1574,7 +1609,8 @@ NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
     + TWENTY_THIRD_ROUND_RULES
     + TWENTY_FOURTH_ROUND_RULES
     + TWENTY_FIFTH_ROUND_RULES
-    + TWENTY_SIXTH_ROUND_RULES,
+    + TWENTY_SIXTH_ROUND_RULES
+    + TWENTY_SEVENTH_ROUND_RULES,
 )
 def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_first(
     text: str, kind: str
@@ -1590,7 +1626,8 @@ def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_fi
     + TWENTY_SECOND_ROUND_HARMLESS_TO_THE_RULES
     + TWENTY_THIRD_ROUND_HARMLESS_TO_THE_RULES
     + TWENTY_FIFTH_ROUND_HARMLESS_TO_THE_RULES
-    + TWENTY_SIXTH_ROUND_HARMLESS_TO_THE_RULES,
+    + TWENTY_SIXTH_ROUND_HARMLESS_TO_THE_RULES
+    + TWENTY_SEVENTH_ROUND_HARMLESS_TO_THE_RULES,
 )
 def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_even_to_the_rules(
     text: str,
@@ -1774,7 +1811,8 @@ def test_a_danger_beside_a_lasting_thinness_is_flagged_when_the_model_is_all_but
     + TWENTY_THIRD_ROUND_BENIGN
     + TWENTY_FOURTH_ROUND_BENIGN
     + TWENTY_FIFTH_ROUND_BENIGN
-    + TWENTY_SIXTH_ROUND_BENIGN,
+    + TWENTY_SIXTH_ROUND_BENIGN
+    + TWENTY_SEVENTH_ROUND_BENIGN,
 )
 def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_a_lost_key_a_nap_are_said_to_be_well(
     text: str,
@@ -1782,6 +1820,11 @@ def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_a_lost_key_a_nap_are_sa
     detector = _eager()  # the model would flag anything it is asked
     assert detector.assess(text) == (), text
     assert detector.assess("kaos putih jadi pink semua")  # the same eagerness, nothing said to be well
+
+
+@pytest.mark.parametrize("text", TWENTY_SEVENTH_ROUND_CHAT)
+def test_twenty_seventh_round_the_news_or_a_fire_put_out_at_once_is_no_alarm(text: str) -> None:
+    assert DangerDetector.load(LOCALES).assess(text) == (), text
 
 
 @pytest.mark.parametrize(("text", "kind"), TWENTY_SIXTH_ROUND_FIRE_WITH_FIREFIGHTERS)
@@ -1795,6 +1838,11 @@ def test_twenty_third_round_a_person_who_collapsed_is_a_medical_emergency_not_a_
     rules_alone = _rules_alone()
     assert rules_alone.assess("my grandfather collapsed at the mosque and isn't breathing") == ("medical",)
     assert rules_alone.assess("bapak tiba2 ambruk di pasar, tidak bernapas") == ("medical",)
+    # twenty-seventh round: a building named a few words before the fall is still a person's fall
+    assert rules_alone.assess("tadi di rumah nenek tiba2 ambruk, gak sadar") == ("medical",)
+    assert rules_alone.assess("at the school our teacher suddenly collapsed and is not breathing") == (
+        "medical",
+    )
     assert rules_alone.assess("rumah tetangga ambruk kena angin, ada yang tertimpa")[:1] == ("disaster",)
     assert rules_alone.assess("the slope behind our house collapsed, the road is blocked")[:1] == (
         "disaster",

@@ -142,7 +142,7 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # a mother at home with her children, a flood-free house offered, laundry, a cold, a sulking teenager,
 # strict but kind, an animal loose in the garden; twenty-third: rubbish burnt, a key or a wallet lost;
 # twenty-fourth: a nap; twenty-fifth: a mother and newborn visited, late because of traffic; twenty-sixth:
-# a firefighter's job, a toy fire truck.
+# a firefighter's job, a toy fire truck; twenty-seventh: calm again after crying, a faint pretended.
 BENIGN = (
     "chronic_feeding",
     "fair_work",
@@ -193,6 +193,8 @@ BENIGN = (
     "healthy_birth",
     "running_late",
     "fire_job",
+    "calm_again",
+    "pretend",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
@@ -203,8 +205,9 @@ _SUPPRESS_IN_RECORD = ("closed",)
 # A training's title, the news, a story: they make danger words a topic, not a case, unless someone
 # told of it themselves ("setelah pelatihan, ibu R bilang mau bunuh diri": the "disclosed" marker).
 _TITLES = ("training", "news", "fiction")
-# What makes even a strong statement possibly not a person's own: a song, film or joke, an "if".
-_FRAMES = ("fiction", "hypothetical")
+# What makes even a strong statement possibly not a person's own: a song, film or joke, an "if", the
+# news (twenty-seventh round: "nonton berita soal TKW yg disiksa…"; the model may set it aside).
+_FRAMES = ("fiction", "hypothetical", "news")
 # What makes a plea beside danger words possibly part of a topic (Reading.asked): a lesson, the news,
 # a story, an "if". Not a question about a programme's rules: "mohon bantuan sembako" from a flooded
 # house is a plea.

@@ -259,7 +259,22 @@ house a disaster first; a car key, a firefighter's job, a toy fire truck, a snak
 abroad through an official programme with one's own passport, a shark film; a record's treatment kept
 up, a lesson in how to ask for help). Still missed: holdout5's lost grandmother (p 0.39); its
 children found unconscious by a generator are caught again. Strong veto 0.2 and 0.3 miss the same
-(pooled 1, honest views 45 each; 49 against 48 and 171 against 170 alarms): 0.2 stays."""
+(pooled 1, honest views 45 each; 49 against 48 and 171 against 170 alarms): 0.2 stays.
+
+Twenty-seventh round (holdout27 added): its view with the rules of 4861362 catches 203/206 with 9/243
+alarms, as measured on it untouched. Pooled over twenty-nine pairs: 5 missed / 57 alarms with the rules
+of 56611d7 (holdout27's three misses: sorry for the trouble all along and where the money was left;
+nobody needed after tonight; an old person kept under the stilt house; and nobody would miss me and a
+rope), 1 / 49 after the round's classes (those four; a cleaner drunk on purpose; a slide that "hit"
+houses, a child whipped with a belt; the news as a frame; a baby's name, grilled food, football's
+defence, a fire to grill by, a small kitchen fire put out at once, calm again after crying, a faint
+pretended). Honest views: 50 missed / 175 alarms either way (each view keeps its old rules). Still
+missed: holdout5's lost grandmother (p 0.39). Strong veto 0.2 and 0.3: pooled 1 against 2 missed (49
+against 46 alarms), honest views 50 against 51 (175 against 171 alarms): 0.2 stays. The retrained
+fallback read a test's "my cousin was sold as a bride" at 0.18, under the veto: a person sold to be
+married is said in earnest now (locales/*/danger.yaml `earnest`), which the snapshot over every stored
+corpus leaves unchanged; making a strong trafficking statement never vetoed instead would have flagged
+two past stories (holdout13, holdout25)."""
 
 from __future__ import annotations
 
@@ -317,6 +332,7 @@ BEFORE = {
     "holdout24": "e74bd8f",
     "holdout25": "6daa1a3",
     "holdout26": "6fd8593",
+    "holdout27": "4861362",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -443,6 +459,7 @@ HASHED = (
     "e74bd8f",
     "6daa1a3",
     "6fd8593",
+    "4861362",
 )
 
 

@@ -1586,6 +1586,30 @@ TWENTY_SEVENTH_ROUND_CHAT = [
     "baca berita ttg TKW yg disiksa di luar negeri, smoga gak ada lagi yg begitu",
     "kemarin ada kebakaran kecil di dapur, api dari minyak panas, langsung sy tutup panci, aman",
 ]
+# Twenty-eighth round (holdout28's classes), in other words than the corpus: "don't look for me" and
+# a pet handed on; many pills and "I already took them" after a question; locked in with a blade;
+# a child or an old person locked in for days (neglect first); an escaped patient "again", now armed;
+# a child lost while flying a kite is still lost.
+TWENTY_EIGHTH_ROUND_RULES = [
+    ("jgn cari aku lagi ya, titip kucing saya sama ibu kos", "suicide"),
+    ("kalau minum 20 butir obat tidur gimana ya? aku udah minum", "suicide"),
+    ("anak saya ngunci diri di kamar bawa cutter, dipanggil diam saja", "suicide"),
+    ("nenek di sebelah dikunci dari luar sama cucunya sejak kemarin", "neglect"),
+    ("pasien yang dulu dirawat di rsj itu kabur lagi, sekarang bawa parang di pasar", "mental"),
+    ("anak saya hilang waktu main layangan sore tadi, belum ketemu", "neglect"),
+    # LOCO's miss: nobody came to mind the children locked in
+    ("pengasuhnya belum datang, dua balita terkunci di dalam rumah dari tadi siang", "neglect"),
+]
+# Harmless even to the rules alone: beaten as a child, close since; a balloon gone with the wind.
+TWENTY_EIGHTH_ROUND_HARMLESS_TO_THE_RULES = [
+    "waktu kecil sering dipukul ibu kalau bandel, tapi sekarang kami akrab",
+    "balon anak saya hilang terbawa angin, dia nangis sebentar",
+]
+# Said to be well: a football match; a kite gone.
+TWENTY_EIGHTH_ROUND_BENIGN = [
+    "nobar semalam seru, gol menit terakhir bikin satu kampung teriak",
+    "layangannya putus tadi sore, kasihan anak sy",
+]
 # Harmless even to the rules alone (the model had set them aside): a lesson's subject after "lagi";
 # luckily did not faint.
 NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
@@ -1610,7 +1634,8 @@ NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
     + TWENTY_FOURTH_ROUND_RULES
     + TWENTY_FIFTH_ROUND_RULES
     + TWENTY_SIXTH_ROUND_RULES
-    + TWENTY_SEVENTH_ROUND_RULES,
+    + TWENTY_SEVENTH_ROUND_RULES
+    + TWENTY_EIGHTH_ROUND_RULES,
 )
 def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_first(
     text: str, kind: str
@@ -1627,7 +1652,8 @@ def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_fi
     + TWENTY_THIRD_ROUND_HARMLESS_TO_THE_RULES
     + TWENTY_FIFTH_ROUND_HARMLESS_TO_THE_RULES
     + TWENTY_SIXTH_ROUND_HARMLESS_TO_THE_RULES
-    + TWENTY_SEVENTH_ROUND_HARMLESS_TO_THE_RULES,
+    + TWENTY_SEVENTH_ROUND_HARMLESS_TO_THE_RULES
+    + TWENTY_EIGHTH_ROUND_HARMLESS_TO_THE_RULES,
 )
 def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_even_to_the_rules(
     text: str,
@@ -1812,7 +1838,8 @@ def test_a_danger_beside_a_lasting_thinness_is_flagged_when_the_model_is_all_but
     + TWENTY_FOURTH_ROUND_BENIGN
     + TWENTY_FIFTH_ROUND_BENIGN
     + TWENTY_SIXTH_ROUND_BENIGN
-    + TWENTY_SEVENTH_ROUND_BENIGN,
+    + TWENTY_SEVENTH_ROUND_BENIGN
+    + TWENTY_EIGHTH_ROUND_BENIGN,
 )
 def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_a_lost_key_a_nap_are_said_to_be_well(
     text: str,
@@ -1820,6 +1847,21 @@ def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_a_lost_key_a_nap_are_sa
     detector = _eager()  # the model would flag anything it is asked
     assert detector.assess(text) == (), text
     assert detector.assess("kaos putih jadi pink semua")  # the same eagerness, nothing said to be well
+
+
+def test_twenty_eighth_round_a_weapon_at_hand_now_keeps_a_mental_or_violent_alarm_from_the_veto() -> None:
+    """LOCO's miss of the twenty-eighth round: an escaped patient, "now" armed, read by the rules and
+    vetoed by a model that had not seen such a message (p 0.15)."""
+    everything = _with_veto(1.01, strong_veto=1.01, now_veto=1.01)  # the model would veto anything
+    escaped = "pasien yang dulu dirawat di rsj itu kabur lagi, sekarang bawa parang di pasar"
+    assert everything.assess(escaped) == ("mental",)
+    assert everything.assess("suami saya sekarang ngamuk lagi, dia pegang golok di dapur")[:1] == (
+        "violence",
+    )
+    # no weapon, or a weapon in a lesson: the veto still applies
+    assert everything.assess("pasien yang dulu dirawat di rsj itu kabur lagi, sekarang di pasar") == ()
+    lesson = "materi penyuluhan: kalau ODGJ ngamuk bawa parang sekarang, hubungi puskesmas"
+    assert everything.assess(lesson) == ()
 
 
 @pytest.mark.parametrize("text", TWENTY_SEVENTH_ROUND_CHAT)

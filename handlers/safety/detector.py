@@ -142,7 +142,8 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # a mother at home with her children, a flood-free house offered, laundry, a cold, a sulking teenager,
 # strict but kind, an animal loose in the garden; twenty-third: rubbish burnt, a key or a wallet lost;
 # twenty-fourth: a nap; twenty-fifth: a mother and newborn visited, late because of traffic; twenty-sixth:
-# a firefighter's job, a toy fire truck; twenty-seventh: calm again after crying, a faint pretended.
+# a firefighter's job, a toy fire truck; twenty-seventh: calm again after crying, a faint pretended;
+# twenty-eighth: a football match.
 BENIGN = (
     "chronic_feeding",
     "fair_work",
@@ -195,6 +196,7 @@ BENIGN = (
     "fire_job",
     "calm_again",
     "pretend",
+    "football",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
@@ -248,6 +250,10 @@ class Reading(NamedTuple):
     # model does not set the alarm aside (sixteenth round: "gmn caranya biar ga sakit kalo mau mati, sy
     # serius" was vetoed at p 0.22 in LOCO).
     earnest: bool = False
+    # A weapon named ("armed"): with "now" beside a mental disorder's or a beating's alarm, the model
+    # does not set it aside (twenty-eighth round: "yg dulu dirawat di RSJ kabur lg, skrg … bawa
+    # celurit" was vetoed at p 0.15 in LOCO).
+    armed: bool = False
 
 
 SHORT_WORDS = 6  # a message of fewer words is a bare statement: the model's veto does not apply
@@ -268,6 +274,8 @@ SHOW_TITLE = 3
 # a strong threat of violence ("mantan suami sms: kamu dan anakmu habis": the seventh round's model
 # rated it 0.27). Leave-one-corpus-out: not one harmless message more.
 _NEVER_VETOED_WHEN_STRONG = frozenset(("suicide", "disaster", "violence"))
+# The kinds whose alarm a weapon at hand, now, keeps from the model's veto (Reading.armed).
+_ARMED_KINDS = frozenset(("mental", "violence"))
 
 
 def unvetoed(read: Reading, text: str) -> bool:
@@ -278,8 +286,19 @@ def unvetoed(read: Reading, text: str) -> bool:
         and not _NEVER_VETOED_WHEN_STRONG.isdisjoint(read.kinds)
     )
     lived = read.habitual and "violence" in read.kinds and not read.story
+    armed_now = (
+        read.armed
+        and read.urgent
+        and not (read.framed or read.asked or read.story)
+        and not _ARMED_KINDS.isdisjoint(read.kinds)
+    )
     return (
-        (read.plea and not read.asked) or lived or strong or read.earnest or len(text.split()) < SHORT_WORDS
+        (read.plea and not read.asked)
+        or lived
+        or strong
+        or armed_now
+        or read.earnest
+        or len(text.split()) < SHORT_WORDS
     )
 
 
@@ -680,6 +699,7 @@ class DangerDetector:
             story=present["fiction"],
             earnest=not self._earnest_ids.isdisjoint(present_ids)
             and self._asking_ids.isdisjoint(present_ids),
+            armed=armed,
         )
 
     def _asked(self, spans: _Spans) -> bool:

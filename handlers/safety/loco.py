@@ -274,7 +274,21 @@ against 46 alarms), honest views 50 against 51 (175 against 171 alarms): 0.2 sta
 fallback read a test's "my cousin was sold as a bride" at 0.18, under the veto: a person sold to be
 married is said in earnest now (locales/*/danger.yaml `earnest`), which the snapshot over every stored
 corpus leaves unchanged; making a strong trafficking statement never vetoed instead would have flagged
-two past stories (holdout13, holdout25)."""
+two past stories (holdout13, holdout25).
+
+Twenty-eighth round (holdout28 added): its view with the rules of a33b956 catches 193/196 with 3/221
+alarms, as measured on it untouched. Pooled over thirty pairs: 5 missed / 49 alarms with the rules of
+a33b956 (holdout28's three misses: don't look for me tomorrow and a cat handed on; thirty paracetamol
+and "I already took them" after a question; an escaped patient "again", now armed, read as a settled
+story; and holdout18's children locked in when the daycare minder did not come, p 0.95 under the 0.95
+rescue of a message said to be well), 1 / 46 after the round's classes (those four; "jgn" read as
+"jangan"; locked in with a blade; a child or an old person locked in for days, neglect first; beaten as
+a child and close since; a kite gone with the wind; a football match). A weapon at hand with "now"
+beside a mental disorder's or a beating's alarm is never vetoed (detector.py Reading.armed): LOCO's fold
+model read the armed patient at 0.15, and this module reads the detector's `unvetoed` first for it, as
+the detector does. Honest views: 50 missed / 176 alarms either way. Still missed: holdout5's lost
+grandmother (p 0.35). Strong veto 0.2 and 0.3: pooled 1 against 2 missed (46 against 44 alarms), honest
+views 50 against 51 (176 against 173 alarms): 0.2 stays."""
 
 from __future__ import annotations
 
@@ -333,6 +347,7 @@ BEFORE = {
     "holdout25": "6daa1a3",
     "holdout26": "6fd8593",
     "holdout27": "4861362",
+    "holdout28": "a33b956",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -415,6 +430,14 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
                     # read with today's "now" words.
                     plea = getattr(found, "plea", None)
                     now = only and (not plea if plea is not None else _now_only(detector, text))
+                    if (
+                        now
+                        and hasattr(detector_module, "_ARMED_KINDS")
+                        and never(found._replace(plea=False), text)
+                    ):
+                        # Twenty-eighth round on: a weapon at hand with "now" is never vetoed
+                        # (detector.py Reading.armed), as the detector checks `unvetoed` first.
+                        now = False
             else:  # an older detector: the strong rules alone tell whether a strong one counted
                 urgent = figure = now = False
                 kinds = detector._assess_rules(text, context)
@@ -460,6 +483,7 @@ HASHED = (
     "6daa1a3",
     "6fd8593",
     "4861362",
+    "a33b956",
 )
 
 

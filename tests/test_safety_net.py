@@ -1610,6 +1610,29 @@ TWENTY_EIGHTH_ROUND_BENIGN = [
     "nobar semalam seru, gol menit terakhir bikin satu kampung teriak",
     "layangannya putus tadi sore, kasihan anak sy",
 ]
+# Twenty-ninth round (WIP; holdout29's classes), in other words than the corpus: a toddler locked in
+# alone for days is neglect first; volleyball's "kill the ball" is no killing; a kerosene stove's
+# blue flame and a missing cat are said to be well.
+TWENTY_NINTH_ROUND_RULES = [
+    ("balita tetangga dikunci sendirian di rumah sejak kemarin, ibunya belum pulang", "neglect"),
+    # A thing named after "hilang" leaves a missing child or grandmother missing (the old "unless"
+    # read any lost-thing word in the sentence).
+    ("anak saya hilang waktu beli sepatu di pasar, belum ketemu", "neglect"),
+    ("nenek saya hilang, dompetnya ketinggalan di rumah", "neglect"),
+    ("cucu saya hilang sejak pulang sekolah, tasnya ada di warung", "neglect"),
+]
+TWENTY_NINTH_ROUND_HARMLESS_TO_THE_RULES = [
+    # ...while a thing named before it, or lost by the person, is still only a thing
+    "hp anak saya hilang di sekolah",
+    "kartu KIS nenek saya hilang, gmn urusnya",
+    "anak sy kehilangan hp di angkot",
+    "my son lost his school bag, can the school replace his books?",
+    "latihan voli tadi sore, pelatih teriak bunuh bolanya, anak2 ketawa",
+]
+TWENTY_NINTH_ROUND_BENIGN = [
+    "kompor minyak tanah di rumah nenek masih awet, apinya biru",
+    "kucing tetangga hilang sejak kemarin, ada yang lihat kucing oren?",
+]
 # Harmless even to the rules alone (the model had set them aside): a lesson's subject after "lagi";
 # luckily did not faint.
 NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
@@ -1635,7 +1658,8 @@ NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
     + TWENTY_FIFTH_ROUND_RULES
     + TWENTY_SIXTH_ROUND_RULES
     + TWENTY_SEVENTH_ROUND_RULES
-    + TWENTY_EIGHTH_ROUND_RULES,
+    + TWENTY_EIGHTH_ROUND_RULES
+    + TWENTY_NINTH_ROUND_RULES,
 )
 def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_first(
     text: str, kind: str
@@ -1653,7 +1677,8 @@ def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_fi
     + TWENTY_FIFTH_ROUND_HARMLESS_TO_THE_RULES
     + TWENTY_SIXTH_ROUND_HARMLESS_TO_THE_RULES
     + TWENTY_SEVENTH_ROUND_HARMLESS_TO_THE_RULES
-    + TWENTY_EIGHTH_ROUND_HARMLESS_TO_THE_RULES,
+    + TWENTY_EIGHTH_ROUND_HARMLESS_TO_THE_RULES
+    + TWENTY_NINTH_ROUND_HARMLESS_TO_THE_RULES,
 )
 def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_even_to_the_rules(
     text: str,
@@ -1839,7 +1864,8 @@ def test_a_danger_beside_a_lasting_thinness_is_flagged_when_the_model_is_all_but
     + TWENTY_FIFTH_ROUND_BENIGN
     + TWENTY_SIXTH_ROUND_BENIGN
     + TWENTY_SEVENTH_ROUND_BENIGN
-    + TWENTY_EIGHTH_ROUND_BENIGN,
+    + TWENTY_EIGHTH_ROUND_BENIGN
+    + TWENTY_NINTH_ROUND_BENIGN,
 )
 def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_a_lost_key_a_nap_are_said_to_be_well(
     text: str,

@@ -4,7 +4,7 @@
     .venv/bin/python -m handlers.programs.train            # train on everything, write the model
     .venv/bin/python -m handlers.programs.train --loco     # the leave-one-corpus-out estimate
 
-Training text: every topic's title and sample questions (both languages) and the twenty-nine tuning
+Training text: every topic's title and sample questions (both languages) and the thirty tuning
 sets of residents' questions (tests/data/resident_questions_heldout.tsv, benchmarks/data/
 resident_questions_fresh.tsv, resident_questions.tsv, dev_questions.tsv, resident_questions_holdout5.tsv,
 resident_questions_train6.tsv, resident_questions_holdout6.tsv, resident_questions_holdout7.tsv,
@@ -14,9 +14,9 @@ resident_questions_holdout14.tsv, resident_questions_holdout15.tsv, resident_que
 resident_questions_holdout17.tsv, resident_questions_holdout18.tsv, resident_questions_holdout19.tsv,
 resident_questions_holdout20.tsv, resident_questions_holdout21.tsv, resident_questions_holdout22.tsv,
 resident_questions_holdout23.tsv, resident_questions_holdout24.tsv, resident_questions_holdout25.tsv,
-resident_questions_holdout26.tsv, resident_questions_holdout27.tsv, resident_questions_holdout28.tsv);
-out-of-scope rows ("-") are a class of their own. The untouched set (holdout29) is never read here,
-nor holdout30, which waits.
+resident_questions_holdout26.tsv, resident_questions_holdout27.tsv, resident_questions_holdout28.tsv,
+resident_questions_holdout29.tsv); out-of-scope rows ("-") are a class of their own. The untouched set
+(holdout30) is never read here, nor holdout31, which waits.
 
 `--loco`: for each set, the model is trained on the samples and the other sets and tested on it, read
 through topic_model.py as at run time. The keyword matcher's keywords and samples were tuned on the

@@ -63,6 +63,7 @@ Contexts:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -330,6 +331,11 @@ class Rule:
     # The slots' words must come in the listed order ("jual anaknya": what follows an active verb
     # is what is sold; "anak saya jualan kue" names the seller, not the goods).
     ordered: bool = False
+    # Words that cancel the rule only when they come at most `reach` words before a word of its last
+    # slot: what was lost is named before "hilang" ("hp anak sy hilang"); a thing named after it does
+    # not make a missing child a lost phone ("anak saya hilang waktu beli sepatu di pasar").
+    unless_before: frozenset[int] = frozenset()
+    reach: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,16 +373,7 @@ class DangerDetector:
             slot: n for n, slot in enumerate(dict.fromkeys(slot for r in self._rules for slot in r.slots))
         }
         self._rules = tuple(
-            Rule(
-                r.kind,
-                r.slots,
-                r.strength,
-                r.window,
-                r.unless,
-                frozenset(distinct[slot] for slot in r.slots),
-                r.ordered,
-            )
-            for r in self._rules
+            dataclasses.replace(r, needs=frozenset(distinct[slot] for slot in r.slots)) for r in self._rules
         )
         self._slots_of: dict[int, frozenset[int]] = {}
         for slot, n in distinct.items():
@@ -475,7 +472,7 @@ class DangerDetector:
             whole.update(str(w).lower() for w in raw.get("whole") or ())
             places.update(w for name in raw.get("places") or () for w in str(name).lower().split())
         for rule in rules:
-            for slot in (*rule.get("all", ()), *rule.get("unless", ())):
+            for slot in (*rule.get("all", ()), *rule.get("unless", ()), *rule.get("unless_before", ())):
                 if slot.startswith("@") and slot[1:] not in concepts and slot[1:] not in markers:
                     raise ValueError(f"{FILE_NAME}: rule names unknown concept {slot}")
             if rule.get("kind") not in KINDS or rule.get("strength", "normal") not in STRENGTHS:
@@ -503,6 +500,12 @@ class DangerDetector:
             ids.add(self._term_ids[term])
         return frozenset(ids)
 
+    def _slot_terms(self, names: Sequence[str]) -> frozenset[int]:
+        """The term ids of a rule's "unless" list: concepts ("@lost_thing") or literal terms."""
+        return frozenset().union(
+            *(self._concepts.get(s[1:], frozenset()) if s.startswith("@") else self._ids([s]) for s in names)
+        )
+
     def _rule(self, raw: Mapping[str, Any]) -> Rule:
         slots = []
         for slot in raw["all"]:
@@ -513,12 +516,7 @@ class DangerDetector:
                 slots.append(self._concepts[name])
             else:
                 slots.append(self._markers[name])
-        unless = frozenset().union(
-            *(
-                self._concepts.get(s[1:], frozenset()) if s.startswith("@") else self._ids([s])
-                for s in raw.get("unless", ())
-            )
-        )
+        unless = self._slot_terms(raw.get("unless", ()))
         return Rule(
             kind=raw["kind"],
             slots=tuple(slots),
@@ -526,6 +524,8 @@ class DangerDetector:
             window=raw.get("window"),
             unless=unless,
             ordered=bool(raw.get("ordered", False)),
+            unless_before=self._slot_terms(raw.get("unless_before", ())),
+            reach=int(raw.get("reach", 0)),
         )
 
     # -- reading a message ----------------------------------------------------------------------
@@ -643,6 +643,8 @@ class DangerDetector:
                     rule, spans, sentence
                 ):
                     continue
+            if rule.unless_before and self._named_before(rule, spans):
+                continue
             if self._holds(rule, spans):
                 best[rule.kind] = rule.strength
                 matched.append(rule)
@@ -779,6 +781,18 @@ class DangerDetector:
         return urgent or not any(
             present[name] for name in _SUPPRESS_UNLESS_URGENT if not (told and name in _TITLES)
         )
+
+    @staticmethod
+    def _named_before(rule: Rule, spans: _Spans) -> bool:
+        """Whether every word of the rule's last slot has a word of `rule.unless_before` at most
+        `rule.reach` words before it ("hp anak sy hilang"; but "nenek saya hilang, dompetnya
+        ketinggalan": the wallet is left behind, the grandmother is still missing)."""
+        found = rule.unless_before.intersection(spans.ids)
+        if not found:
+            return False
+        before = [start for term_id in found for start, _ in spans[term_id]]
+        last = [at for last_id in rule.slots[-1].intersection(spans.ids) for at, _ in spans[last_id]]
+        return all(any(0 < at - start <= rule.reach for start in before) for at in last)
 
     def _holds(self, rule: Rule, spans: _Spans) -> bool:
         positions = []

@@ -288,7 +288,19 @@ beside a mental disorder's or a beating's alarm is never vetoed (detector.py Rea
 model read the armed patient at 0.15, and this module reads the detector's `unvetoed` first for it, as
 the detector does. Honest views: 50 missed / 176 alarms either way. Still missed: holdout5's lost
 grandmother (p 0.35). Strong veto 0.2 and 0.3: pooled 1 against 2 missed (46 against 44 alarms), honest
-views 50 against 51 (176 against 173 alarms): 0.2 stays."""
+views 50 against 51 (176 against 173 alarms): 0.2 stays.
+
+Twenty-ninth round (holdout29 added): its view with the rules of 95a04f1 catches 210/210 with 4/232
+alarms, as measured on it untouched. Pooled over thirty-one pairs: 1 missed / 53 alarms with the rules
+of 95a04f1, 1 / 50 after the round's classes (a kerosene stove's blue flame; volleyball's "bunuh
+bolanya"; a missing cat; "waktu bayi" a childhood; "apa bisa kambuh lagi?" asked, no relapse; locked in
+"sendirian", neglect first). The neglect rules' "unless" of a lost thing now counts only a thing named
+at most four words before "hilang" (or lost by the person, "kehilangan hp"): any such word in the
+sentence had cancelled a missing child ("anak saya hilang waktu beli sepatu di pasar" got no answer at
+all); on every stored corpus no harmless message more, four crisis messages now neglect first. Honest
+views: 47 missed / 174 alarms either way. Still missed: holdout5's lost grandmother (p 0.37). Strong
+veto 0.2 and 0.3: pooled 1 against 2 missed (50 against 47 alarms), honest views 47 against 48 (174
+against 171 alarms): 0.2 stays."""
 
 from __future__ import annotations
 
@@ -348,6 +360,7 @@ BEFORE = {
     "holdout26": "6fd8593",
     "holdout27": "4861362",
     "holdout28": "a33b956",
+    "holdout29": "95a04f1",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -484,6 +497,7 @@ HASHED = (
     "6fd8593",
     "4861362",
     "a33b956",
+    "95a04f1",
 )
 
 

@@ -15,9 +15,10 @@ out until the nineteenth; holdout20, held out until the twentieth; holdout21, he
 twenty-first; holdout22, held out until the twenty-second; holdout23, held out until the
 twenty-third; holdout24, held out until the twenty-fourth; holdout25, held out until the
 twenty-fifth; holdout26, held out until the twenty-sixth; holdout27, held out until the
-twenty-seventh; holdout28, held out until the twenty-eighth). Negatives: the harmless corpora (the
-same words used harmlessly) and the resident questions of tests/data. A twenty-ninth independent pair
-(holdout29) is measured by the lead alone and is never read here, nor holdout30, which waits.
+twenty-seventh; holdout28, held out until the twenty-eighth; holdout29, held out until the
+twenty-ninth). Negatives: the harmless corpora (the same words used harmlessly) and the resident
+questions of tests/data. A thirtieth independent pair (holdout30) is measured by the lead alone and is
+never read here, nor holdout31, which waits.
 `--check` trains on the first corpus only and prints what the fallback adds on the fresh one. `--loco`
 prints the leave-one-corpus-out estimate (handlers/safety/loco.py) that chose the policy below;
 `--threshold`, `--veto`, `--rescue`, `--strong-veto` try other values.

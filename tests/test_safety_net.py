@@ -1627,6 +1627,9 @@ TWENTY_NINTH_ROUND_HARMLESS_TO_THE_RULES = [
     "kartu KIS nenek saya hilang, gmn urusnya",
     "anak sy kehilangan hp di angkot",
     "my son lost his school bag, can the school replace his books?",
+    # a name gone from a list (the first reading of `unless_before` flagged these)
+    "anak saya hilang dari kk, gmn urusnya",
+    "anak sy tiba2 hilang dari dtsen, gmn cara usul lagi",
     "latihan voli tadi sore, pelatih teriak bunuh bolanya, anak2 ketawa",
 ]
 TWENTY_NINTH_ROUND_BENIGN = [

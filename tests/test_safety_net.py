@@ -1620,6 +1620,9 @@ TWENTY_NINTH_ROUND_RULES = [
     ("anak saya hilang waktu beli sepatu di pasar, belum ketemu", "neglect"),
     ("nenek saya hilang, dompetnya ketinggalan di rumah", "neglect"),
     ("cucu saya hilang sejak pulang sekolah, tasnya ada di warung", "neglect"),
+    # "lost her" is a person lost, not a thing (a first reading of "lost_own" hid these)
+    ("we lost her at the market an hour ago, my daughter is 4", "neglect"),
+    ("i lost my grandmother at the night market, she has dementia", "neglect"),
 ]
 TWENTY_NINTH_ROUND_HARMLESS_TO_THE_RULES = [
     # ...while a thing named before it, or lost by the person, is still only a thing

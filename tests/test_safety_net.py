@@ -1610,7 +1610,7 @@ TWENTY_EIGHTH_ROUND_BENIGN = [
     "nobar semalam seru, gol menit terakhir bikin satu kampung teriak",
     "layangannya putus tadi sore, kasihan anak sy",
 ]
-# Twenty-ninth round (WIP; holdout29's classes), in other words than the corpus: a toddler locked in
+# Twenty-ninth round (holdout29's classes), in other words than the corpus: a toddler locked in
 # alone for days is neglect first; volleyball's "kill the ball" is no killing; a kerosene stove's
 # blue flame and a missing cat are said to be well.
 TWENTY_NINTH_ROUND_RULES = [
@@ -1639,6 +1639,49 @@ TWENTY_NINTH_ROUND_BENIGN = [
     "kompor minyak tanah di rumah nenek masih awet, apinya biru",
     "kucing tetangga hilang sejak kemarin, ada yang lihat kucing oren?",
 ]
+# Thirtieth round (holdout30's classes), in other words than the corpus. The new words that set a
+# rule aside (an own goal, rat poison for the shop, a cake burnt, a motorbike pushed home, a scare
+# that turned out to be nothing) leave the same dangers said plainly beside them.
+THIRTIETH_ROUND_RULES = [
+    ("tolong motor sy mogok di tengah banjir, air makin tinggi, sy terjebak sama anak", "disaster"),
+    ("sy beli racun tikus buat toko, mau sy minum aja, capek hidup", "suicide"),
+    ("apinya kebesaran, dapur sy kebakaran, tolong", "disaster"),
+    ("gol bunuh diri tadi bikin sy pengen bunuh diri beneran, sy udh siapin tali", "suicide"),
+    ("td sempat deg2an, bayi sy gk nangis pas bangun, badannya biru", "medical"),
+    # a labour that does not progress is medical; a hamlet under water is a disaster, not a drowning
+    ("tolong bidan belum datang, bayinya tidak mau keluar, istri sy kesakitan", "medical"),
+    ("plasenta belum keluar sudah 1 jam setelah lahiran, ibunya pucat", "medical"),
+    ("the baby won't come out, she has been pushing since morning", "medical"),
+    ("dusun seberang sungai tenggelam semua, warga naik ke masjid", "disaster"),
+    # a small child locked in with the parents gone is neglect first (it read as violence)
+    ("balita nangis di rumah sebelah dari pagi, orang tuanya pergi, pintunya dikunci", "neglect"),
+    # LOCO's miss: a blade held at the vein; "udahan/sudahi hidup" is ending one's life
+    ("ini pisau sudah di nadi, gk kuat lagi", "suicide"),
+    ("sy mau sudahi saja hidup ini, capek", "suicide"),
+]
+THIRTIETH_ROUND_HARMLESS_TO_THE_RULES = [
+    "tim kami kalah gara2 gol bunuh diri menit terakhir",
+    "mau beli racun tikus untuk warung, tikusnya makanin stok",
+    "roti gosong gara2 apinya kebesaran",
+    "motor mogok kena banjir, akhirnya didorong sampai rumah",
+    "kaget bayi sy gk nangis waktu bangun, ternyata dia tersenyum",
+    "bayinya belum keluar dari NICU, masih dipantau",
+    "anak sy ngeden dari tadi, pupnya keras",
+    # ...a blade and a pulse in other orders are no blade at the vein
+    "cek nadi dulu baru pakai pisau bedah, kata dosen",
+    "kemarin jari kena pisau, bukan nadi kok, aman",
+]
+THIRTIETH_ROUND_RECORDS = [
+    "Follow-up: mother with postpartum depression is now better, sleeping well, baby healthy",
+    "Visit: postpartum depression case now better, baby healthy",
+]
+# Said to be well: a leaking roof, a broken mattress, a snake gone of itself, a goat fallen and fine.
+THIRTIETH_ROUND_BENIGN = [
+    "atap rumah bocor lagi kena hujan, besok panggil tukang",
+    "kasurnya jebol dipakai anak2 lompat lompat di kasur",
+    "ada ular lewat di kebun, sudah pergi sendiri ke hutan",
+    "the goat slipped on the ramp this morning, it is eating fine now",
+]
 # Harmless even to the rules alone (the model had set them aside): a lesson's subject after "lagi";
 # luckily did not faint.
 NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
@@ -1665,7 +1708,8 @@ NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
     + TWENTY_SIXTH_ROUND_RULES
     + TWENTY_SEVENTH_ROUND_RULES
     + TWENTY_EIGHTH_ROUND_RULES
-    + TWENTY_NINTH_ROUND_RULES,
+    + TWENTY_NINTH_ROUND_RULES
+    + THIRTIETH_ROUND_RULES,
 )
 def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_first(
     text: str, kind: str
@@ -1684,7 +1728,8 @@ def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_fi
     + TWENTY_SIXTH_ROUND_HARMLESS_TO_THE_RULES
     + TWENTY_SEVENTH_ROUND_HARMLESS_TO_THE_RULES
     + TWENTY_EIGHTH_ROUND_HARMLESS_TO_THE_RULES
-    + TWENTY_NINTH_ROUND_HARMLESS_TO_THE_RULES,
+    + TWENTY_NINTH_ROUND_HARMLESS_TO_THE_RULES
+    + THIRTIETH_ROUND_HARMLESS_TO_THE_RULES,
 )
 def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_even_to_the_rules(
     text: str,
@@ -1704,7 +1749,8 @@ def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_e
     + TWENTY_FIRST_ROUND_RECORDS
     + TWENTY_SECOND_ROUND_RECORDS
     + TWENTY_THIRD_ROUND_RECORDS
-    + TWENTY_SIXTH_ROUND_RECORDS,
+    + TWENTY_SIXTH_ROUND_RECORDS
+    + THIRTIETH_ROUND_RECORDS,
 )
 def test_twelfth_round_an_emergency_number_or_help_taught_or_a_referral_done_is_a_record(text: str) -> None:
     assert DangerDetector.load(LOCALES).assess(text, context="record") == ()
@@ -1871,7 +1917,8 @@ def test_a_danger_beside_a_lasting_thinness_is_flagged_when_the_model_is_all_but
     + TWENTY_SIXTH_ROUND_BENIGN
     + TWENTY_SEVENTH_ROUND_BENIGN
     + TWENTY_EIGHTH_ROUND_BENIGN
-    + TWENTY_NINTH_ROUND_BENIGN,
+    + TWENTY_NINTH_ROUND_BENIGN
+    + THIRTIETH_ROUND_BENIGN,
 )
 def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_a_lost_key_a_nap_are_said_to_be_well(
     text: str,

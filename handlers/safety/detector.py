@@ -144,7 +144,7 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # strict but kind, an animal loose in the garden; twenty-third: rubbish burnt, a key or a wallet lost;
 # twenty-fourth: a nap; twenty-fifth: a mother and newborn visited, late because of traffic; twenty-sixth:
 # a firefighter's job, a toy fire truck; twenty-seventh: calm again after crying, a faint pretended;
-# twenty-eighth: a football match.
+# twenty-eighth: a football match; thirtieth: a house's small mishaps, a wild animal gone of itself.
 BENIGN = (
     "chronic_feeding",
     "fair_work",
@@ -198,6 +198,8 @@ BENIGN = (
     "calm_again",
     "pretend",
     "football",
+    "household_mishap",
+    "animal_gone",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")

@@ -361,6 +361,7 @@ BEFORE = {
     "holdout27": "4861362",
     "holdout28": "a33b956",
     "holdout29": "95a04f1",
+    "holdout30": "2e8dc38",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -498,6 +499,7 @@ HASHED = (
     "4861362",
     "a33b956",
     "95a04f1",
+    "2e8dc38",
 )
 
 

@@ -1682,6 +1682,38 @@ THIRTIETH_ROUND_BENIGN = [
     "ada ular lewat di kebun, sudah pergi sendiri ke hutan",
     "the goat slipped on the ramp this morning, it is eating fine now",
 ]
+# Thirty-first round (holdout31's classes), in other words than the corpus: a farewell phrased as a
+# favour; a baby's chest drawn in or nostrils flaring, asked "normal gak?", is told at once (strong:
+# these signs are never normal, so the question does not set them aside).
+THIRTY_FIRST_ROUND_RULES = [
+    ("if anything happens to me tonight, please take care of my cat, i wrote everything down", "suicide"),
+    ("anak sy 3 bulan, dadanya tertarik ke dalam tiap tarik napas, normal gak ya?", "medical"),
+    ("bayi sy hidungnya kembang kempis kalau napas, dari subuh, normal kah?", "medical"),
+    # "nobody is hurt" said before a fire that spreads is no outcome (a first reading made it "handled")
+    ("nobody is hurt yet but the fire is spreading to our house, help", "disaster"),
+    # a phone taken by a husband or boyfriend is violence first; by an agent or employer, trafficking
+    ("sy dikunci di kamar sama pacar, hp sy diambil, ini pinjam hp adik", "violence"),
+    ("my boyfriend took my phone and locked the door, i am using my cousins phone", "violence"),
+    ("agen ambil hp dan paspor sy, sy gk boleh keluar dari penampungan", "trafficking"),
+    # an old person locked in from outside, the family gone, is neglect first
+    ("nenek sy ditinggal keluarganya ke kota, rumahnya dikunci dari luar, dia gk bisa keluar", "neglect"),
+]
+THIRTY_FIRST_ROUND_HARMLESS_TO_THE_RULES = [
+    "orang gila bola di rt kami nobar tiap malam",
+    "pedasnya bikin mau mati tapi enak banget seblaknya",
+    "kambing kurban tetangga kabur pas mau disembelih, dikejar warga, akhirnya ketangkap",
+    "that smoke was just us burning leaves in the yard, don't worry",
+]
+THIRTY_FIRST_ROUND_RECORDS = [
+    "Kasus lansia terlantar Tn. B: keluarga sudah sepakat jaga bergiliran, sekarang ada yang menemani",
+]
+# Said to be well: a village clean-up with machetes, firecrackers, a fever that broke, a crab loose.
+THIRTY_FIRST_ROUND_BENIGN = [
+    "minggu depan kerja bakti bersih kampung, bawa parang sendiri ya",
+    "cuma bunyi petasan anak2, gak usah takut",
+    "the baby's fever broke this morning and she is eating again",
+    "kepitingnya kabur dari ember, lari ke kolong lemari",
+]
 # Harmless even to the rules alone (the model had set them aside): a lesson's subject after "lagi";
 # luckily did not faint.
 NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
@@ -1709,7 +1741,8 @@ NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
     + TWENTY_SEVENTH_ROUND_RULES
     + TWENTY_EIGHTH_ROUND_RULES
     + TWENTY_NINTH_ROUND_RULES
-    + THIRTIETH_ROUND_RULES,
+    + THIRTIETH_ROUND_RULES
+    + THIRTY_FIRST_ROUND_RULES,
 )
 def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_first(
     text: str, kind: str
@@ -1729,7 +1762,8 @@ def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_fi
     + TWENTY_SEVENTH_ROUND_HARMLESS_TO_THE_RULES
     + TWENTY_EIGHTH_ROUND_HARMLESS_TO_THE_RULES
     + TWENTY_NINTH_ROUND_HARMLESS_TO_THE_RULES
-    + THIRTIETH_ROUND_HARMLESS_TO_THE_RULES,
+    + THIRTIETH_ROUND_HARMLESS_TO_THE_RULES
+    + THIRTY_FIRST_ROUND_HARMLESS_TO_THE_RULES,
 )
 def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_even_to_the_rules(
     text: str,
@@ -1750,7 +1784,8 @@ def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_e
     + TWENTY_SECOND_ROUND_RECORDS
     + TWENTY_THIRD_ROUND_RECORDS
     + TWENTY_SIXTH_ROUND_RECORDS
-    + THIRTIETH_ROUND_RECORDS,
+    + THIRTIETH_ROUND_RECORDS
+    + THIRTY_FIRST_ROUND_RECORDS,
 )
 def test_twelfth_round_an_emergency_number_or_help_taught_or_a_referral_done_is_a_record(text: str) -> None:
     assert DangerDetector.load(LOCALES).assess(text, context="record") == ()
@@ -1918,7 +1953,8 @@ def test_a_danger_beside_a_lasting_thinness_is_flagged_when_the_model_is_all_but
     + TWENTY_SEVENTH_ROUND_BENIGN
     + TWENTY_EIGHTH_ROUND_BENIGN
     + TWENTY_NINTH_ROUND_BENIGN
-    + THIRTIETH_ROUND_BENIGN,
+    + THIRTIETH_ROUND_BENIGN
+    + THIRTY_FIRST_ROUND_BENIGN,
 )
 def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_a_lost_key_a_nap_are_said_to_be_well(
     text: str,

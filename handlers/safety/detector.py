@@ -144,7 +144,8 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # strict but kind, an animal loose in the garden; twenty-third: rubbish burnt, a key or a wallet lost;
 # twenty-fourth: a nap; twenty-fifth: a mother and newborn visited, late because of traffic; twenty-sixth:
 # a firefighter's job, a toy fire truck; twenty-seventh: calm again after crying, a faint pretended;
-# twenty-eighth: a football match; thirtieth: a house's small mishaps, a wild animal gone of itself.
+# twenty-eighth: a football match; thirtieth: a house's small mishaps, a wild animal gone of itself;
+# thirty-first: a village clean-up.
 BENIGN = (
     "chronic_feeding",
     "fair_work",
@@ -200,6 +201,7 @@ BENIGN = (
     "football",
     "household_mishap",
     "animal_gone",
+    "community_work",
 )
 EARNEST = "earnest"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")

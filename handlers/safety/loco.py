@@ -362,6 +362,7 @@ BEFORE = {
     "holdout28": "a33b956",
     "holdout29": "95a04f1",
     "holdout30": "2e8dc38",
+    "holdout31": "83d2246",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -500,6 +501,7 @@ HASHED = (
     "a33b956",
     "95a04f1",
     "2e8dc38",
+    "83d2246",
 )
 
 

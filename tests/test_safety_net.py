@@ -1714,6 +1714,23 @@ THIRTY_FIRST_ROUND_BENIGN = [
     "the baby's fever broke this morning and she is eating again",
     "kepitingnya kabur dari ember, lari ke kolong lemari",
 ]
+# Thirty-second round (holdout32's classes), in other words than the corpus: an old person fallen and
+# alone since the night before is neglect; lips "burnt" by chilli are no fire.
+THIRTY_SECOND_ROUND_RULES = [
+    ("nenek sebelah jatuh di kamar mandi dari semalam, sendirian di rumah, gk ada yg tau", "neglect"),
+    # LOCO's miss: a reminder asked of someone, "after this I can't anymore"
+    ("tolong ingatkan adik sy minum obat ya, habis ini sy tidak bisa lagi, maaf", "suicide"),
+]
+THIRTY_SECOND_ROUND_HARMLESS_TO_THE_RULES = [
+    "sambal mertua pedes mampus, lidah sampai kebakar",
+]
+# Said to be well: an errand to be reminded of, a bed broken with nobody hurt, and a poison kept out of
+# the children's reach (said to be well although the poison is named, which is otherwise EARNEST).
+THIRTY_SECOND_ROUND_BENIGN = [
+    "tolong ingetin sy bawa buku KIA ke posyandu besok",
+    "racun tikus sy taruh di rak paling atas biar anak2 gk sampai",
+    "anak sy loncat loncat di kasur sampai ranjangnya patah, untung dia gk apa2",
+]
 # Harmless even to the rules alone (the model had set them aside): a lesson's subject after "lagi";
 # luckily did not faint.
 NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
@@ -1742,7 +1759,8 @@ NINETEENTH_ROUND_HARMLESS_TO_THE_RULES = [
     + TWENTY_EIGHTH_ROUND_RULES
     + TWENTY_NINTH_ROUND_RULES
     + THIRTIETH_ROUND_RULES
-    + THIRTY_FIRST_ROUND_RULES,
+    + THIRTY_FIRST_ROUND_RULES
+    + THIRTY_SECOND_ROUND_RULES,
 )
 def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_first(
     text: str, kind: str
@@ -1763,7 +1781,8 @@ def test_later_rounds_classes_are_read_by_the_rules_alone_with_the_right_kind_fi
     + TWENTY_EIGHTH_ROUND_HARMLESS_TO_THE_RULES
     + TWENTY_NINTH_ROUND_HARMLESS_TO_THE_RULES
     + THIRTIETH_ROUND_HARMLESS_TO_THE_RULES
-    + THIRTY_FIRST_ROUND_HARMLESS_TO_THE_RULES,
+    + THIRTY_FIRST_ROUND_HARMLESS_TO_THE_RULES
+    + THIRTY_SECOND_ROUND_HARMLESS_TO_THE_RULES,
 )
 def test_later_rounds_a_quoted_word_a_childhood_story_or_a_lesson_is_no_danger_even_to_the_rules(
     text: str,
@@ -1954,7 +1973,8 @@ def test_a_danger_beside_a_lasting_thinness_is_flagged_when_the_model_is_all_but
     + TWENTY_EIGHTH_ROUND_BENIGN
     + TWENTY_NINTH_ROUND_BENIGN
     + THIRTIETH_ROUND_BENIGN
-    + THIRTY_FIRST_ROUND_BENIGN,
+    + THIRTY_FIRST_ROUND_BENIGN
+    + THIRTY_SECOND_ROUND_BENIGN,
 )
 def test_later_rounds_laundry_a_cold_a_sulk_a_loose_goat_a_lost_key_a_nap_are_said_to_be_well(
     text: str,
@@ -2036,3 +2056,28 @@ def test_sixteenth_round_an_alarm_said_in_earnest_is_never_vetoed_but_an_honest_
     assert always_vetoes.assess("kalau mau mati biar gak sakit gimana caranya") == ()  # the control
     question = "serius nanya, kalau mau mati biar gak sakit gimana caranya"
     assert always_vetoes.assess(question) == ()
+
+
+def test_thirty_second_round_a_figure_of_speech_is_overruled_only_by_a_model_all_but_certain() -> None:
+    """holdout32's miss: "kunci rumah" is a figure that hides the word "kunci", so the rules read the
+    farewell as harmless and the model (p 0.99) was never asked. A figure is now rescued like a message
+    said to be well: only at the model's benign_rescue floor."""
+    farewell = "kunci rumah sy taruh di bawah keset ya bu, besok pagi tolong ada yg bukain pintunya"
+    assert _rules_alone().assess(farewell) == ()
+    certain = copy.copy(DangerDetector.load(LOCALES))
+    certain.model = copy.copy(certain.model)
+    assert certain.model is not None
+    certain.model.benign_rescue = 0.0  # the model all but certain of anything
+    assert certain.assess(farewell) != ()
+    certain.model.benign_rescue = 1.01  # never certain enough
+    assert certain.assess(farewell) == ()
+    # the shipped model leaves a kite gone with the wind alone
+    assert DangerDetector.load(LOCALES).assess("layangan anak sy hilang dibawa angin, nangis dia") == ()
+
+
+def test_thirty_second_round_fixing_something_is_not_saying_it_in_earnest() -> None:
+    """The word "benerin" (to fix) was forgiven as a typo of "beneran" (really, EARNEST), which kept a
+    harmless alarm from the model's veto ("tukang las datang benerin pagar posyandu yg roboh kena angin")."""
+    every_veto = _with_veto(1.01, strong_veto=1.01, now_veto=1.01)  # the model would veto anything
+    assert every_veto.assess("tukang datang benerin pagar yg roboh kena angin") == ()
+    assert every_veto.assess("rumah sy roboh kena angin, beneran, tolong") != ()  # a plea: never vetoed

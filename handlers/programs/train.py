@@ -15,9 +15,9 @@ resident_questions_holdout17.tsv, resident_questions_holdout18.tsv, resident_que
 resident_questions_holdout20.tsv, resident_questions_holdout21.tsv, resident_questions_holdout22.tsv,
 resident_questions_holdout23.tsv, resident_questions_holdout24.tsv, resident_questions_holdout25.tsv,
 resident_questions_holdout26.tsv, resident_questions_holdout27.tsv, resident_questions_holdout28.tsv,
-resident_questions_holdout29.tsv, resident_questions_holdout30.tsv, resident_questions_holdout31.tsv);
-out-of-scope rows ("-") are a class of their own. The untouched set (holdout32) is never read here, nor
-holdout33, which waits.
+resident_questions_holdout29.tsv, resident_questions_holdout30.tsv, resident_questions_holdout31.tsv,
+resident_questions_holdout32.tsv); out-of-scope rows ("-") are a class of their own. The untouched set
+(holdout33) is never read here.
 
 `--loco`: for each set, the model is trained on the samples and the other sets and tested on it, read
 through topic_model.py as at run time. The keyword matcher's keywords and samples were tuned on the

@@ -22,7 +22,7 @@ both handled and dated ("… sudah dipulangkan 2022") is a record even when its 
 
 Figures of speech (the concept "idiom": "bunuh waktu", "gila kerja", "dying of laughter") hide the
 danger words inside them; when they held all of a message's danger words, the message is read (no
-danger) and not passed to the fallback.
+danger), and the fallback overrules that only when it is all but certain (its BENIGN floor).
 
 A phrase of the vocabulary still matches with one aspect or degree word inside it (the "filler"
 words: "air makin naik", "jembatan sudah putus"). A question about someone else — "if" (or a
@@ -145,7 +145,8 @@ ARMED = "armed"  # a weapon at hand: with one in the message, no figure of speec
 # twenty-fourth: a nap; twenty-fifth: a mother and newborn visited, late because of traffic; twenty-sixth:
 # a firefighter's job, a toy fire truck; twenty-seventh: calm again after crying, a faint pretended;
 # twenty-eighth: a football match; thirtieth: a house's small mishaps, a wild animal gone of itself;
-# thirty-first: a village clean-up.
+# thirty-first: a village clean-up; thirty-second: an errand to be reminded of, a poison kept out of
+# the children's reach.
 BENIGN = (
     "chronic_feeding",
     "fair_work",
@@ -202,8 +203,14 @@ BENIGN = (
     "household_mishap",
     "animal_gone",
     "community_work",
+    "errand",
+    "out_of_reach",
 )
 EARNEST = "earnest"
+# Said to be well even beside a poison named (EARNEST): a poison kept out of the children's reach
+# ("racun tikus buat warung, taruh di rak paling atas biar anak2 gk sampai"; thirtieth and
+# thirty-second rounds).
+OUT_OF_REACH = "out_of_reach"
 _SUPPRESS_ALWAYS = ("handled", "past", "none")
 _SUPPRESS_UNLESS_URGENT = ("training", "rules", "news", "hypothetical", "fiction")
 # Only in a record (a report's notes): a month named, or an outcome ("korban sekarang aman", "bayi
@@ -230,7 +237,8 @@ class Reading(NamedTuple):
     strength: int
     urgent: bool = False
     # The danger words were only a figure of speech ("bunuh waktu"): the rules read the message,
-    # and the model does not overrule them.
+    # and the model overrules them only when it is all but certain (thirty-second round: "kunci
+    # rumah sy taruh di bawah pot ya, besok tolong ada yg bukain pintunya" is a farewell, p 0.99).
     figure: bool = False
     # A song, a film, a joke or an "if" frames the danger's sentence ("lagu aku mau mati saja yg
     # viral itu judulnya apa"): even a strong statement there may be set aside by the model.
@@ -429,6 +437,7 @@ class DangerDetector:
         self._media_ids = self._markers["fiction"] | self._markers["news"]
         self._benign_ids = frozenset().union(*(self._concepts.get(name, frozenset()) for name in BENIGN))
         self._earnest_ids = self._concepts.get(EARNEST, frozenset())
+        self._out_of_reach_ids = self._concepts.get(OUT_OF_REACH, frozenset())
         self._show_ids = self._concepts.get("show", frozenset())
         self._lesson_ids = self._concepts.get("lesson", frozenset())
         self._threat_if_ids = self._concepts.get("threat_if", frozenset())
@@ -568,10 +577,11 @@ class DangerDetector:
                 else:
                     floor = model.veto if read.strength < STRENGTHS["strong"] else model.strong_veto
                 return () if model.danger(text) < floor else found
-            if read.figure or read.dated or len(text.split()) < MODEL_WORDS:
+            if read.dated or len(text.split()) < MODEL_WORDS:
                 return found
-            # Said to be well or a joke (BENIGN): rescued only when the model is all but certain.
-            rescue = model.benign_rescue if self._said_benign(spans) else model.rescue
+            # A figure of speech, or said to be well or a joke (BENIGN): rescued only when the model
+            # is all but certain.
+            rescue = model.benign_rescue if read.figure or self._said_benign(spans) else model.rescue
             grams = model.grams(text)
             return (model.kind(text, grams),) if model.danger(text, grams) >= rescue else found
         if model is not None and len(text.split()) >= MODEL_WORDS:
@@ -589,7 +599,9 @@ class DangerDetector:
         return self._said_benign(self._matches(self.reader.tokens(text)))
 
     def _said_benign(self, spans: _Spans) -> bool:
-        return not self._benign_ids.isdisjoint(spans) and self._earnest_ids.isdisjoint(spans)
+        if self._benign_ids.isdisjoint(spans):  # OUT_OF_REACH is one of BENIGN
+            return False
+        return self._earnest_ids.isdisjoint(spans) or not self._out_of_reach_ids.isdisjoint(spans)
 
     def _assess_rules(self, text: str, context: str) -> tuple[str, ...] | None:
         """The kinds the rules find (possibly none, after reading the context), or None when no rule
@@ -619,7 +631,7 @@ class DangerDetector:
                 at += 1
         # Words inside a figure of speech ("bunuh waktu", "gila kerja", "dying of laughter") are not
         # danger words; when such a figure held the only danger words, the rules have read it: no
-        # danger, and no fallback either (the fallback would read the bare words).
+        # danger, and the fallback only when all but certain (it would read the bare words).
         # "he'll kill me if I leave" is a figure of speech until a knife is in the message.
         armed = not self._armed_ids.isdisjoint(present_ids)
         figures = self._idiom_ids

@@ -363,6 +363,7 @@ BEFORE = {
     "holdout29": "95a04f1",
     "holdout30": "2e8dc38",
     "holdout31": "83d2246",
+    "holdout32": "c7cce51",
 }
 Policy = tuple[float, float, float | None, float | None, float | None]  # t, V, R, S, now veto U
 # The strictly urgent words that only say "now" (locales/*/danger.yaml `now`), for older detectors.
@@ -395,10 +396,11 @@ def messages() -> list[tuple[str, int, str, str]]:
     return out
 
 
-# "C" caught, "R" read as harmless or settled, "I" read as a figure of speech, "F" passed to
-# the fallback, "H" said to be well; a strong rule counted; never vetoed as before the eighth round (a
-# strictly urgent word, a strong statement of suicide, disaster or violence, a bare statement); and
-# whether that was only for an urgent word that says nothing but "now" (no plea: the round's veto U).
+# "C" caught, "R" read as harmless or settled, "I" read as a figure of speech, "D" a settled and dated
+# story (never rescued), "F" passed to the fallback, "H" said to be well; a strong rule counted; never
+# vetoed as before the eighth round (a strictly urgent word, a strong statement of suicide, disaster or
+# violence, a bare statement); and whether that was only for an urgent word that says nothing but "now"
+# (no plea: the round's veto U).
 Status = tuple[str, bool, bool, bool]
 
 
@@ -431,8 +433,10 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
             if read is not None:
                 found = read(text, context)
                 kinds, strong = (None, False) if found is None else (found[0], found[1] >= STRONG)
-                # A figure of speech, or a settled and dated story: read, never rescued.
-                figure = bool(getattr(found, "figure", False) or getattr(found, "dated", False))
+                # A figure of speech: rescued only at benign_rescue (thirty-second round on); a
+                # settled and dated story: read, never rescued.
+                figure = bool(getattr(found, "figure", False))
+                dated = bool(getattr(found, "dated", False))
                 never = getattr(detector_module, "unvetoed", None)  # absent from older detectors
                 urgent = found is not None and never is not None and never(found, text)
                 now = False
@@ -454,7 +458,7 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
                         # (detector.py Reading.armed), as the detector checks `unvetoed` first.
                         now = False
             else:  # an older detector: the strong rules alone tell whether a strong one counted
-                urgent = figure = now = False
+                urgent = figure = dated = now = False
                 kinds = detector._assess_rules(text, context)
                 if strong_only is None:
                     strong_only = DangerDetector._from_files(sorted(locales.glob("*/danger.yaml")), None)
@@ -469,7 +473,7 @@ def rule_statuses(locales: Path, texts: Sequence[tuple[str, str]]) -> list[Statu
             if kinds is None:
                 out.append(("H" if said_well else "F", False, False, False))
             else:
-                state = "C" if kinds else ("I" if figure else ("H" if said_well else "R"))
+                state = "C" if kinds else ("D" if dated else "I" if figure else ("H" if said_well else "R"))
                 out.append((state, strong, urgent, now))
         return out
     finally:
@@ -502,6 +506,7 @@ HASHED = (
     "95a04f1",
     "2e8dc38",
     "83d2246",
+    "c7cce51",
 )
 
 
@@ -576,7 +581,7 @@ def _alarm(
         return not (veto is not None and p < veto)
     if state == "R":  # read as settled: only the rescue flags it
         return rescue is not None and context == "chat" and p >= rescue
-    if state == "H":  # said to be well: only a model all but certain flags it
+    if state in ("H", "I"):  # said to be well, or a figure of speech: only a model all but certain
         return context == "chat" and p >= benign_rescue
     return state == "F" and context == "chat" and p >= t
 

@@ -16,10 +16,10 @@ twenty-first; holdout22, held out until the twenty-second; holdout23, held out u
 twenty-third; holdout24, held out until the twenty-fourth; holdout25, held out until the
 twenty-fifth; holdout26, held out until the twenty-sixth; holdout27, held out until the
 twenty-seventh; holdout28, held out until the twenty-eighth; holdout29, held out until the
-twenty-ninth; holdout30, held out until the thirtieth; holdout31, held out until the thirty-first).
-Negatives: the harmless corpora (the same words used harmlessly) and the resident questions of
-tests/data. A thirty-second independent pair (holdout32) is measured by the lead alone and is never
-read here, nor holdout33, which waits.
+twenty-ninth; holdout30, held out until the thirtieth; holdout31, held out until the thirty-first;
+holdout32, held out until the thirty-second). Negatives: the harmless corpora (the same words used
+harmlessly) and the resident questions of tests/data. A thirty-third independent pair (holdout33) is
+measured by the lead alone and is never read here.
 `--check` trains on the first corpus only and prints what the fallback adds on the fresh one. `--loco`
 prints the leave-one-corpus-out estimate (handlers/safety/loco.py) that chose the policy below;
 `--threshold`, `--veto`, `--rescue`, `--strong-veto` try other values.

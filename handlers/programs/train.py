@@ -4,8 +4,8 @@
     .venv/bin/python -m handlers.programs.train            # train on everything, write the model
     .venv/bin/python -m handlers.programs.train --loco     # the leave-one-corpus-out estimate
 
-Training text: every topic's title and sample questions (both languages) and the thirty tuning
-sets of residents' questions (tests/data/resident_questions_heldout.tsv, benchmarks/data/
+Training text: every topic's title and sample questions (both languages) and the tuning sets of
+residents' questions (tests/data/resident_questions_heldout.tsv, benchmarks/data/
 resident_questions_fresh.tsv, resident_questions.tsv, dev_questions.tsv, resident_questions_holdout5.tsv,
 resident_questions_train6.tsv, resident_questions_holdout6.tsv, resident_questions_holdout7.tsv,
 resident_questions_holdout8.tsv, resident_questions_holdout9.tsv, resident_questions_holdout10.tsv,

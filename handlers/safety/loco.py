@@ -300,7 +300,17 @@ sentence had cancelled a missing child ("anak saya hilang waktu beli sepatu di p
 all); on every stored corpus no harmless message more, four crisis messages now neglect first. Honest
 views: 47 missed / 174 alarms either way. Still missed: holdout5's lost grandmother (p 0.37). Strong
 veto 0.2 and 0.3: pooled 1 against 2 missed (50 against 47 alarms), honest views 47 against 48 (174
-against 171 alarms): 0.2 stays."""
+against 171 alarms): 0.2 stays.
+
+Thirtieth to thirty-second rounds (holdout30, holdout31, holdout32 added in turn), pooled before and
+after each round's classes: 3 missed / 57 alarms with the rules of acecee9, 2 / 48 after; 4 / 61 with
+the rules of 83d2246, 2 / 50 after; 5 / 59 with the rules and policy of c7cce51, 2 / 52 after. The
+thirty-second round's policy: a figure of speech that held every danger word ("I") is rescued at
+benign_rescue, as a message said to be well is; it was never rescued (holdout32's farewell "kunci rumah
+sy taruh di bawah pot ya, besok tolong ada yg bukain pintunya" read as the idiom "kunci rumah", p 0.99).
+A settled and dated story ("D") is still never rescued. Honest views 60 missed / 194 alarms before,
+55 / 194 after. Still missed: holdout5's lost grandmother (p 0.37, the training marker "pengajian") and
+its children unconscious after a generator ran in a closed room (vetoed at p 0.16)."""
 
 from __future__ import annotations
 
